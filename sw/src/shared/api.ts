@@ -1,0 +1,305 @@
+/**
+ * The one API of a running Offline Kit, as the service worker offers it to pages (over comlink, see `client/`) and to
+ * the devtools panel (over the devtools bridge, see `devtools-protocol.ts`). Both call the same implementation.
+ * Everything crossing it is structured-clonable plain data.
+ */
+import type { JsonRecord } from './config.js';
+
+export type WriteMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export type WriteState = 'pending' | 'sending' | 'conflict' | 'failed';
+
+/** A typed error that crossed a boundary as data. */
+export interface ErrorInfo {
+  code: ErrorCode;
+  message: string;
+  /** HTTP status when the error came from the server. */
+  status?: number;
+  details?: unknown;
+}
+
+export type ErrorCode =
+  | 'invalid_config'
+  | 'invalid_message'
+  | 'not_found'
+  | 'body_too_large'
+  | 'quota_exceeded'
+  | 'storage_failed'
+  | 'network'
+  | 'timeout'
+  | 'server_error'
+  | 'bad_response'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'rejected'
+  | 'conflict'
+  | 'invalid_state'
+  | 'devtools_disabled'
+  | 'internal';
+
+/** A queued write as lists show it (the body is summarised; `getWrite` returns it whole). */
+export interface QueuedWriteView {
+  /** Also the `Idempotency-Key`. */
+  id: string;
+  /** Position in the queue: writes are replayed in ascending `seq`. */
+  seq: number;
+  collection: string;
+  /** The record's id; a `tmp_…` id until the server assigned one. */
+  recordId: string;
+  method: WriteMethod;
+  url: string;
+  state: WriteState;
+  /** Version of the record the user edited (`If-Match`), null for creates. */
+  baseVersion: number | null;
+  createdAt: number;
+  attempts: number;
+  /** Epoch ms of the next automatic attempt, null when none is scheduled. */
+  nextAttemptAt: number | null;
+  lastError: ErrorInfo | null;
+  /** The last HTTP status seen for this write, if any. */
+  lastStatus: number | null;
+  contentType: string | null;
+  bodySize: number;
+  /** For JSON bodies: the parsed body. For others: null (see `bodySize`, `contentType`). */
+  json: unknown;
+  /** The sync unit(s) the write's collection belongs to. */
+  units: string[];
+}
+
+export interface ConflictView {
+  writeId: string;
+  collection: string;
+  recordId: string;
+  method: WriteMethod;
+  base: JsonRecord | null;
+  local: JsonRecord | null;
+  server: JsonRecord | null;
+  /** The server deleted the record meanwhile. */
+  serverDeleted: boolean;
+  /** Fields whose values differ between local and server. */
+  fields: string[];
+  detectedAt: number;
+}
+
+export type Resolution =
+  | { choice: 'local' }
+  | { choice: 'server' }
+  /** A whole record (the application's fields) to write on top of the server's version. */
+  | { choice: 'merged'; record: JsonRecord };
+
+export interface UnitStatus {
+  name: string;
+  collections: string[];
+  /** Epoch ms of the last successful sync of this unit, null if never. */
+  lastSyncAt: number | null;
+  lastOutcome: SyncOutcome | null;
+}
+
+export interface SyncProgress {
+  runId: string;
+  unit: string;
+  phase: 'push' | 'pull';
+  /** Writes or records done so far and expected (total null while unknown). */
+  done: number;
+  total: number | null;
+  collection?: string;
+}
+
+export interface SyncStatus {
+  /** Connectivity as the service worker sees it (simulated offline counts as offline). */
+  online: boolean;
+  simulatedOffline: boolean;
+  /** The server answered the last attempt; false after network errors while `online` is true. */
+  serverReachable: boolean;
+  /** The queue waits for credentials after a 401/403-on-auth. */
+  paused: boolean;
+  pausedReason: ErrorInfo | null;
+  pending: number;
+  failed: number;
+  conflicts: number;
+  syncing: SyncProgress | null;
+  units: UnitStatus[];
+  /** Epoch ms of the last successful sync of any unit. */
+  lastSyncAt: number | null;
+  /** The signed-in user the local data belongs to, null if none. */
+  user: string | null;
+  devtools: boolean;
+  storage: { usage: number; quota: number } | null;
+  protocol: { version: number; batch: boolean } | null;
+}
+
+export type SyncOutcome = 'completed' | 'failed' | 'partial' | 'skipped';
+
+export type SyncTrigger =
+  'manual' | 'online' | 'background-sync' | 'retry' | 'start' | 'resume' | 'login' | 'interval' | 'write';
+
+export interface SyncRunSummary {
+  runId: string;
+  unit: string;
+  trigger: SyncTrigger;
+  startedAt: number;
+  durationMs: number;
+  outcome: SyncOutcome;
+  pushed: number;
+  pulled: number;
+  conflicts: number;
+  failed: number;
+  error: ErrorInfo | null;
+}
+
+export type WriteEventKind =
+  | 'queued'
+  | 'sent'
+  | 'acknowledged'
+  | 'conflict'
+  | 'failed'
+  | 'discarded'
+  | 'resolved'
+  | 'edited'
+  | 'retried';
+
+export type HistoryEntry =
+  | ({ kind: 'run'; id: number; at: number } & SyncRunSummary)
+  | {
+      kind: 'write';
+      id: number;
+      at: number;
+      event: WriteEventKind;
+      writeId: string;
+      collection: string;
+      recordId: string;
+      method: WriteMethod;
+      status: number | null;
+      error: ErrorInfo | null;
+    };
+
+export interface HistoryExport {
+  format: 'offline-kit-history';
+  version: 1;
+  exportedAt: number;
+  origin: string;
+  entries: HistoryEntry[];
+}
+
+/** A local record with its sync metadata (the seed's "is from server / is modified / is active" flags). */
+export interface LocalRecordView {
+  collection: string;
+  id: string;
+  data: JsonRecord | null;
+  /** Server version the local copy is based on; null for a record created offline. */
+  version: number | null;
+  fromServer: boolean;
+  /** Has queued writes not yet acknowledged. */
+  pending: boolean;
+  /** Deleted locally (queued delete) or tombstoned. */
+  deleted: boolean;
+  conflict: boolean;
+  syncedAt: number | null;
+}
+
+export interface CollectionInfo {
+  name: string;
+  policy: string;
+  count: number;
+  pending: number;
+  lastSyncAt: number | null;
+  cursor: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export interface QueueQuery {
+  collection?: string;
+  state?: WriteState;
+  offset?: number;
+  limit?: number;
+}
+
+export interface RecordQuery {
+  collection: string;
+  search?: string;
+  offset?: number;
+  limit?: number;
+}
+
+/**
+ * Every operation of a running Offline Kit. Methods reject with an `OfflineKitError` (code + message) on failure.
+ */
+export interface OfflineKitApi {
+  getStatus(): Promise<SyncStatus>;
+  /** Start a sync of one unit (default `all`) and resolve when it ends. `discardPending` drops syncs waiting their turn. */
+  syncNow(options?: { unit?: string; discardPending?: boolean }): Promise<SyncRunSummary>;
+
+  listQueue(query?: QueueQuery): Promise<Page<QueuedWriteView>>;
+  /** The write with its whole body: text for text types, bytes otherwise. */
+  getWrite(id: string): Promise<{ write: QueuedWriteView; body: string | ArrayBuffer | null } | null>;
+  /** Send now (a failed write goes back to pending first). */
+  retryWrite(id: string): Promise<void>;
+  /** Replace a queued write's body (JSON) before it is sent; a failed write goes back to pending. */
+  editWrite(id: string, body: unknown): Promise<void>;
+  /** Drop a write on a person's say. Its optimistic local change is rolled back. */
+  discardWrite(id: string): Promise<void>;
+
+  listConflicts(): Promise<ConflictView[]>;
+  resolveConflict(writeId: string, resolution: Resolution): Promise<void>;
+
+  listCollections(): Promise<CollectionInfo[]>;
+  listRecords(query: RecordQuery): Promise<Page<LocalRecordView>>;
+
+  getHistory(options?: { limit?: number; beforeId?: number }): Promise<HistoryEntry[]>;
+  exportHistory(): Promise<HistoryExport>;
+
+  /** Behave exactly as if the network were down (demos, tests, the devtools panel). */
+  setSimulatedOffline(offline: boolean): Promise<void>;
+  /**
+   * Hand the service worker the headers to use at replay (kept in memory only, never stored) and the signed-in user
+   * whose partition of local data is used. A new user triggers the `login` sync when configured.
+   */
+  setCredentials(credentials: { headers: Record<string, string>; user: string } | null): Promise<void>;
+  /**
+   * Wipe local data of the current user. `unsynced` says what happens to writes not yet acknowledged:
+   * `refuse` (default) rejects with `invalid_state` when some remain; `discard` drops them.
+   */
+  clearLocalData(options?: { unsynced?: 'refuse' | 'discard' }): Promise<void>;
+}
+
+export type OfflineKitMethod = keyof OfflineKitApi;
+
+/** Events every open page (BroadcastChannel `offline-kit`) and the devtools panel receive. */
+export type OfflineKitEvent =
+  | { type: 'status'; status: SyncStatus }
+  | { type: 'sync-started'; runId: string; unit: string; trigger: SyncTrigger }
+  | { type: 'sync-progress'; progress: SyncProgress }
+  | { type: 'sync-completed'; summary: SyncRunSummary }
+  | { type: 'sync-failed'; summary: SyncRunSummary }
+  | { type: 'write-queued'; write: QueuedWriteView }
+  | { type: 'write-sent'; write: QueuedWriteView }
+  | { type: 'write-acknowledged'; write: QueuedWriteView; record: JsonRecord | null }
+  | { type: 'write-failed'; write: QueuedWriteView }
+  | { type: 'write-conflicted'; conflict: ConflictView }
+  | { type: 'write-discarded'; writeId: string }
+  | { type: 'conflict-resolved'; writeId: string; resolution: Resolution['choice'] }
+  | { type: 'credentials-needed'; reason: ErrorInfo }
+  | { type: 'data-changed'; collection: string; ids: string[] }
+  | { type: 'error'; error: ErrorInfo };
+
+export type OfflineKitEventType = OfflineKitEvent['type'];
+
+/** Name of the BroadcastChannel on which the service worker publishes `OfflineKitEvent`s. */
+export const EVENTS_CHANNEL = 'offline-kit';
+
+/** Headers the module adds to answers it makes itself. */
+export const HEADERS = {
+  /** `network`, `local` (answered from IndexedDB) or `queued`. */
+  source: 'Offline-Kit-Source',
+  /** ISO time of the last successful sync of the collection, on answers from the local copy. */
+  lastSync: 'Offline-Kit-Last-Sync',
+  /** The queued write's id on a 202. */
+  writeId: 'Offline-Kit-Write-Id',
+  idempotencyKey: 'Idempotency-Key',
+  tempId: 'Offline-Kit-Temp-Id',
+  protocol: 'Offline-Kit-Protocol',
+} as const;

@@ -1,0 +1,120 @@
+/**
+ * The configuration a developer passes to `init()` in their service worker.
+ * Everything here is validated at start (see `validateConfig`); a wrong value throws
+ * `OfflineKitError('invalid_config')` whose `details.key` names the offending key, e.g. `collections.notes.policy`.
+ */
+
+/** The sync patterns of the seed, one per collection. */
+export type CollectionPolicy =
+  /** Read-only, replace the whole local copy on each sync. Small data sets. */
+  | 'read-only'
+  /** Read-only, incremental: pull `?since=<server cursor>` pages with tombstones. */
+  | 'read-only-delta'
+  /** Read/write, writes sent without `If-Match`: the server applies the last write. */
+  | 'read-write-lww'
+  /** Read/write with conflict detection: writes carry `If-Match`; a 409 keeps base, local and server versions. */
+  | 'read-write-conflict';
+
+export type ReadStrategy = 'network-first' | 'cache-first' | 'stale-while-revalidate';
+
+/** How a conflict (409) is settled. A function receives the three states and returns the merged record's fields. */
+export type ConflictStrategy = 'manual' | 'server-wins' | 'client-wins' | MergeFunction;
+
+export type JsonRecord = Record<string, unknown>;
+
+export interface ConflictStates {
+  /** The record as the user saw it when they edited it (null for a create). */
+  base: JsonRecord | null;
+  /** The user's version: base with the queued change applied. */
+  local: JsonRecord | null;
+  /** The server's current record (null when it was deleted). */
+  server: JsonRecord | null;
+}
+
+/** Returns the fields to write on top of the server's version, or null to leave the conflict for a person. */
+export type MergeFunction = (states: ConflictStates) => JsonRecord | null | Promise<JsonRecord | null>;
+
+export interface ParentRelation {
+  /** The field of the child record that holds the parent's id, e.g. `workOrderId`. */
+  field: string;
+  /** The parent's collection name, e.g. `work-orders`. */
+  collection: string;
+}
+
+export interface CollectionConfig {
+  policy: CollectionPolicy;
+  /** Default `network-first`. */
+  read?: ReadStrategy;
+  /** Network timeout for network-first reads, ms. Default 3000. */
+  networkTimeoutMs?: number;
+  /** Default `manual`. Only meaningful for `read-write-conflict`. */
+  conflict?: ConflictStrategy;
+  /** References to parent records, so temporary ids can be rewritten when the parent is created. */
+  parents?: ParentRelation[];
+  /** Refuse to push this collection while it has unresolved conflicts (the seed's pattern 4). Default false. */
+  blockSyncOnConflict?: boolean;
+  /** Keep responses marked `Cache-Control: no-store`. Default false. */
+  storeNoStore?: boolean;
+  /** Page size for pulls. Default 500. */
+  pageSize?: number;
+}
+
+export interface SyncTriggers {
+  /** Sync when connectivity comes back (Background Sync, and the page's `online` event). Default true. */
+  onOnline?: boolean;
+  /** Sync when a page becomes visible again. Default true. */
+  onResume?: boolean;
+  /** Sync when the page reports a sign-in (`client.setCredentials` with a new user). Default true. */
+  afterLogin?: boolean;
+  /** While at least one page is open, sync every this many ms. 0 = off. Default 0. */
+  intervalMs?: number;
+  /** Sync when the service worker starts and finds queued writes. Default true. */
+  onStart?: boolean;
+}
+
+export interface RetryConfig {
+  /** First delay after a transient failure, ms. Default 1000. */
+  initialDelayMs?: number;
+  /** Upper bound of the delay, ms. Default 60000. */
+  maxDelayMs?: number;
+  /** Growth factor per attempt. Default 2. */
+  factor?: number;
+  /** Random part of each delay, 0..1 (full jitter = 1). Default 0.5. */
+  jitter?: number;
+  /** After this many transient failures a write becomes `failed` (kept, visible). 0 = never. Default 0. */
+  maxAttempts?: number;
+}
+
+/** Current credentials for replay. Never stored: asked for at each sync. */
+export type CredentialsProvider = () =>
+  Promise<Record<string, string> | null> | Record<string, string> | null;
+
+export interface OfflineKitConfig {
+  /** Same-origin path prefix of the REST API, e.g. `/api`. Required. */
+  apiBase: string;
+  /** The collections Offline Kit manages, by name (the path segment after `apiBase`). Required, at least one. */
+  collections: Record<string, CollectionConfig>;
+  /** Named groups of collections synced together, e.g. `{ login: ['work-orders', 'parts'] }`. `all` always exists. */
+  syncUnits?: Record<string, string[]>;
+  triggers?: SyncTriggers;
+  retry?: RetryConfig;
+  /**
+   * Headers for replay (e.g. `{ Authorization: 'Bearer …' }`). If absent, or it returns null, the module uses what the
+   * page handed over with `client.setCredentials()` (kept in memory only), and otherwise asks the pages for them.
+   */
+  credentials?: CredentialsProvider;
+  /** Use the server's batch push when `GET {apiBase}/_sync` announces it. Default true. */
+  batch?: boolean;
+  /** Concurrent requests when writes go one by one (independent records only). Default 4. */
+  concurrency?: number;
+  /** Largest body queued, bytes. Larger writes are refused with 413 `body_too_large`. Default 10 MiB. */
+  maxBodyBytes?: number;
+  /** Answer the devtools extension. Default: true on localhost / 127.0.0.1, false elsewhere. */
+  devtools?: boolean;
+  /** Sync history entries kept (oldest dropped first). Default 2000. */
+  historyLimit?: number;
+  /** Encrypt queued bodies and local records at rest with AES-GCM (non-extractable key). Default false. */
+  encryptAtRest?: boolean;
+  /** IndexedDB database name prefix; the user id is appended. Default `offline-kit`. */
+  dbName?: string;
+}

@@ -1,0 +1,34 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: fast unit tests (node, fakes, fake timers) and end-to-end tests in real Chromium.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: [
+            'sw/test/**/*.test.ts',
+            'server-mock/test/**/*.test.ts',
+            'devtools-extension/test/**/*.test.{ts,tsx}',
+            'sample-app/test/**/*.test.{ts,tsx}',
+            'bench/test/**/*.test.ts',
+          ],
+          environment: 'node',
+        },
+        esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // One Chromium at a time: the machine has 2 cores and service-worker timing is sensitive to load.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
