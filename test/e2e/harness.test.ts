@@ -1,0 +1,48 @@
+import { existsSync } from 'node:fs';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  PATHS,
+  findChromium,
+  launchBrowser,
+  openFixtureApp,
+  screenshot,
+  startMockServer,
+  waitFor,
+  type MockServer,
+} from '../harness/index.js';
+
+describe('harness', () => {
+  let browser: Browser;
+  let server: MockServer;
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    server = await startMockServer();
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('finds a Chromium binary', () => {
+    expect(existsSync(findChromium())).toBe(true);
+  });
+
+  it('a page of the app is controlled by its service worker', async () => {
+    context = await browser.newContext();
+    const useSampleApp = existsSync(PATHS.sampleAppDist);
+    const page = useSampleApp ? await context.newPage() : await openFixtureApp(context, server.url);
+    if (useSampleApp) await page.goto(`${server.url}/`);
+    const scriptUrl = await waitFor(
+      () => page.evaluate(() => navigator.serviceWorker.controller?.scriptURL ?? null),
+      { message: 'the page to be controlled by a service worker' },
+    );
+    expect(new URL(scriptUrl).origin).toBe(server.url);
+    expect(context.serviceWorkers().map((w) => w.url())).toContain(scriptUrl);
+    await screenshot(page, useSampleApp ? 'harness-sample-app' : 'harness-fixture-app');
+  });
+});

@@ -1,0 +1,136 @@
+import { describe, expectShape, isArrayOf, isNumber, isObject, isString } from './guards.js';
+
+/** The `/__mock/*` control API of server-mock (docs/ARCHITECTURE.md), typed. */
+
+export interface Faults {
+  latencyMs?: number;
+  failNext?: { count: number; status: number; pathPrefix?: string };
+  dropNext?: { count: number; when: 'before-commit' | 'after-commit'; pathPrefix?: string };
+  unreachableForMs?: number;
+}
+
+/** A record as the server holds it; tombstones have `deleted: true`. */
+export interface ServerRecord {
+  id: string;
+  version: number;
+  updatedAt: string;
+  deleted?: boolean;
+  [field: string]: unknown;
+}
+
+export interface LogEntry {
+  seq: number;
+  at: string | number;
+  method: string;
+  path: string;
+  status: number | null;
+  user: string | null;
+  key: string | null;
+  durationMs: number | null;
+  fault: string | null;
+}
+
+export interface MockState {
+  faults: unknown;
+  counts: Record<string, number>;
+  users: unknown;
+}
+
+function isServerRecord(value: unknown): value is ServerRecord {
+  return isObject(value) && isString(value.id) && isNumber(value.version);
+}
+
+function isLogEntry(value: unknown): value is LogEntry {
+  return isObject(value) && isNumber(value.seq) && isString(value.method) && isString(value.path);
+}
+
+function isMockState(value: unknown): value is MockState {
+  return isObject(value) && isObject(value.counts);
+}
+
+export interface MockClient {
+  state(): Promise<MockState>;
+  reset(): Promise<void>;
+  /** Merged with the faults already set. */
+  faults(faults: Faults): Promise<void>;
+  clearFaults(): Promise<void>;
+  /** "Another user edits this record": bumps its version on the server. */
+  edit(edit: { collection: string; id: string; patch: Record<string, unknown>; as?: string }): Promise<void>;
+  /** Another user deletes it. */
+  remove(target: { collection: string; id: string }): Promise<void>;
+  seed(options: { parts?: number }): Promise<void>;
+  touch(options: { collection: string; count: number; deleteCount?: number }): Promise<void>;
+  /** Current tokens (of `user`, or everyone's) answer 401 until a new sign-in. */
+  expireTokens(user?: string): Promise<void>;
+  /** Everything the server holds in `collection`, tombstones included, ordered by id. */
+  records(collection: string): Promise<ServerRecord[]>;
+  /** Live records only. */
+  liveRecords(collection: string): Promise<ServerRecord[]>;
+  log(since?: number): Promise<LogEntry[]>;
+}
+
+async function call(base: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(new URL(path, base), {
+    method,
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 300)}`);
+  if (text === '') return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new Error(`${method} ${path} answered non-JSON: ${text.slice(0, 300)}`);
+  }
+}
+
+/** Lists come either bare or wrapped (`{ records: [...] }`, `{ entries: [...] }`); both are accepted. */
+function listIn(value: unknown, key: string): unknown {
+  if (Array.isArray(value)) return value;
+  if (isObject(value) && Array.isArray(value[key])) return value[key];
+  throw new Error(`expected a list under "${key}": ${describe(value)}`);
+}
+
+export function mockClient(baseUrl: string): MockClient {
+  return {
+    async state() {
+      return expectShape(await call(baseUrl, 'GET', '/__mock/state'), isMockState, '/__mock/state answer');
+    },
+    async reset() {
+      await call(baseUrl, 'POST', '/__mock/reset', {});
+    },
+    async faults(faults) {
+      await call(baseUrl, 'POST', '/__mock/faults', faults);
+    },
+    async clearFaults() {
+      await call(baseUrl, 'DELETE', '/__mock/faults');
+    },
+    async edit(edit) {
+      await call(baseUrl, 'POST', '/__mock/edit', edit);
+    },
+    async remove(target) {
+      await call(baseUrl, 'POST', '/__mock/delete', target);
+    },
+    async seed(options) {
+      await call(baseUrl, 'POST', '/__mock/seed', options);
+    },
+    async touch(options) {
+      await call(baseUrl, 'POST', '/__mock/touch', options);
+    },
+    async expireTokens(user) {
+      await call(baseUrl, 'POST', '/__mock/expire-tokens', user === undefined ? {} : { user });
+    },
+    async records(collection) {
+      const answer = await call(baseUrl, 'GET', `/__mock/records/${encodeURIComponent(collection)}`);
+      return expectShape(listIn(answer, 'records'), (v) => isArrayOf(v, isServerRecord), 'records');
+    },
+    async liveRecords(collection) {
+      return (await this.records(collection)).filter((r) => r.deleted !== true);
+    },
+    async log(since) {
+      const answer = await call(baseUrl, 'GET', `/__mock/log${since === undefined ? '' : `?since=${since}`}`);
+      return expectShape(listIn(answer, 'entries'), (v) => isArrayOf(v, isLogEntry), 'log entries');
+    },
+  };
+}
