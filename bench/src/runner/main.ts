@@ -1,0 +1,152 @@
+/**
+ * `npm run bench`: server-mock and headless Chromium in one process, every measurement for every variant, then the
+ * table on stdout, the raw figures (results/latest.json), the chart (latest.svg, and latest.png rendered by the same
+ * Chromium) and RESULTS.md. A quick run (BENCH_QUICK=1) writes to results/quick/ and leaves RESULTS.md alone.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launchChromium } from './browser.js';
+import { machineInfo, type MachineInfo } from './machine.js';
+import {
+  burstQueue,
+  firstSync,
+  offlineRead,
+  onlineGet,
+  scale,
+  sequentialQueue,
+  type BenchContext,
+} from './measurements.js';
+import { readOptions, type BenchOptions } from './options.js';
+import { Recorder } from './record.js';
+import { markdownTable, textTable } from './report/table.js';
+import { renderSvg } from './report/svg.js';
+import { MockControl, startBenchServer } from './server.js';
+import { buildRows, type BundleSizes, type Row } from './targets.js';
+
+const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const wwwDir = join(benchDir, 'dist', 'www');
+
+async function readSizes(): Promise<BundleSizes | null> {
+  try {
+    const raw: unknown = JSON.parse(await readFile(join(wwwDir, 'sizes.json'), 'utf8'));
+    const gzip = (name: string): number | null => {
+      const entry = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[name] : null;
+      const value = typeof entry === 'object' && entry !== null ? (entry as { gzip?: unknown }).gzip : null;
+      return typeof value === 'number' ? value : null;
+    };
+    const ours = gzip('offline-kit-sw');
+    const workbox = gzip('workbox-sw');
+    return ours === null || workbox === null ? null : { ours, workbox };
+  } catch {
+    return null;
+  }
+}
+
+function describeMachine(m: MachineInfo): string {
+  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, node ${m.node}, Chromium ${m.chromium}`;
+}
+
+function markdown(
+  rows: Row[],
+  options: BenchOptions,
+  machine: MachineInfo,
+  at: string,
+  minutes: number,
+  notes: string[],
+): string {
+  return `# Benchmark results
+
+Latest full run of \`npm run bench\` (${at}, ${minutes.toFixed(1)} min), on: ${describeMachine(machine)}.
+${options.reps} repetitions of each measurement (${options.slowReps} of the burst + replay at ${options.latencyMs} ms, where the
+Workbox recipe takes about half a minute each), variants in alternating order, each in a fresh browser context.
+Raw figures: [results/latest.json](results/latest.json). What the figures mean and why some targets are missed:
+[README.md](README.md).
+
+${markdownTable(rows)}
+
+![Ratios against their targets](results/latest.svg)
+${notes.length > 0 ? `\nNotes from the run:\n\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}`;
+}
+
+async function main(): Promise<void> {
+  const options = readOptions(process.env, benchDir);
+  const startedAt = new Date();
+  const log = (message: string): void =>
+    console.info(`[${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s] ${message}`);
+  const sizes = await readSizes();
+  const server = await startBenchServer(wwwDir, 1000);
+  const browser = await launchChromium();
+  const recorder = new Recorder();
+  let crashed = false;
+  try {
+    const ctx: BenchContext = {
+      browser,
+      baseUrl: server.url,
+      mock: new MockControl(server.url),
+      options,
+      recorder,
+      log,
+    };
+    log(`bench: ${options.quick ? 'quick' : 'full'} run, server ${server.url}`);
+    const steps: [string, (c: BenchContext) => Promise<void>][] = [
+      ['online GET', onlineGet],
+      ['offline read', offlineRead],
+      ['sequential enqueue + replay', sequentialQueue],
+      ['burst enqueue + replay', burstQueue],
+      ['first sync', firstSync],
+      ['scale', scale],
+    ];
+    for (const [name, step] of steps) {
+      try {
+        await step(ctx);
+      } catch (error) {
+        crashed = true;
+        const message = error instanceof Error ? error.message : String(error);
+        recorder.notes.push(`${name} did not complete: ${message}`);
+        console.error(`bench: ${name} did not complete: ${message}`);
+      }
+    }
+    const machine = machineInfo(browser.version());
+    const minutes = (Date.now() - startedAt.getTime()) / 60_000;
+    const rows = buildRows(recorder, options, sizes);
+    console.info(`\n${textTable(rows)}\n`);
+    for (const note of recorder.notes) console.info(`note: ${note}`);
+
+    await mkdir(options.resultsDir, { recursive: true });
+    const at = startedAt.toISOString();
+    const json = {
+      at,
+      minutes,
+      machine,
+      options,
+      sizes,
+      rows,
+      samples: recorder.samples,
+      checks: recorder.checks,
+      notes: recorder.notes,
+    };
+    await writeFile(join(options.resultsDir, 'latest.json'), JSON.stringify(json, null, 2) + '\n');
+    const svg = renderSvg(rows, `${at.slice(0, 16).replace('T', ' ')} UTC — ${describeMachine(machine)}`);
+    await writeFile(join(options.resultsDir, 'latest.svg'), svg);
+    const page = await browser.newPage();
+    await page.setContent(`<body style="margin:0">${svg}</body>`);
+    await page.locator('svg').screenshot({ path: join(options.resultsDir, 'latest.png') });
+    await page.close();
+    if (options.resultsMarkdown) {
+      await writeFile(options.resultsMarkdown, markdown(rows, options, machine, at, minutes, recorder.notes));
+    }
+    log(
+      `bench: wrote ${relative(process.cwd(), options.resultsDir) || '.'}/latest.{json,svg,png}${options.resultsMarkdown ? ' and RESULTS.md' : ''}`,
+    );
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  if (crashed) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

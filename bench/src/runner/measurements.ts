@@ -1,0 +1,320 @@
+/**
+ * Each measurement of issue #8, run for every variant in the same run, in alternating order, each repetition in a
+ * fresh browser context. Timings come from the page (performance.now()); the runner only sets the stage (server
+ * state, latency, connectivity) and checks what the server holds afterwards.
+ */
+import type { Browser } from 'playwright-core';
+import {
+  WORKBOX_QUEUE,
+  WRITE_COLLECTION,
+  isEnqueueResult,
+  isReadResult,
+  isSyncResult,
+  isWaitResult,
+  writeBody,
+  type EnqueueResult,
+  type WaitResult,
+} from '../shared/page-api.js';
+import {
+  dispatchSync,
+  isOurs,
+  openSession,
+  serviceWorkerHeap,
+  type Session,
+  type VariantId,
+} from './browser.js';
+import { summariseStatuses, verify } from './correctness.js';
+import type { BenchOptions } from './options.js';
+import type { MeasurementId, Recorder } from './record.js';
+import { quantile } from './stats.js';
+import type { MockControl } from './server.js';
+
+export interface BenchContext {
+  browser: Browser;
+  baseUrl: string;
+  mock: MockControl;
+  options: BenchOptions;
+  recorder: Recorder;
+  log(message: string): void;
+}
+
+function expect<T>(value: unknown, guard: (v: unknown) => v is T, what: string): T {
+  if (!guard(value)) throw new Error(`the bench page answered ${what} with an unexpected shape`);
+  return value;
+}
+
+/** Variants in the order of repetition `rep`: reversed every other time, so neither always runs first. */
+function inOrder(variants: readonly VariantId[], rep: number): VariantId[] {
+  return rep % 2 === 0 ? [...variants] : [...variants].reverse();
+}
+
+async function withSession<T>(
+  ctx: BenchContext,
+  variant: VariantId,
+  run: (s: Session) => Promise<T>,
+  options: { handCredentials?: boolean } = {},
+): Promise<T> {
+  const session = await openSession(ctx.browser, ctx.baseUrl, variant, options);
+  try {
+    return await run(session);
+  } finally {
+    await session.close();
+  }
+}
+
+let runCounter = 0;
+const newTag = (variant: VariantId, what: string): string =>
+  `${variant}-${what}-${Date.now()}-${runCounter++}`;
+
+/** Online GET of a 100-record page, p50 of `requests` sequential requests, with no service worker as the baseline. */
+export async function onlineGet(ctx: BenchContext): Promise<void> {
+  const { options, recorder } = ctx;
+  await ctx.mock.reset();
+  for (let rep = 0; rep < options.reps; rep++) {
+    for (const variant of inOrder(['none', 'workbox', 'ours'], rep)) {
+      await withSession(ctx, variant, async (s) => {
+        const result = expect(
+          await s.call('timeGets', '/api/parts?limit=100', 10, options.requests),
+          isReadResult,
+          'timeGets',
+        );
+        if (result.records !== 100)
+          throw new Error(`${variant}: GET answered ${result.records} records, not 100`);
+        recorder.add('get-p50', variant, rep, quantile(result.durationsMs, 0.5));
+      });
+    }
+    ctx.log(`online GET: repetition ${rep + 1}/${options.reps}`);
+  }
+}
+
+/**
+ * Offline read of the whole work-order list (`readRecords` records of ~200 bytes), after one online read, with ten
+ * writes queued offline first: ours must answer them overlaid on the list, Workbox serves its cached answer.
+ */
+export async function offlineRead(ctx: BenchContext): Promise<void> {
+  const { options, recorder, mock } = ctx;
+  const pendingWrites = 10;
+  await mock.reset();
+  const setupTag = 'offline-read-setup';
+  await mock.createRecords(WRITE_COLLECTION, options.readRecords, (i) => writeBody(setupTag, i));
+  const held = await mock.count(WRITE_COLLECTION);
+  const url = `/api/${WRITE_COLLECTION}?limit=1000`;
+  for (let rep = 0; rep < options.reps; rep++) {
+    for (const variant of inOrder(['workbox', 'ours', 'ours-encrypted'], rep)) {
+      await withSession(ctx, variant, async (s) => {
+        expect(await s.call('timeGets', url, 1, 0), isReadResult, 'timeGets');
+        await s.context.setOffline(true);
+        expect(
+          await s.call('enqueueSequential', newTag(variant, 'overlay'), pendingWrites),
+          isEnqueueResult,
+          'enqueue',
+        );
+        const result = expect(await s.call('timeGets', url, 2, options.requests), isReadResult, 'timeGets');
+        const expected = Math.min(1000, held) + (isOurs(variant) ? pendingWrites : 0);
+        if (result.status !== 200 || result.records < Math.min(held, 1000)) {
+          throw new Error(
+            `${variant}: offline read answered ${result.status} with ${result.records} records`,
+          );
+        }
+        if (isOurs(variant) && result.records !== expected) {
+          recorder.notes.push(
+            `${variant} offline read held ${result.records} records, expected ${expected} (list + pending creates)`,
+          );
+        }
+        recorder.add('offline-read-p50', variant, rep, quantile(result.durationsMs, 0.5));
+      });
+    }
+    ctx.log(`offline read: repetition ${rep + 1}/${options.reps}`);
+  }
+}
+
+interface ReplayPlan {
+  mode: 'sequential' | 'burst';
+  writes: number;
+  latencyMs: number;
+  rep: number;
+  enqueue: { p50?: MeasurementId; total: MeasurementId };
+  replay: MeasurementId;
+  /** Also read the service worker's heap once every write is queued. */
+  heapAfterEnqueue?: MeasurementId;
+}
+
+/**
+ * Queue `writes` writes offline (one after another, or all at once), go online with the server at `latencyMs`, and
+ * time until the server holds the last one. Then check that it holds each once, in issue order.
+ */
+async function queueAndReplay(ctx: BenchContext, s: Session, plan: ReplayPlan): Promise<void> {
+  const { mock, recorder } = ctx;
+  const tag = newTag(s.variant, plan.mode);
+  const before = await mock.count(WRITE_COLLECTION);
+  await s.context.setOffline(true);
+  const enqueued: EnqueueResult = expect(
+    await s.call(plan.mode === 'sequential' ? 'enqueueSequential' : 'enqueueBurst', tag, plan.writes),
+    isEnqueueResult,
+    'enqueue',
+  );
+  if (plan.enqueue.p50)
+    recorder.add(plan.enqueue.p50, s.variant, plan.rep, quantile(enqueued.durationsMs, 0.5));
+  recorder.add(plan.enqueue.total, s.variant, plan.rep, enqueued.totalMs);
+  if (plan.heapAfterEnqueue) {
+    recorder.add(
+      plan.heapAfterEnqueue,
+      s.variant,
+      plan.rep,
+      await serviceWorkerHeap(ctx.browser, ctx.baseUrl),
+    );
+  }
+
+  await s.call('armReplayClock');
+  await mock.latency(plan.latencyMs);
+  // Generous: the Workbox recipe sends one write per round trip, plus its own per-write IndexedDB work.
+  const timeoutMs = 60_000 + plan.writes * (plan.latencyMs + 15) * 3;
+  let nudged = false;
+  let done = false;
+  await s.context.setOffline(false);
+  const waiting = s.call('waitServerCount', WRITE_COLLECTION, before + plan.writes, timeoutMs).finally(() => {
+    done = true;
+  });
+  // Watchdog: if the browser's own sync event never came, fire it as the browser would (counted in the time).
+  const watchdog = (async () => {
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    if (done || s.variant !== 'workbox' || (await mock.count(WRITE_COLLECTION)) !== before) return;
+    nudged = true;
+    await dispatchSync(s, `workbox-background-sync:${WORKBOX_QUEUE}`);
+  })();
+  const waited: WaitResult = expect(await waiting, isWaitResult, 'waitServerCount');
+  await watchdog;
+  await mock.latency(0);
+  if (waited.ms !== null) recorder.add(plan.replay, s.variant, plan.rep, waited.ms);
+
+  const expectedStatus = isOurs(s.variant) ? 202 : 0;
+  const verdict = await verify(mock, tag, plan.writes);
+  recorder.checks.push({
+    measurement: plan.replay,
+    variant: s.variant,
+    rep: plan.rep,
+    issued: plan.writes,
+    ...verdict,
+    answered: summariseStatuses(enqueued.statuses),
+    answeredAsPromised: enqueued.statuses.every((st) => st === expectedStatus),
+    nudged,
+  });
+}
+
+/** Offline enqueue one after another, then replay at 0 ms server latency. */
+export async function sequentialQueue(ctx: BenchContext): Promise<void> {
+  const { options } = ctx;
+  await ctx.mock.reset();
+  for (let rep = 0; rep < options.reps; rep++) {
+    for (const variant of inOrder(['workbox', 'ours', 'ours-encrypted'], rep)) {
+      await withSession(ctx, variant, (s) =>
+        queueAndReplay(ctx, s, {
+          mode: 'sequential',
+          writes: options.writes,
+          latencyMs: 0,
+          rep,
+          enqueue: { p50: 'enqueue-seq-p50', total: 'enqueue-seq-total' },
+          replay: 'replay-0',
+        }),
+      );
+    }
+    ctx.log(`sequential enqueue + replay at 0 ms: repetition ${rep + 1}/${options.reps}`);
+  }
+}
+
+/** Every write issued at once, then replay over a mobile round trip (`latencyMs`), with and without batch push. */
+export async function burstQueue(ctx: BenchContext): Promise<void> {
+  const { options } = ctx;
+  await ctx.mock.reset();
+  for (let rep = 0; rep < options.slowReps; rep++) {
+    for (const variant of inOrder(['workbox', 'ours', 'ours-nobatch'], rep)) {
+      await withSession(ctx, variant, (s) =>
+        queueAndReplay(ctx, s, {
+          mode: 'burst',
+          writes: options.writes,
+          latencyMs: options.latencyMs,
+          rep,
+          enqueue: { total: 'enqueue-burst-total' },
+          replay: 'replay-latency',
+        }),
+      );
+    }
+    ctx.log(`burst enqueue + replay at ${options.latencyMs} ms: repetition ${rep + 1}/${options.slowReps}`);
+  }
+}
+
+/**
+ * First sync after sign-in: the parts catalogue (paged delta pull) into IndexedDB; then reads of a 1,000-part page
+ * offline from that local copy. Ours only: the Workbox recipe has no equivalent.
+ */
+async function catalogue(
+  ctx: BenchContext,
+  parts: number,
+  reps: number,
+  ids: { rate: MeasurementId; read: MeasurementId; heap?: MeasurementId },
+): Promise<void> {
+  const { mock, recorder, options } = ctx;
+  await mock.reset();
+  await mock.seedParts(parts);
+  for (let rep = 0; rep < reps; rep++) {
+    await withSession(
+      ctx,
+      'ours',
+      async (s) => {
+        const synced = expect(await s.call('firstSync'), isSyncResult, 'firstSync');
+        if (synced.outcome !== 'completed' || synced.pulled < parts) {
+          throw new Error(`first sync ended ${synced.outcome} with ${synced.pulled} of ${parts} parts`);
+        }
+        recorder.add(ids.rate, 'ours', rep, (synced.pulled / synced.ms) * 1000);
+        if (ids.heap) recorder.add(ids.heap, 'ours', rep, await serviceWorkerHeap(ctx.browser, ctx.baseUrl));
+        await s.context.setOffline(true);
+        const read = expect(
+          await s.call('timeGets', '/api/parts?limit=1000', 2, options.requests),
+          isReadResult,
+          'read',
+        );
+        if (read.status !== 200 || read.records !== 1000) {
+          throw new Error(
+            `offline read of 1,000 of ${parts} parts answered ${read.status} with ${read.records} records`,
+          );
+        }
+        recorder.add(ids.read, 'ours', rep, quantile(read.durationsMs, 0.5));
+      },
+      { handCredentials: false },
+    );
+  }
+  await mock.seedParts(1000);
+}
+
+export async function firstSync(ctx: BenchContext): Promise<void> {
+  await catalogue(ctx, ctx.options.catalogue, ctx.options.reps, {
+    rate: 'first-sync-rate',
+    read: 'catalogue-read-p50',
+  });
+  ctx.log(`first sync of ${ctx.options.catalogue} parts: done`);
+}
+
+/** At scale: 100,000 local records and 10,000 queued writes; the service worker's heap after each. */
+export async function scale(ctx: BenchContext): Promise<void> {
+  const scaleOptions = ctx.options.scale;
+  if (scaleOptions === null) return;
+  await catalogue(ctx, scaleOptions.records, 1, {
+    rate: 'scale-first-sync-rate',
+    read: 'scale-catalogue-read-p50',
+    heap: 'scale-heap-records',
+  });
+  ctx.log(`scale: ${scaleOptions.records} local records: done`);
+  await ctx.mock.reset();
+  await withSession(ctx, 'ours', (s) =>
+    queueAndReplay(ctx, s, {
+      mode: 'burst',
+      writes: scaleOptions.writes,
+      latencyMs: 0,
+      rep: 0,
+      enqueue: { total: 'scale-enqueue-total' },
+      replay: 'scale-replay',
+      heapAfterEnqueue: 'scale-heap-queue',
+    }),
+  );
+  ctx.log(`scale: ${scaleOptions.writes} queued writes: done`);
+}

@@ -1,0 +1,66 @@
+/** The raw figures of a run: one sample per measurement, variant and repetition, and one check per replay. */
+import type { VariantId } from './browser.js';
+
+export type MeasurementId =
+  | 'get-p50'
+  | 'offline-read-p50'
+  | 'enqueue-seq-p50'
+  | 'enqueue-seq-total'
+  | 'replay-0'
+  | 'enqueue-burst-total'
+  | 'replay-latency'
+  | 'first-sync-rate'
+  | 'catalogue-read-p50'
+  | 'scale-first-sync-rate'
+  | 'scale-catalogue-read-p50'
+  | 'scale-enqueue-total'
+  | 'scale-replay'
+  | 'scale-heap-queue'
+  | 'scale-heap-records';
+
+export interface Sample {
+  measurement: MeasurementId;
+  variant: VariantId;
+  rep: number;
+  value: number;
+}
+
+/** What the server held after a replay, against what the page issued. */
+export interface Check {
+  measurement: MeasurementId;
+  variant: VariantId;
+  rep: number;
+  issued: number;
+  /** Issued writes the server does not hold. */
+  lost: number;
+  /** Extra copies of issued writes. */
+  duplicated: number;
+  /** Adjacent pairs the server created in the opposite order to their issue. */
+  reordered: number;
+  /** How the page's writes were answered, e.g. `202×1000` or `failed fetch×1000`. */
+  answered: string;
+  /** The answers were what the variant promises (ours: 202 with the record; Workbox: a failed fetch). */
+  answeredAsPromised: boolean;
+  /** The runner had to fire the sync event by CDP because the browser's own did not come. */
+  nudged: boolean;
+}
+
+export class Recorder {
+  readonly samples: Sample[] = [];
+  readonly checks: Check[] = [];
+  readonly notes: string[] = [];
+
+  add(measurement: MeasurementId, variant: VariantId, rep: number, value: number): void {
+    if (Number.isFinite(value)) this.samples.push({ measurement, variant, rep, value });
+  }
+
+  values(measurement: MeasurementId, variant: VariantId): number[] {
+    return this.samples
+      .filter((s) => s.measurement === measurement && s.variant === variant)
+      .map((s) => s.value);
+  }
+
+  checksOf(measurement: MeasurementId, variant: VariantId): Check[] {
+    return this.checks.filter((c) => c.measurement === measurement && c.variant === variant);
+  }
+}

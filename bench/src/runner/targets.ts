@@ -1,0 +1,326 @@
+/**
+ * Issue #8's targets, each turned into one row of the report from the raw samples: medians, min–max, the ratio
+ * ours / Workbox, and whether the target is met. A row whose replays lost, duplicated or (where order is promised)
+ * reordered a write fails whatever its speed: a fast wrong answer does not count.
+ */
+import type { VariantId } from './browser.js';
+import type { BenchOptions } from './options.js';
+import type { Check, MeasurementId, Recorder } from './record.js';
+import { median, stat, type Stat } from './stats.js';
+
+export interface BundleSizes {
+  ours: number;
+  workbox: number;
+}
+
+export interface Row {
+  label: string;
+  unit: 'ms' | 'records/s' | 'KB' | 'MB' | '×';
+  ours: Stat | null;
+  workbox: Stat | null;
+  /** Ours / Workbox, or ours against another figure of ours (scale rows); null when not measured. */
+  ratio: number | null;
+  target: string;
+  /** Null: nothing to pass (reported only) or not measured. */
+  pass: boolean | null;
+  /** For the chart: the plotted figure and its limit, both "lower is better", so the bar passes left of the line. */
+  chart: { value: number; limit: number; aim?: number; caption: string } | null;
+  correctness: string;
+}
+
+const KB = 1024;
+const MB = 1024 * 1024;
+
+function paired(rec: Recorder, id: MeasurementId, variant: VariantId, baseline: VariantId): number[] {
+  const base = new Map(
+    rec.samples.filter((s) => s.measurement === id && s.variant === baseline).map((s) => [s.rep, s.value]),
+  );
+  return rec.samples
+    .filter((s) => s.measurement === id && s.variant === variant && base.has(s.rep))
+    .map((s) => s.value - (base.get(s.rep) ?? 0));
+}
+
+function ratioOf(a: Stat | null, b: Stat | null): number | null {
+  return a && b && b.median !== 0 ? a.median / b.median : null;
+}
+
+/** A short account of the checks of one variant: `ok ×5`, or what went wrong. */
+function describeChecks(checks: Check[], orderMatters: boolean): string {
+  if (checks.length === 0) return '';
+  const lost = checks.reduce((n, c) => n + c.lost, 0);
+  const dup = checks.reduce((n, c) => n + c.duplicated, 0);
+  const reordered = checks.reduce((n, c) => n + c.reordered, 0);
+  const parts: string[] = [];
+  if (lost > 0) parts.push(`LOST ${lost}`);
+  if (dup > 0) parts.push(`DUPLICATED ${dup}`);
+  if (reordered > 0)
+    parts.push(orderMatters ? `REORDERED ${reordered}` : `order not kept (${reordered} inversions)`);
+  if (checks.some((c) => !c.answeredAsPromised))
+    parts.push(`answered ${checks.map((c) => c.answered).join(' / ')}`);
+  if (checks.some((c) => c.nudged)) parts.push('sync fired by CDP');
+  return parts.length === 0 ? `once, in order ×${checks.length}` : parts.join(', ');
+}
+
+function checksPass(checks: Check[], orderMatters: boolean): boolean {
+  return checks.every(
+    (c) => c.lost === 0 && c.duplicated === 0 && (!orderMatters || c.reordered === 0) && c.answeredAsPromised,
+  );
+}
+
+function ratioRow(
+  label: string,
+  unit: Row['unit'],
+  ours: number[],
+  workbox: number[],
+  limit: number,
+  target: string,
+  extra: { aim?: number; checks?: { ours: Check[]; workbox: Check[]; orderMatters: boolean } } = {},
+): Row {
+  const o = stat(ours);
+  const w = stat(workbox);
+  const ratio = ratioOf(o, w);
+  const checks = extra.checks;
+  const correct = checks ? checksPass(checks.ours, checks.orderMatters) : true;
+  return {
+    label,
+    unit,
+    ours: o,
+    workbox: w,
+    ratio,
+    target,
+    pass: ratio === null ? null : ratio <= limit && correct,
+    chart:
+      ratio === null
+        ? null
+        : { value: ratio, limit, caption: 'ours / Workbox', ...(extra.aim ? { aim: extra.aim } : {}) },
+    correctness: checks
+      ? `ours: ${describeChecks(checks.ours, checks.orderMatters)}; Workbox: ${describeChecks(checks.workbox, false)}`
+      : '',
+  };
+}
+
+export function buildRows(rec: Recorder, options: BenchOptions, sizes: BundleSizes | null): Row[] {
+  const v = (id: MeasurementId, variant: VariantId): number[] => rec.values(id, variant);
+  const c = (id: MeasurementId, variant: VariantId): Check[] => rec.checksOf(id, variant);
+  const n = options.writes.toLocaleString('en');
+  const rows: Row[] = [];
+
+  rows.push(
+    ratioRow(
+      'Online GET of 100 records: extra p50 latency over no service worker',
+      'ms',
+      paired(rec, 'get-p50', 'ours', 'none'),
+      paired(rec, 'get-p50', 'workbox', 'none'),
+      1.0,
+      'ratio ≤ 1.0 (aim ≤ 0.7)',
+      { aim: 0.7 },
+    ),
+    ratioRow(
+      `Offline read of ${options.readRecords.toLocaleString('en')} records, p50 (ours with 10 pending writes overlaid)`,
+      'ms',
+      v('offline-read-p50', 'ours'),
+      v('offline-read-p50', 'workbox'),
+      1.0,
+      'ratio ≤ 1.0',
+    ),
+    ratioRow(
+      `Offline enqueue of ${n} writes one after another: p50 per write`,
+      'ms',
+      v('enqueue-seq-p50', 'ours'),
+      v('enqueue-seq-p50', 'workbox'),
+      0.6,
+      'ratio ≤ 0.6',
+    ),
+    ratioRow(
+      `Offline enqueue of ${n} writes one after another: total`,
+      'ms',
+      v('enqueue-seq-total', 'ours'),
+      v('enqueue-seq-total', 'workbox'),
+      0.6,
+      'ratio ≤ 0.6',
+    ),
+    ratioRow(
+      `${n} writes issued at once: total, and the queue keeps issue order`,
+      'ms',
+      v('enqueue-burst-total', 'ours'),
+      v('enqueue-burst-total', 'workbox'),
+      0.6,
+      'ratio ≤ 0.6, order kept',
+      {
+        checks: {
+          ours: c('replay-latency', 'ours'),
+          workbox: c('replay-latency', 'workbox'),
+          orderMatters: true,
+        },
+      },
+    ),
+    ratioRow(
+      `Replay of ${n} queued writes, server latency 0 ms`,
+      'ms',
+      v('replay-0', 'ours'),
+      v('replay-0', 'workbox'),
+      0.1,
+      '≥ 10× faster',
+      { checks: { ours: c('replay-0', 'ours'), workbox: c('replay-0', 'workbox'), orderMatters: true } },
+    ),
+    ratioRow(
+      `Replay of ${n} queued writes, server latency ${options.latencyMs} ms, batch push`,
+      'ms',
+      v('replay-latency', 'ours'),
+      v('replay-latency', 'workbox'),
+      0.05,
+      '≥ 20× faster',
+      {
+        checks: {
+          ours: c('replay-latency', 'ours'),
+          workbox: c('replay-latency', 'workbox'),
+          orderMatters: true,
+        },
+      },
+    ),
+    ratioRow(
+      `Replay of ${n} queued writes, server latency ${options.latencyMs} ms, without batch push`,
+      'ms',
+      v('replay-latency', 'ours-nobatch'),
+      v('replay-latency', 'workbox'),
+      0.25,
+      '≥ 4× faster',
+      { checks: { ours: c('replay-latency', 'ours-nobatch'), workbox: [], orderMatters: true } },
+    ),
+  );
+
+  const rate = stat(v('first-sync-rate', 'ours'));
+  const minRate = 20_000;
+  rows.push({
+    label: `First sync after sign-in: ${options.catalogue.toLocaleString('en')}-part catalogue into IndexedDB`,
+    unit: 'records/s',
+    ours: rate,
+    workbox: null,
+    ratio: null,
+    target: '≥ 20,000 records/s',
+    pass: rate ? rate.median >= minRate : null,
+    chart: rate ? { value: minRate / rate.median, limit: 1, caption: 'target / ours' } : null,
+    correctness: '',
+  });
+
+  if (sizes) {
+    rows.push({
+      label: 'Service-worker bundle, minified + gzip',
+      unit: 'KB',
+      ours: stat([sizes.ours / KB]),
+      workbox: stat([sizes.workbox / KB]),
+      ratio: sizes.ours / sizes.workbox,
+      target: 'ours ≤ 15 KB',
+      pass: sizes.ours <= 15 * KB,
+      chart: { value: sizes.ours / (15 * KB), limit: 1, caption: 'ours / budget' },
+      correctness: '',
+    });
+  }
+
+  const encEnqueue = ratioOf(
+    stat(v('enqueue-seq-p50', 'ours-encrypted')),
+    stat(v('enqueue-seq-p50', 'ours')),
+  );
+  const encRead = ratioOf(stat(v('offline-read-p50', 'ours-encrypted')), stat(v('offline-read-p50', 'ours')));
+  rows.push(
+    {
+      label: 'Encryption at rest: enqueue p50 per write (encrypted; ratio encrypted / plain)',
+      unit: 'ms',
+      ours: stat(v('enqueue-seq-p50', 'ours-encrypted')),
+      workbox: null,
+      ratio: encEnqueue,
+      target: 'reported',
+      pass: null,
+      chart: null,
+      correctness: describeChecks(c('replay-0', 'ours-encrypted'), true),
+    },
+    {
+      label: 'Encryption at rest: offline read p50 (encrypted; ratio encrypted / plain)',
+      unit: 'ms',
+      ours: stat(v('offline-read-p50', 'ours-encrypted')),
+      workbox: null,
+      ratio: encRead,
+      target: 'reported',
+      pass: null,
+      chart: null,
+      correctness: '',
+    },
+  );
+
+  const scale = options.scale;
+  if (scale) {
+    const perWrite1k = median(v('replay-0', 'ours')) / options.writes;
+    const perWrite10k = median(v('scale-replay', 'ours')) / scale.writes;
+    const growth = perWrite10k / perWrite1k;
+    rows.push({
+      label: `At scale: replay of ${scale.writes.toLocaleString('en')} queued writes (ratio: per-write time against ${n})`,
+      unit: 'ms',
+      ours: stat(v('scale-replay', 'ours')),
+      workbox: null,
+      ratio: Number.isFinite(growth) ? growth : null,
+      target: 'linear: per-write ratio ≤ 1.5',
+      pass: Number.isFinite(growth) ? growth <= 1.5 && checksPass(c('scale-replay', 'ours'), true) : null,
+      chart: Number.isFinite(growth) ? { value: growth / 1.5, limit: 1, caption: 'growth / allowed' } : null,
+      correctness: describeChecks(c('scale-replay', 'ours'), true),
+    });
+    const read10k = median(v('catalogue-read-p50', 'ours'));
+    const read100k = median(v('scale-catalogue-read-p50', 'ours'));
+    const records = scale.records / options.catalogue;
+    const readGrowth = read100k / read10k;
+    rows.push({
+      label: `At scale: offline read of 1,000 of ${scale.records.toLocaleString('en')} local records, p50 (ratio: against ${options.catalogue.toLocaleString('en')} local)`,
+      unit: 'ms',
+      ours: stat(v('scale-catalogue-read-p50', 'ours')),
+      workbox: null,
+      ratio: Number.isFinite(readGrowth) ? readGrowth : null,
+      target: `at most linear: ratio ≤ ${records}`,
+      pass: Number.isFinite(readGrowth) ? readGrowth <= records : null,
+      chart: Number.isFinite(readGrowth)
+        ? { value: readGrowth / records, limit: 1, caption: 'growth / linear' }
+        : null,
+      correctness: '',
+    });
+    const scaleRate = stat(v('scale-first-sync-rate', 'ours'));
+    rows.push({
+      label: `At scale: first sync of ${scale.records.toLocaleString('en')} records`,
+      unit: 'records/s',
+      ours: scaleRate,
+      workbox: null,
+      ratio: null,
+      target: '≥ 20,000 records/s',
+      pass: scaleRate ? scaleRate.median >= minRate : null,
+      chart: scaleRate ? { value: minRate / scaleRate.median, limit: 1, caption: 'target / ours' } : null,
+      correctness: '',
+    });
+    const heapBound = 64;
+    for (const [id, what] of [
+      ['scale-heap-queue', `${scale.writes.toLocaleString('en')} queued writes`],
+      ['scale-heap-records', `${scale.records.toLocaleString('en')} local records`],
+    ] as const) {
+      const heap = stat(v(id, 'ours').map((b) => b / MB));
+      rows.push({
+        label: `At scale: service-worker heap with ${what}`,
+        unit: 'MB',
+        ours: heap,
+        workbox: null,
+        ratio: null,
+        target: `bounded: ≤ ${heapBound} MB`,
+        pass: heap ? heap.median <= heapBound : null,
+        chart: heap ? { value: heap.median / heapBound, limit: 1, caption: 'heap / bound' } : null,
+        correctness: '',
+      });
+    }
+  }
+  rows.push({
+    label: 'Devtools panel: first render of a 10,000-entry queue',
+    unit: 'ms',
+    ours: null,
+    workbox: null,
+    ratio: null,
+    target: '≤ 200 ms',
+    pass: null,
+    chart: null,
+    correctness: 'not measured yet (see bench/README.md)',
+  });
+  return rows;
+}
