@@ -42,3 +42,12 @@ export {
   wakeServiceWorker,
 } from './service-worker.js';
 export { waitFor, type WaitOptions } from './wait.js';
+export { recordOf, recordsOf, useSuite, waitForQueueDrained, writeIdOf, type Suite } from './suite.js';
+export type {
+  ConflictView,
+  OfflineKitApi,
+  OfflineKitEvent,
+  QueuedWriteView,
+  Resolution,
+  SyncStatus,
+} from '../../sw/src/shared/api.js';

@@ -1,0 +1,185 @@
+import { rm } from 'node:fs/promises';
+import type { Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  api,
+  fixtureAppUrl,
+  fixtureReady,
+  goOffline,
+  goOnline,
+  jsonBody,
+  kitOf,
+  launchBrowser,
+  launchKillable,
+  login,
+  openFixtureApp,
+  readIndexedDb,
+  listIndexedDbs,
+  signIn,
+  startMockServer,
+  startMockServerProcess,
+  stopServiceWorkers,
+  useSuite,
+  wakeServiceWorker,
+  waitFor,
+  waitForQueueDrained,
+  writeIdOf,
+  type MockClient,
+} from '../harness/index.js';
+
+const TITLES = ['Crash write 1', 'Crash write 2', 'Crash write 3', 'Crash write 4', 'Crash write 5'];
+
+async function queueOffline(page: Page, titles: readonly string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const title of titles) {
+    const answer = await api(page, 'POST', '/api/work-orders', jsonBody({ title }));
+    expect(answer.status, answer.text).toBe(202);
+    ids.push(writeIdOf(answer));
+  }
+  return ids;
+}
+
+/** Each title exactly once on the server: nothing lost, nothing duplicated. */
+async function expectEachOnce(mock: MockClient, titles: readonly string[]): Promise<void> {
+  const held = (await mock.liveRecords('work-orders'))
+    .map((r) => r.title)
+    .filter((t) => titles.includes(String(t)));
+  expect(held.sort()).toEqual([...titles].sort());
+}
+
+async function allArrived(mock: MockClient, titles: readonly string[]): Promise<boolean> {
+  const held = new Set((await mock.liveRecords('work-orders')).map((r) => r.title));
+  return titles.every((t) => held.has(t));
+}
+
+describe('crashes in the real browser (issue #7)', () => {
+  const suite = useSuite();
+
+  it('service worker stopped in the middle of a replay: nothing lost or duplicated', async () => {
+    const { context, page } = await suite.open();
+    const { mock } = suite.server;
+    await api(page, 'GET', '/api/work-orders');
+    await goOffline(context);
+    await queueOffline(page, TITLES);
+
+    // A slow server keeps the replay in flight long enough to kill the worker during it.
+    await mock.faults({ latencyMs: 1_500 });
+    await goOnline(context);
+    await waitFor(async () => (await kitOf(page).getStatus()).syncing !== null, {
+      message: 'a replay in flight',
+    });
+    await stopServiceWorkers(page);
+    await mock.clearFaults();
+    await wakeServiceWorker(page);
+
+    await waitFor(() => allArrived(mock, TITLES), {
+      timeout: 20_000,
+      message: 'all writes after the restart',
+    });
+    await waitForQueueDrained(page);
+    await expectEachOnce(mock, TITLES);
+  });
+
+  it('lost response after the server committed: the write is applied exactly once', async () => {
+    const { page } = await suite.open();
+    const { mock } = suite.server;
+    await api(page, 'GET', '/api/work-orders');
+    await mock.faults({ dropNext: { count: 1, when: 'after-commit', pathPrefix: '/api/' } });
+    const answer = await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'Committed, answer lost' }));
+    // The module cannot know the server committed it: it must keep it and report it queued.
+    expect([201, 202]).toContain(answer.status);
+    await waitForQueueDrained(page, 20_000);
+    await expectEachOnce(mock, ['Committed, answer lost']);
+    if (answer.status === 202) {
+      const key = writeIdOf(answer);
+      expect((await mock.log()).filter((e) => e.key === key).length).toBeGreaterThanOrEqual(2);
+    }
+  });
+});
+
+describe('browser killed and restarted on the same profile', () => {
+  it('keeps the queue through SIGKILL of the browser and replays it after restart', async () => {
+    const server = await startMockServer();
+    let browser = await launchKillable();
+    try {
+      const session = await login(server.url, 'alice');
+      const page = await openFixtureApp(browser.context, server.url, { session });
+      await api(page, 'GET', '/api/work-orders');
+      // Unreachable rather than offline emulation: it lives in the server, so it outlives the browser.
+      await server.mock.faults({ unreachableForMs: 60_000 });
+      const titles = TITLES.slice(0, 3);
+      await queueOffline(page, titles);
+      const stored = await waitFor(
+        async () => {
+          for (const name of await listIndexedDbs(page)) {
+            const queue = await readIndexedDb(page, name, 'queue');
+            if (queue !== null && queue.length === titles.length) return queue;
+          }
+          return null;
+        },
+        { message: 'the three writes stored in IndexedDB' },
+      );
+      expect(stored).toHaveLength(3);
+
+      await browser.kill();
+      await server.mock.clearFaults();
+      expect(
+        (await server.mock.liveRecords('work-orders')).filter((r) => titles.includes(String(r.title))),
+      ).toEqual([]);
+
+      browser = await launchKillable({ userDataDir: browser.userDataDir });
+      const reopened = await browser.context.newPage();
+      await reopened.goto(fixtureAppUrl(server.url));
+      await fixtureReady(reopened);
+      // Credentials live in memory only: after a crash the app signs in again, as a user would.
+      await signIn(reopened, await login(server.url, 'alice'));
+      await waitFor(() => allArrived(server.mock, titles), {
+        timeout: 20_000,
+        message: 'writes after restart',
+      });
+      await waitForQueueDrained(reopened);
+      await expectEachOnce(server.mock, titles);
+    } finally {
+      await browser.close();
+      await rm(browser.userDataDir, { recursive: true, force: true });
+      await server.close();
+    }
+  });
+});
+
+describe('server-mock killed in the middle of a batch', () => {
+  let close: (() => Promise<void>) | null = null;
+  afterAll(async () => {
+    await close?.();
+  });
+
+  it('loses nothing and duplicates nothing when the server dies mid-batch and comes back on the same data', async () => {
+    const server = await startMockServerProcess();
+    const browserInstance = await launchBrowser();
+    close = async () => {
+      await browserInstance.close();
+      await server.close();
+    };
+    const context = await browserInstance.newContext();
+    const session = await login(server.url, 'alice');
+    const page = await openFixtureApp(context, server.url, { session });
+    await api(page, 'GET', '/api/work-orders');
+    await goOffline(context);
+    await queueOffline(page, TITLES);
+
+    await server.mock.faults({ latencyMs: 1_000 });
+    await goOnline(context);
+    await waitFor(async () => (await kitOf(page).getStatus()).syncing !== null, {
+      message: 'a replay in flight',
+    });
+    await server.kill();
+    await server.restart();
+
+    await waitFor(() => allArrived(server.mock, TITLES), {
+      timeout: 30_000,
+      message: 'all writes after restart',
+    });
+    await waitForQueueDrained(page, 30_000);
+    await expectEachOnce(server.mock, TITLES);
+  });
+});
