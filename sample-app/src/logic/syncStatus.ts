@@ -1,0 +1,103 @@
+/**
+ * What the status bar says, derived from the module's status and the last sync outcome. Pure, so every wording the
+ * seed asks for ("Syncing…", "All changes saved", "Sync failed — Retry", "You're offline — changes will sync later")
+ * is pinned by a unit test.
+ */
+import type { SyncRunSummary, SyncStatus } from '@offline-kit/sw/api';
+
+/** Three different things to a technician: the network is gone, or it is there but our server does not answer. */
+export type Connectivity = 'online' | 'offline' | 'unreachable';
+
+export function connectivityOf(status: SyncStatus, browserOnline: boolean): Connectivity {
+  if (!browserOnline || !status.online) return 'offline';
+  if (!status.serverReachable) return 'unreachable';
+  return 'online';
+}
+
+export const CONNECTIVITY_LABEL: Record<Connectivity, string> = {
+  online: 'Online',
+  offline: 'Offline',
+  unreachable: 'Server unreachable',
+};
+
+export type Tone = 'ok' | 'busy' | 'warn' | 'error';
+
+export interface SyncMessage {
+  text: string;
+  tone: Tone;
+  /** Offer a Retry button next to the message. */
+  retry: boolean;
+  /** 0..1 while a first download is running, null otherwise. */
+  progress: number | null;
+}
+
+/** `lastRun` is the summary of the most recent sync that ended, as events reported it. */
+export function syncMessage(
+  status: SyncStatus,
+  connectivity: Connectivity,
+  lastRun: SyncRunSummary | null,
+): SyncMessage {
+  const waiting = status.pending;
+  if (status.paused) {
+    return { text: 'Sign in again to sync your changes', tone: 'error', retry: false, progress: null };
+  }
+  if (status.syncing) {
+    const { done, total, phase } = status.syncing;
+    const first = status.lastSyncAt === null;
+    if (first) {
+      const progress = total ? Math.min(1, done / total) : null;
+      const pct = progress === null ? '' : ` ${Math.round(progress * 100)}%`;
+      return { text: `Downloading your data…${pct}`, tone: 'busy', retry: false, progress: progress ?? 0 };
+    }
+    const what = phase === 'push' && total ? ` ${done} of ${total} changes` : '';
+    return { text: `Syncing…${what}`, tone: 'busy', retry: false, progress: null };
+  }
+  if (connectivity === 'offline') {
+    const text =
+      waiting > 0
+        ? `You're offline — ${changes(waiting)} will sync later`
+        : "You're offline — changes will sync later";
+    return { text, tone: 'warn', retry: false, progress: null };
+  }
+  if (connectivity === 'unreachable') {
+    const text =
+      waiting > 0
+        ? `Server unreachable — ${changes(waiting)} waiting, retrying`
+        : 'Server unreachable — retrying';
+    return { text, tone: 'warn', retry: true, progress: null };
+  }
+  if (lastRun && lastRun.outcome === 'failed') {
+    return { text: 'Sync failed — Retry', tone: 'error', retry: true, progress: null };
+  }
+  if (status.conflicts > 0) {
+    return {
+      text: `${count(status.conflicts, 'conflict')} to resolve`,
+      tone: 'error',
+      retry: false,
+      progress: null,
+    };
+  }
+  if (status.failed > 0) {
+    return {
+      text: `${count(status.failed, 'change')} refused by the server`,
+      tone: 'error',
+      retry: false,
+      progress: null,
+    };
+  }
+  if (waiting > 0) {
+    return { text: `${changes(waiting)} waiting to sync`, tone: 'busy', retry: true, progress: null };
+  }
+  if (status.lastSyncAt === null) {
+    return { text: 'Not synced yet', tone: 'warn', retry: true, progress: null };
+  }
+  return { text: 'All changes saved', tone: 'ok', retry: false, progress: null };
+}
+
+function changes(n: number): string {
+  return n === 1 ? '1 change' : `${n} changes`;
+}
+
+export function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import type { SyncRunSummary, SyncStatus } from '@offline-kit/sw/api';
+import { connectivityOf, syncMessage } from '../src/logic/syncStatus.js';
+
+function status(patch: Partial<SyncStatus> = {}): SyncStatus {
+  return {
+    online: true,
+    simulatedOffline: false,
+    serverReachable: true,
+    paused: false,
+    pausedReason: null,
+    pending: 0,
+    failed: 0,
+    conflicts: 0,
+    syncing: null,
+    units: [],
+    lastSyncAt: 1,
+    user: 'alice',
+    devtools: true,
+    storage: null,
+    protocol: null,
+    ...patch,
+  };
+}
+
+const failedRun: SyncRunSummary = {
+  runId: 'r1',
+  unit: 'all',
+  trigger: 'manual',
+  startedAt: 0,
+  durationMs: 5,
+  outcome: 'failed',
+  pushed: 0,
+  pulled: 0,
+  conflicts: 0,
+  failed: 0,
+  error: null,
+};
+
+describe('connectivity', () => {
+  it('tells offline, server unreachable and online apart', () => {
+    expect(connectivityOf(status(), true)).toBe('online');
+    expect(connectivityOf(status(), false)).toBe('offline');
+    expect(connectivityOf(status({ online: false, simulatedOffline: true }), true)).toBe('offline');
+    expect(connectivityOf(status({ serverReachable: false }), true)).toBe('unreachable');
+  });
+});
+
+describe('syncMessage', () => {
+  it('says All changes saved when nothing waits', () => {
+    expect(syncMessage(status(), 'online', null).text).toBe('All changes saved');
+  });
+
+  it('says offline changes will sync later, with the count', () => {
+    expect(syncMessage(status({ online: false }), 'offline', null).text).toBe(
+      "You're offline — changes will sync later",
+    );
+    expect(syncMessage(status({ online: false, pending: 2 }), 'offline', null).text).toBe(
+      "You're offline — 2 changes will sync later",
+    );
+  });
+
+  it('shows progress during the first download and Syncing… after it', () => {
+    const first = syncMessage(
+      status({ lastSyncAt: null, syncing: { runId: 'r', unit: 'login', phase: 'pull', done: 40, total: 160 } }),
+      'online',
+      null,
+    );
+    expect(first).toMatchObject({ text: 'Downloading your data… 25%', progress: 0.25 });
+    const later = syncMessage(
+      status({ syncing: { runId: 'r', unit: 'all', phase: 'pull', done: 1, total: null } }),
+      'online',
+      null,
+    );
+    expect(later).toMatchObject({ text: 'Syncing…', progress: null });
+  });
+
+  it('offers Retry after a failed sync, and when the server is unreachable', () => {
+    expect(syncMessage(status(), 'online', failedRun)).toMatchObject({ text: 'Sync failed — Retry', retry: true });
+    expect(syncMessage(status({ serverReachable: false, pending: 1 }), 'unreachable', null)).toMatchObject({
+      text: 'Server unreachable — 1 change waiting, retrying',
+      retry: true,
+    });
+  });
+
+  it('puts conflicts and refused writes before the all-saved message', () => {
+    expect(syncMessage(status({ conflicts: 1 }), 'online', null).text).toBe('1 conflict to resolve');
+    expect(syncMessage(status({ failed: 2 }), 'online', null).text).toBe('2 changes refused by the server');
+  });
+});
