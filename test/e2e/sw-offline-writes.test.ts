@@ -8,6 +8,7 @@ import {
   recordOf,
   recordsOf,
   screenshot,
+  timesApplied,
   useSuite,
   waitFor,
   waitForQueueDrained,
@@ -91,13 +92,15 @@ describe.each<SwVariant>(['classic', 'module'])('offline writes (%s service work
       version: versionOf(deleted.id) + 1,
     });
 
-    // Each Idempotency-Key was committed once: any later attempt with it would be answered as a replay.
+    // Each Idempotency-Key was applied once: any later attempt with it was answered as a replay.
     const log = await mock.log();
     for (const answer of [created, edit1, edit2, removal]) {
-      const key = writeIdOf(answer);
-      const applied = log.filter((e) => e.key === key && e.status !== null && e.status < 300);
-      expect(applied.length, `log entries of ${key}`).toBeGreaterThanOrEqual(1);
+      expect(timesApplied(log, writeIdOf(answer)), `applications of ${writeIdOf(answer)}`).toBe(1);
     }
+    // In the order they were made.
+    const order = [created, edit1, edit2, removal].map(writeIdOf);
+    const firstSeen = order.map((key) => log.find((e) => e.key === key && !e.replay)?.seq ?? -1);
+    expect(firstSeen).toEqual([...firstSeen].sort((a, b) => a - b));
 
     // The page now reads the server's truth, the temporary id replaced by the server's.
     const online = recordsOf(await api(page, 'GET', '/api/work-orders'));

@@ -23,7 +23,14 @@ export {
 export type { FixtureAnswer, FixtureBody } from '../fixtures/app/page/fixture-api.js';
 export { dumpIndexedDb, findInIndexedDb, listIndexedDbs, readIndexedDb } from './indexeddb.js';
 export { launchKillable, type KillableBrowser } from './killable-browser.js';
-export { mockClient, type Faults, type LogEntry, type MockClient, type ServerRecord } from './mock.js';
+export {
+  mockClient,
+  timesApplied,
+  type Faults,
+  type LogEntry,
+  type MockClient,
+  type ServerRecord,
+} from './mock.js';
 export { goOffline, goOnline } from './network.js';
 export { PATHS, REPO_ROOT } from './paths.js';
 export { screenshot } from './screenshot.js';

@@ -20,14 +20,31 @@ export interface ServerRecord {
 
 export interface LogEntry {
   seq: number;
-  at: string | number;
+  at: string;
   method: string;
+  /** For a write inside a batch: the write's own path. */
   path: string;
-  status: number | null;
+  /** What the client received; 0 when the connection was dropped without an answer. */
+  status: number;
   user: string | null;
   key: string | null;
-  durationMs: number | null;
+  durationMs: number;
+  /** `latency`, `fail`, `drop-before-commit`, `drop-after-commit`, `unreachable`. */
   fault: string | null;
+  /** Answered from the idempotency store: not applied again. */
+  replay: boolean;
+  via?: 'batch';
+  /** For `drop-after-commit`: the status of the committed answer the client never saw. */
+  committedStatus?: number;
+}
+
+/**
+ * How many times the server applied the write with Idempotency-Key `key`, from its request log: successful answers
+ * that were not replays, counting commits whose answer was dropped. Exactly-once means 1.
+ */
+export function timesApplied(log: readonly LogEntry[], key: string): number {
+  const ok = (status: number | undefined): boolean => status !== undefined && status >= 200 && status < 300;
+  return log.filter((e) => e.key === key && !e.replay && (ok(e.status) || ok(e.committedStatus))).length;
 }
 
 export interface MockState {
@@ -41,7 +58,14 @@ function isServerRecord(value: unknown): value is ServerRecord {
 }
 
 function isLogEntry(value: unknown): value is LogEntry {
-  return isObject(value) && isNumber(value.seq) && isString(value.method) && isString(value.path);
+  return (
+    isObject(value) &&
+    isNumber(value.seq) &&
+    isString(value.method) &&
+    isString(value.path) &&
+    isNumber(value.status) &&
+    typeof value.replay === 'boolean'
+  );
 }
 
 function isMockState(value: unknown): value is MockState {
