@@ -39,6 +39,9 @@ await build({
   ...browserSettings,
   entryPoints: { 'bench-page': join(here, 'src/page/bench-page.ts') },
   format: 'esm',
+  // The page mounts the devtools panel (Preact) to time its first render.
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
   outdir: www,
 });
 await copyFile(join(here, 'src/page/index.html'), join(www, 'index.html'));

@@ -15,6 +15,7 @@ import {
   listLength,
   writeBody,
 } from '../shared/page-api.js';
+import { panelFirstRender } from './panel-render.js';
 
 const USER = 'alice';
 const PASSWORD = 'demo';
@@ -212,7 +213,7 @@ async function firstSync(): Promise<SyncResult> {
     });
     const start = performance.now();
     await client.setCredentials({ headers: authHeaders(), user: USER });
-    const fallback = sleep(1000).then(async () =>
+    const fallback = sleep(1000).then(() =>
       started ? ended : (client?.syncNow({ unit: 'login' }) ?? ended),
     );
     const summary = await Promise.race([ended, fallback]);
@@ -220,6 +221,11 @@ async function firstSync(): Promise<SyncResult> {
   } finally {
     channel.close();
   }
+}
+
+async function panelRender(expectedTotal: number): Promise<number> {
+  if (client === null) throw new Error('panelRender needs login(true) first');
+  return panelFirstRender(client, expectedTotal);
 }
 
 const api: BenchPageApi = {
@@ -231,6 +237,7 @@ const api: BenchPageApi = {
   armReplayClock,
   waitServerCount,
   firstSync,
+  panelRender,
 };
 
 declare global {

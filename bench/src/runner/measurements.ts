@@ -135,8 +135,8 @@ interface ReplayPlan {
   rep: number;
   enqueue: { p50?: MeasurementId; total: MeasurementId };
   replay: MeasurementId;
-  /** Also read the service worker's heap once every write is queued. */
-  heapAfterEnqueue?: MeasurementId;
+  /** More to measure once every write is queued, before going online. */
+  afterEnqueue?: (s: Session) => Promise<void>;
 }
 
 /**
@@ -156,14 +156,7 @@ async function queueAndReplay(ctx: BenchContext, s: Session, plan: ReplayPlan): 
   if (plan.enqueue.p50)
     recorder.add(plan.enqueue.p50, s.variant, plan.rep, quantile(enqueued.durationsMs, 0.5));
   recorder.add(plan.enqueue.total, s.variant, plan.rep, enqueued.totalMs);
-  if (plan.heapAfterEnqueue) {
-    recorder.add(
-      plan.heapAfterEnqueue,
-      s.variant,
-      plan.rep,
-      await serviceWorkerHeap(ctx.browser, ctx.baseUrl),
-    );
-  }
+  await plan.afterEnqueue?.(s);
 
   await s.call('armReplayClock');
   await mock.latency(plan.latencyMs);
@@ -313,7 +306,13 @@ export async function scale(ctx: BenchContext): Promise<void> {
       rep: 0,
       enqueue: { total: 'scale-enqueue-total' },
       replay: 'scale-replay',
-      heapAfterEnqueue: 'scale-heap-queue',
+      afterEnqueue: async (session) => {
+        const heap = await serviceWorkerHeap(ctx.browser, ctx.baseUrl);
+        ctx.recorder.add('scale-heap-queue', 'ours', 0, heap);
+        const rendered = await session.call('panelRender', scaleOptions.writes);
+        if (typeof rendered !== 'number') throw new Error('panelRender answered an unexpected shape');
+        ctx.recorder.add('panel-render', 'ours', 0, rendered);
+      },
     }),
   );
   ctx.log(`scale: ${scaleOptions.writes} queued writes: done`);

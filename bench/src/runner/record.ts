@@ -16,7 +16,8 @@ export type MeasurementId =
   | 'scale-enqueue-total'
   | 'scale-replay'
   | 'scale-heap-queue'
-  | 'scale-heap-records';
+  | 'scale-heap-records'
+  | 'panel-render';
 
 export interface Sample {
   measurement: MeasurementId;

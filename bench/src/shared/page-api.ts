@@ -53,6 +53,8 @@ export interface BenchPageApi {
   waitServerCount(collection: string, expected: number, timeoutMs: number): Promise<WaitResult>;
   /** Hand our module the credentials (a first sign-in) and time the sync it starts. Needs `login(false)` first. */
   firstSync(): Promise<SyncResult>;
+  /** Mount the devtools panel inline on its Queue view; ms until it shows `expectedTotal` writes, painted. */
+  panelRender(expectedTotal: number): Promise<number>;
 }
 
 export type BenchMethod = keyof BenchPageApi;
