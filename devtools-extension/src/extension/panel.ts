@@ -1,0 +1,40 @@
+/**
+ * Entry of panel.html. Inside DevTools it inspects `inspectedWindow.tabId` and follows DevTools' theme; opened in a
+ * tab as `panel.html?tab=<id>` (tests, or a detached window) it inspects that tab and follows the system theme.
+ */
+import browser from 'webextension-polyfill';
+import { mount, type Theme } from '../ui/mount.js';
+import { ExtensionClient } from './extension-client.js';
+
+function inspectedTabId(): number | null {
+  const fromDevtools = (browser.devtools as typeof browser.devtools | undefined)?.inspectedWindow.tabId;
+  if (typeof fromDevtools === 'number') return fromDevtools;
+  const param = Number(new URLSearchParams(window.location.search).get('tab'));
+  return Number.isSafeInteger(param) && param >= 0 ? param : null;
+}
+
+function devtoolsTheme(): Theme {
+  const name = (browser.devtools as typeof browser.devtools | undefined)?.panels.themeName;
+  if (name === 'dark') return 'dark';
+  if (name === undefined) return 'auto';
+  return 'light';
+}
+
+const root = document.getElementById('root');
+const tabId = inspectedTabId();
+if (root) {
+  if (tabId === null) {
+    root.textContent =
+      'Offline Kit: no inspected tab. Open this panel from DevTools, or as panel.html?tab=<tab id>.';
+  } else {
+    const client = new ExtensionClient(tabId);
+    const view = mount(root, client, { theme: devtoolsTheme() });
+    (browser.devtools as typeof browser.devtools | undefined)?.panels.onThemeChanged?.addListener(
+      (name: string) => view.setTheme(name === 'dark' ? 'dark' : 'light'),
+    );
+    window.addEventListener('unload', () => {
+      view.unmount();
+      client.close();
+    });
+  }
+}

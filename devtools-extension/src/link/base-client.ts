@@ -1,0 +1,159 @@
+/**
+ * What every real `PanelClient` shares: pairing responses with calls, checking results with the method's guard,
+ * fanning events out, and tracking the connection state. Subclasses only move envelopes.
+ */
+import type { OfflineKitApi, OfflineKitEvent, OfflineKitMethod } from '@offline-kit/sw/api';
+import { envelope, type FromServiceWorker, type RequestMessage } from '@offline-kit/sw/devtools-protocol';
+import { RESULT_GUARDS, isOfflineKitEvent, type ApiResult } from '../protocol/api-guards.js';
+import type { HookState, MockRequest, MockResponse } from '../protocol/relay.js';
+import { PanelError, type ConnectionState, type PanelClient } from '../ui/client.js';
+
+interface PendingCall {
+  method: OfflineKitMethod;
+  resolve(value: unknown): void;
+  reject(error: PanelError): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+interface PendingMock {
+  resolve(value: MockResponse): void;
+  reject(error: PanelError): void;
+}
+
+/** Long enough for a `syncNow` against a slow server; the page hook detects dead ports much sooner. */
+const CALL_TIMEOUT_MS = 60_000;
+
+export function connectionFromHook(hook: HookState): ConnectionState {
+  switch (hook.state) {
+    case 'connecting':
+      return { status: 'connecting', detail: 'Connecting to the service worker…' };
+    case 'connected':
+      return {
+        status: 'connected',
+        moduleVersion: hook.moduleVersion,
+        origin: hook.origin,
+        scope: hook.scope,
+      };
+    case 'disabled':
+      return { status: 'disabled', reason: hook.reason };
+    case 'not-found':
+      return { status: 'not-found', reason: hook.reason };
+  }
+}
+
+export abstract class BaseClient implements PanelClient {
+  private nextId = 1;
+  private readonly calls = new Map<number, PendingCall>();
+  private readonly mocks = new Map<number, PendingMock>();
+  private readonly eventListeners = new Set<(event: OfflineKitEvent) => void>();
+  private readonly connectionListeners = new Set<(state: ConnectionState) => void>();
+  private state: ConnectionState = { status: 'connecting', detail: 'Connecting…' };
+
+  protected abstract sendRequest(request: RequestMessage): void;
+  protected abstract sendMock(id: number, request: MockRequest): void;
+
+  call<M extends OfflineKitMethod>(
+    method: M,
+    ...params: Parameters<OfflineKitApi[M]>
+  ): Promise<ApiResult<M>> {
+    const id = this.nextId++;
+    return new Promise<ApiResult<M>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.calls.delete(id);
+        reject(new PanelError({ code: 'timeout', message: `${method} got no answer` }));
+      }, CALL_TIMEOUT_MS);
+      this.calls.set(id, { method, resolve: (value) => resolve(value as ApiResult<M>), reject, timer });
+      this.sendRequest(envelope({ kind: 'request' as const, id, method, params }));
+    });
+  }
+
+  mock(request: MockRequest): Promise<MockResponse> {
+    const id = this.nextId++;
+    return new Promise<MockResponse>((resolve, reject) => {
+      this.mocks.set(id, { resolve, reject });
+      this.sendMock(id, request);
+    });
+  }
+
+  subscribe(listener: (event: OfflineKitEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  connection(): ConnectionState {
+    return this.state;
+  }
+
+  onConnection(listener: (state: ConnectionState) => void): () => void {
+    this.connectionListeners.add(listener);
+    return () => this.connectionListeners.delete(listener);
+  }
+
+  protected setConnection(state: ConnectionState): void {
+    const changed = JSON.stringify(state) !== JSON.stringify(this.state);
+    this.state = state;
+    if (changed) for (const listener of [...this.connectionListeners]) listener(state);
+  }
+
+  protected receive(message: FromServiceWorker): void {
+    if (message.kind === 'event') {
+      if (!isOfflineKitEvent(message.event)) return;
+      for (const listener of [...this.eventListeners]) listener(message.event);
+      return;
+    }
+    if (message.kind !== 'response') {
+      this.setConnection(
+        message.kind === 'hello'
+          ? {
+              status: 'connected',
+              moduleVersion: message.moduleVersion,
+              origin: message.origin,
+              scope: message.scope,
+            }
+          : { status: 'disabled', reason: message.reason },
+      );
+      return;
+    }
+    const pending = this.calls.get(message.id);
+    if (!pending) return;
+    this.calls.delete(message.id);
+    clearTimeout(pending.timer);
+    if (!message.ok) {
+      pending.reject(new PanelError(message.error));
+      return;
+    }
+    const guard = RESULT_GUARDS[pending.method] as (value: unknown) => boolean;
+    if (guard(message.result)) pending.resolve(message.result);
+    else
+      pending.reject(
+        new PanelError({
+          code: 'bad_response',
+          message: `${pending.method} answered something the panel cannot read`,
+        }),
+      );
+  }
+
+  protected receiveMock(
+    id: number,
+    outcome: { ok: true; response: MockResponse } | { ok: false; message: string },
+  ): void {
+    const pending = this.mocks.get(id);
+    if (!pending) return;
+    this.mocks.delete(id);
+    if (outcome.ok) pending.resolve(outcome.response);
+    else pending.reject(new PanelError({ code: 'network', message: outcome.message }));
+  }
+
+  /** The path to the page broke: whatever was in flight will never be answered. */
+  protected failInFlight(message: string): void {
+    for (const [id, pending] of this.calls) {
+      clearTimeout(pending.timer);
+      pending.reject(new PanelError({ code: 'network', message }));
+      this.calls.delete(id);
+    }
+    for (const [id, pending] of this.mocks) {
+      pending.reject(new PanelError({ code: 'network', message }));
+      this.mocks.delete(id);
+    }
+  }
+}

@@ -1,0 +1,96 @@
+/** Small building blocks shared by the views. Everything is rendered as text: no markup comes from data. */
+import type { ComponentChildren, JSX } from 'preact';
+import { useState } from 'preact/hooks';
+import { errorText } from './client.js';
+import { formatJson } from './format.js';
+
+export function JsonView(props: { value: unknown; testId?: string; label?: string }): JSX.Element {
+  return (
+    <pre class="okp-json" data-testid={props.testId} aria-label={props.label}>
+      {formatJson(props.value)}
+    </pre>
+  );
+}
+
+export function StateBadge(props: { state: string }): JSX.Element {
+  return (
+    <span class="okp-state" data-state={props.state}>
+      {props.state}
+    </span>
+  );
+}
+
+export function Fields(props: { rows: [string, ComponentChildren][] }): JSX.Element {
+  return (
+    <dl class="okp-dl">
+      {props.rows.map(([label, value]) => [
+        <dt key={`t-${label}`}>{label}</dt>,
+        <dd key={`d-${label}`}>{value}</dd>,
+      ])}
+    </dl>
+  );
+}
+
+export function ErrorLine(props: { error: string | null }): JSX.Element | null {
+  if (!props.error) return null;
+  return (
+    <div class="okp-error" role="alert" data-testid="okp-error">
+      {props.error}
+    </div>
+  );
+}
+
+/**
+ * A button running an async action: disabled while it runs, with the failure shown beside it. `confirm` makes it
+ * two-step (for discarding a person's data) without a modal dialog, which DevTools panels handle badly.
+ */
+export function ActionButton(props: {
+  label: string;
+  run: () => Promise<unknown>;
+  testId?: string;
+  variant?: 'primary' | 'danger';
+  disabled?: boolean;
+  confirm?: string;
+  onDone?: () => void;
+}): JSX.Element {
+  const [busy, setBusy] = useState(false);
+  const [armed, setArmed] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const click = (): void => {
+    if (props.confirm && !armed) {
+      setArmed(true);
+      return;
+    }
+    setArmed(false);
+    setBusy(true);
+    setError(null);
+    props
+      .run()
+      .then(
+        () => props.onDone?.(),
+        (err: unknown) => setError(errorText(err)),
+      )
+      .finally(() => setBusy(false));
+  };
+  return (
+    <span>
+      <button
+        type="button"
+        data-testid={props.testId}
+        data-variant={props.variant}
+        disabled={busy || props.disabled}
+        aria-busy={busy}
+        onClick={click}
+        onBlur={() => setArmed(false)}
+      >
+        {armed && props.confirm ? props.confirm : props.label}
+      </button>
+      {error ? (
+        <span class="okp-error" role="alert">
+          {' '}
+          {error}
+        </span>
+      ) : null}
+    </span>
+  );
+}

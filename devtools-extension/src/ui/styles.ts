@@ -1,0 +1,88 @@
+/**
+ * The panel's stylesheet, inserted as the text of one <style> element inside the panel's root so the inline overlay
+ * (in a shadow root) and the DevTools panel look the same. Colours follow DevTools' light and dark themes.
+ */
+export const PANEL_CSS = `
+.okp-root {
+  --bg: #ffffff; --bg-alt: #f3f3f3; --bg-sel: #cfe8fc; --fg: #1f1f1f; --fg-dim: #5f6368; --border: #d0d0d0;
+  --accent: #1a73e8; --ok: #188038; --warn: #b06000; --err: #c5221f; --conflict: #8430ce; --diff: #fff3c4;
+  --focus: #1a73e8;
+  font: 12px/1.4 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif;
+  color: var(--fg); background: var(--bg); height: 100%; display: flex; flex-direction: column; box-sizing: border-box;
+}
+.okp-root[data-theme='dark'] {
+  --bg: #202124; --bg-alt: #292a2d; --bg-sel: #0d3a63; --fg: #e8eaed; --fg-dim: #9aa0a6; --border: #3c4043;
+  --accent: #8ab4f8; --ok: #81c995; --warn: #fdd663; --err: #f28b82; --conflict: #d7aefb; --diff: #4a3f12;
+  --focus: #8ab4f8;
+}
+@media (prefers-color-scheme: dark) {
+  .okp-root[data-theme='auto'] {
+    --bg: #202124; --bg-alt: #292a2d; --bg-sel: #0d3a63; --fg: #e8eaed; --fg-dim: #9aa0a6; --border: #3c4043;
+    --accent: #8ab4f8; --ok: #81c995; --warn: #fdd663; --err: #f28b82; --conflict: #d7aefb; --diff: #4a3f12;
+    --focus: #8ab4f8;
+  }
+}
+.okp-root *, .okp-root *::before, .okp-root *::after { box-sizing: border-box; }
+.okp-root :focus-visible { outline: 2px solid var(--focus); outline-offset: 1px; }
+.okp-header { display: flex; align-items: center; gap: 8px; padding: 4px 8px; border-bottom: 1px solid var(--border); background: var(--bg-alt); }
+.okp-title { font-weight: 600; }
+.okp-dim { color: var(--fg-dim); }
+.okp-spacer { flex: 1; }
+.okp-chip { padding: 1px 6px; border-radius: 8px; border: 1px solid var(--border); white-space: nowrap; }
+.okp-chip[data-kind='ok'] { color: var(--ok); border-color: var(--ok); }
+.okp-chip[data-kind='warn'] { color: var(--warn); border-color: var(--warn); }
+.okp-chip[data-kind='err'] { color: var(--err); border-color: var(--err); }
+.okp-tabs { display: flex; gap: 0; border-bottom: 1px solid var(--border); background: var(--bg-alt); padding: 0 4px; }
+.okp-tab { background: none; border: none; border-bottom: 2px solid transparent; color: var(--fg); padding: 5px 10px; cursor: pointer; font: inherit; }
+.okp-tab[aria-selected='true'] { border-bottom-color: var(--accent); color: var(--accent); }
+.okp-badge { margin-left: 4px; padding: 0 5px; border-radius: 7px; background: var(--accent); color: var(--bg); font-size: 10px; }
+.okp-main { flex: 1; min-height: 0; display: flex; flex-direction: column; overflow: hidden; }
+.okp-view { flex: 1; min-height: 0; display: flex; flex-direction: column; padding: 6px 8px; gap: 6px; overflow: auto; }
+.okp-toolbar { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; }
+.okp-split { flex: 1; min-height: 0; display: flex; gap: 8px; }
+.okp-split > .okp-pane { flex: 1; min-width: 0; min-height: 0; display: flex; flex-direction: column; gap: 6px; overflow: auto; }
+.okp-split > .okp-pane.okp-narrow { flex: 0 0 200px; }
+.okp-root button, .okp-root select, .okp-root input, .okp-root textarea {
+  font: inherit; color: var(--fg); background: var(--bg); border: 1px solid var(--border); border-radius: 3px; padding: 2px 8px;
+}
+.okp-root button { cursor: pointer; }
+.okp-root button:hover:not(:disabled) { border-color: var(--accent); }
+.okp-root button:disabled { opacity: 0.5; cursor: default; }
+.okp-root button[data-variant='primary'] { background: var(--accent); color: var(--bg); border-color: var(--accent); }
+.okp-root button[data-variant='danger'] { color: var(--err); border-color: var(--err); }
+.okp-root button[aria-pressed='true'] { background: var(--warn); color: var(--bg); border-color: var(--warn); }
+.okp-root textarea { width: 100%; min-height: 140px; font-family: ui-monospace, Menlo, Consolas, monospace; }
+.okp-vlist { position: relative; flex: 1; min-height: 120px; overflow: auto; border: 1px solid var(--border); }
+.okp-vlist-spacer { position: relative; width: 100%; }
+.okp-row { position: absolute; left: 0; right: 0; display: flex; align-items: center; gap: 8px; padding: 0 6px; white-space: nowrap; overflow: hidden; cursor: default; border-bottom: 1px solid var(--bg-alt); }
+.okp-row:hover { background: var(--bg-alt); }
+.okp-row-selected, .okp-row-selected:hover { background: var(--bg-sel); }
+.okp-cell { overflow: hidden; text-overflow: ellipsis; }
+.okp-mono { font-family: ui-monospace, Menlo, Consolas, monospace; }
+.okp-state { font-weight: 600; text-transform: uppercase; font-size: 10px; }
+.okp-state[data-state='pending'], .okp-state[data-state='sending'] { color: var(--warn); }
+.okp-state[data-state='failed'], .okp-state[data-state='sync-failed'], .okp-state[data-state='partial'] { color: var(--err); }
+.okp-state[data-state='conflict'] { color: var(--conflict); }
+.okp-state[data-state='completed'], .okp-state[data-state='acknowledged'] { color: var(--ok); }
+.okp-json { margin: 0; padding: 6px; background: var(--bg-alt); border: 1px solid var(--border); white-space: pre-wrap; word-break: break-word; font-family: ui-monospace, Menlo, Consolas, monospace; max-height: 320px; overflow: auto; }
+.okp-dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0; }
+.okp-dl dt { color: var(--fg-dim); }
+.okp-dl dd { margin: 0; word-break: break-all; }
+.okp-cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 8px; }
+.okp-card { border: 1px solid var(--border); border-radius: 4px; padding: 8px; background: var(--bg); }
+.okp-card h3 { margin: 0 0 6px; font-size: 12px; color: var(--fg-dim); font-weight: 600; }
+.okp-big { font-size: 20px; font-weight: 600; }
+.okp-counts { display: flex; gap: 16px; }
+.okp-meter { height: 6px; background: var(--bg-alt); border: 1px solid var(--border); border-radius: 3px; overflow: hidden; margin-top: 4px; }
+.okp-meter > div { height: 100%; background: var(--accent); }
+.okp-table { border-collapse: collapse; width: 100%; }
+.okp-table th, .okp-table td { text-align: left; padding: 3px 6px; border-bottom: 1px solid var(--border); vertical-align: top; }
+.okp-table th { color: var(--fg-dim); font-weight: 600; }
+.okp-table td.okp-diff { background: var(--diff); }
+.okp-error { color: var(--err); }
+.okp-notice { padding: 16px; display: flex; flex-direction: column; gap: 8px; max-width: 640px; }
+.okp-notice h2 { margin: 0; font-size: 15px; }
+.okp-notice code { font-family: ui-monospace, Menlo, Consolas, monospace; background: var(--bg-alt); padding: 0 3px; }
+.okp-banner { padding: 4px 8px; background: var(--diff); border-bottom: 1px solid var(--border); }
+.okp-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+`;

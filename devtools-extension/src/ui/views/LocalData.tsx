@@ -1,0 +1,143 @@
+import type { CollectionInfo, LocalRecordView } from '@offline-kit/sw/api';
+import type { JSX } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import type { PanelClient } from '../client.js';
+import { formatInline, formatTime } from '../format.js';
+import { isSyncEnd, isWriteEvent, loadAllPages, useLive } from '../live.js';
+import { ErrorLine, Fields, JsonView } from '../parts.js';
+import { VirtualList } from '../VirtualList.js';
+
+export function LocalData(props: {
+  client: PanelClient;
+  collections: CollectionInfo[] | undefined;
+}): JSX.Element {
+  const { client, collections } = props;
+  const [collection, setCollection] = useState<string | null>(null);
+  const [search, setSearch] = useState('');
+  const [query, setQuery] = useState('');
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (collection === null && collections && collections.length > 0)
+      setCollection(collections[0]?.name ?? null);
+  }, [collections, collection]);
+
+  // Searching runs in the service worker; typing waits a moment so each keystroke is not a query.
+  useEffect(() => {
+    const timer = setTimeout(() => setQuery(search.trim()), 200);
+    return () => clearTimeout(timer);
+  }, [search]);
+
+  const records = useLive(
+    client,
+    () =>
+      collection === null
+        ? Promise.resolve({ items: [] as LocalRecordView[], total: 0 })
+        : loadAllPages((offset, limit) =>
+            client.call('listRecords', { collection, ...(query ? { search: query } : {}), offset, limit }),
+          ),
+    [collection, query],
+    (event) =>
+      (event.type === 'data-changed' && event.collection === collection) ||
+      isWriteEvent(event) ||
+      isSyncEnd(event),
+  );
+  const items = records.data?.items ?? [];
+  const selected = items.find((record) => record.id === selectedId) ?? null;
+
+  return (
+    <div class="okp-view" data-testid="okp-local-data">
+      <div class="okp-split">
+        <div class="okp-pane okp-narrow" role="group" aria-label="Collections">
+          {collections === undefined ? <span class="okp-dim">Loading…</span> : null}
+          {collections?.length === 0 ? <span class="okp-dim">No collections configured.</span> : null}
+          {collections?.map((info) => (
+            <button
+              key={info.name}
+              type="button"
+              aria-pressed={info.name === collection}
+              data-testid="okp-collection"
+              style={{ textAlign: 'left' }}
+              onClick={() => {
+                setCollection(info.name);
+                setSelectedId(null);
+              }}
+            >
+              <div>{info.name}</div>
+              <div class="okp-dim">
+                {info.count} records · {info.pending} pending · {info.policy}
+              </div>
+              <div class="okp-dim">synced {formatTime(info.lastSyncAt)}</div>
+            </button>
+          ))}
+        </div>
+        <div class="okp-pane">
+          <div class="okp-toolbar">
+            <input
+              type="search"
+              placeholder="Search records…"
+              aria-label="Search records"
+              data-testid="okp-records-search"
+              value={search}
+              onInput={(event) => setSearch(event.currentTarget.value)}
+            />
+            <span class="okp-dim" data-testid="okp-records-total">
+              {records.data ? `${records.data.total} records` : ''}
+            </span>
+          </div>
+          <ErrorLine error={records.error} />
+          <VirtualList
+            items={items}
+            rowHeight={24}
+            getKey={(record) => record.id}
+            selectedKey={selectedId}
+            onSelect={(record) => setSelectedId(record.id)}
+            label="Local records"
+            testId="okp-records-list"
+            renderRow={(record) => (
+              <>
+                <span class="okp-cell okp-mono" style={{ width: '140px' }}>
+                  {record.id}
+                </span>
+                <span class="okp-cell okp-dim" style={{ width: '40px' }}>
+                  v{record.version ?? '—'}
+                </span>
+                <span class="okp-cell" style={{ width: '150px' }}>
+                  {[
+                    record.fromServer ? 'server' : 'local',
+                    record.pending ? 'pending' : '',
+                    record.deleted ? 'deleted' : '',
+                    record.conflict ? 'conflict' : '',
+                  ]
+                    .filter(Boolean)
+                    .join(' · ')}
+                </span>
+                <span class="okp-cell okp-dim">{formatInline(record.data)}</span>
+              </>
+            )}
+          />
+        </div>
+        <div class="okp-pane" aria-label="Record">
+          {selected ? (
+            <div data-testid="okp-record-details">
+              <Fields
+                rows={[
+                  ['id', selected.id],
+                  ['version', selected.version === null ? '— (created offline)' : String(selected.version)],
+                  ['from server', selected.fromServer ? 'yes' : 'no'],
+                  ['modified (pending writes)', selected.pending ? 'yes' : 'no'],
+                  ['active', selected.deleted ? 'no (deleted)' : 'yes'],
+                  ['conflict', selected.conflict ? 'yes' : 'no'],
+                  ['synced at', formatTime(selected.syncedAt)],
+                ]}
+              />
+              <JsonView value={selected.data} testId="okp-record-json" label="Record JSON" />
+            </div>
+          ) : (
+            <span class="okp-dim">Select a record to see it as JSON.</span>
+          )}
+        </div>
+      </div>
+    </div>
+  );
+}

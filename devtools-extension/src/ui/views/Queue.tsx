@@ -1,0 +1,344 @@
+import type { QueuedWriteView, WriteState } from '@offline-kit/sw/api';
+import type { JSX } from 'preact';
+import { useState } from 'preact/hooks';
+import { PanelError, errorText, type PanelClient } from '../client.js';
+import { formatBytes, formatJson, formatTime } from '../format.js';
+import { isSyncEnd, isWriteEvent, loadAllPages, useLive } from '../live.js';
+import { ActionButton, ErrorLine, Fields, JsonView, StateBadge } from '../parts.js';
+import { VirtualList } from '../VirtualList.js';
+
+const STATES: WriteState[] = ['pending', 'sending', 'failed', 'conflict'];
+const ROW_HEIGHT = 24;
+
+export function Queue(props: { client: PanelClient; collections: string[] }): JSX.Element {
+  const { client } = props;
+  const [collection, setCollection] = useState('');
+  const [state, setState] = useState<WriteState | ''>('');
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [checked, setChecked] = useState<ReadonlySet<string>>(new Set());
+  const [bulkMessage, setBulkMessage] = useState<string | null>(null);
+
+  const queue = useLive(
+    client,
+    () =>
+      loadAllPages((offset, limit) =>
+        client.call('listQueue', {
+          ...(collection ? { collection } : {}),
+          ...(state ? { state } : {}),
+          offset,
+          limit,
+        }),
+      ),
+    [collection, state],
+    (event) => isWriteEvent(event) || isSyncEnd(event),
+  );
+  const items = queue.data?.items ?? [];
+  const selected = items.find((write) => write.id === selectedId) ?? null;
+  const checkedShown = items.filter((write) => checked.has(write.id));
+
+  const toggle = (id: string): void => {
+    const next = new Set(checked);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    setChecked(next);
+  };
+
+  const bulk = async (verb: 'retryWrite' | 'discardWrite'): Promise<void> => {
+    const ids = checkedShown.map((write) => write.id);
+    const outcomes = await Promise.allSettled(ids.map((id) => client.call(verb, id)));
+    const failed = outcomes.filter((outcome) => outcome.status === 'rejected');
+    setBulkMessage(
+      `${verb === 'retryWrite' ? 'Retried' : 'Discarded'} ${ids.length - failed.length} of ${ids.length}` +
+        (failed[0]?.status === 'rejected' ? ` — first failure: ${errorText(failed[0].reason)}` : ''),
+    );
+    if (verb === 'discardWrite') setChecked(new Set());
+    queue.reload();
+  };
+
+  return (
+    <div class="okp-view" data-testid="okp-queue">
+      <div class="okp-toolbar" role="toolbar" aria-label="Queue filters and bulk actions">
+        <label>
+          Collection{' '}
+          <select
+            data-testid="okp-queue-collection"
+            value={collection}
+            onChange={(event) => setCollection(event.currentTarget.value)}
+          >
+            <option value="">all</option>
+            {props.collections.map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          State{' '}
+          <select
+            data-testid="okp-queue-state"
+            value={state}
+            onChange={(event) => setState(event.currentTarget.value as WriteState | '')}
+          >
+            <option value="">all</option>
+            {STATES.map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span class="okp-dim" data-testid="okp-queue-total">
+          {queue.data ? `${queue.data.total} write${queue.data.total === 1 ? '' : 's'}` : 'Loading…'}
+        </span>
+        <span class="okp-spacer" />
+        <button
+          type="button"
+          data-testid="okp-queue-select-all"
+          disabled={items.length === 0}
+          onClick={() =>
+            setChecked(
+              checkedShown.length === items.length ? new Set() : new Set(items.map((write) => write.id)),
+            )
+          }
+        >
+          {checkedShown.length === items.length && items.length > 0 ? 'Select none' : 'Select all shown'}
+        </button>
+        <ActionButton
+          label={`Retry selected (${checkedShown.length})`}
+          testId="okp-queue-bulk-retry"
+          disabled={checkedShown.length === 0}
+          run={() => bulk('retryWrite')}
+        />
+        <ActionButton
+          label={`Discard selected (${checkedShown.length})`}
+          confirm={`Really discard ${checkedShown.length}?`}
+          variant="danger"
+          testId="okp-queue-bulk-discard"
+          disabled={checkedShown.length === 0}
+          run={() => bulk('discardWrite')}
+        />
+      </div>
+      {bulkMessage ? (
+        <div role="status" data-testid="okp-queue-bulk-message">
+          {bulkMessage}
+        </div>
+      ) : null}
+      <ErrorLine error={queue.error} />
+      <div class="okp-split">
+        <div
+          class="okp-pane"
+          onKeyDown={(event) => {
+            if (event.key === ' ' && selected) {
+              event.preventDefault();
+              toggle(selected.id);
+            }
+          }}
+        >
+          {items.length === 0 && queue.data ? (
+            <div class="okp-dim" data-testid="okp-queue-empty">
+              No queued writes{collection || state ? ' match the filter' : ''}.
+            </div>
+          ) : null}
+          <VirtualList
+            items={items}
+            rowHeight={ROW_HEIGHT}
+            getKey={(write) => write.id}
+            selectedKey={selectedId}
+            onSelect={(write) => setSelectedId(write.id)}
+            label="Queued writes (Space checks a row)"
+            testId="okp-queue-list"
+            renderRow={(write) => (
+              <QueueRow write={write} checked={checked.has(write.id)} onToggle={() => toggle(write.id)} />
+            )}
+          />
+        </div>
+        <div class="okp-pane" aria-label="Write details">
+          {selected ? (
+            <WriteDetails key={selected.id} client={client} write={selected} onChanged={queue.reload} />
+          ) : (
+            <span class="okp-dim">Select a write to see its request, response and actions.</span>
+          )}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function QueueRow(props: { write: QueuedWriteView; checked: boolean; onToggle: () => void }): JSX.Element {
+  const { write } = props;
+  return (
+    <>
+      <input
+        type="checkbox"
+        tabIndex={-1}
+        checked={props.checked}
+        aria-label={`Select write ${write.seq}`}
+        onClick={(event) => event.stopPropagation()}
+        onChange={props.onToggle}
+      />
+      <span class="okp-cell okp-dim" style={{ width: '48px' }}>
+        #{write.seq}
+      </span>
+      <span class="okp-cell okp-mono" style={{ width: '56px' }}>
+        {write.method}
+      </span>
+      <span class="okp-cell" style={{ width: '220px' }} data-testid="okp-queue-record">
+        {write.collection}/{write.recordId}
+      </span>
+      <span style={{ width: '72px' }} data-testid="okp-queue-state-cell">
+        <StateBadge state={write.state} />
+      </span>
+      <span class="okp-cell okp-dim" style={{ width: '80px' }}>
+        {write.attempts} attempt{write.attempts === 1 ? '' : 's'}
+      </span>
+      <span class="okp-cell okp-dim" style={{ width: '150px' }}>
+        {write.nextAttemptAt === null ? '' : `next ${formatTime(write.nextAttemptAt).slice(11, 19)}`}
+      </span>
+      <span class="okp-cell okp-error">{write.lastError ? write.lastError.message : ''}</span>
+    </>
+  );
+}
+
+function isJsonType(contentType: string | null): boolean {
+  return contentType !== null && /[/+]json\b/i.test(contentType);
+}
+
+function WriteDetails(props: {
+  client: PanelClient;
+  write: QueuedWriteView;
+  onChanged: () => void;
+}): JSX.Element {
+  const { client, write } = props;
+  const [editing, setEditing] = useState<string | null>(null);
+  const [editError, setEditError] = useState<string | null>(null);
+  const detail = useLive(client, () => client.call('getWrite', write.id), [write.id], isWriteEvent);
+  const body = detail.data?.body;
+  const json = isJsonType(write.contentType);
+
+  const saveEdit = async (): Promise<void> => {
+    if (editing === null) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(editing) as unknown;
+    } catch (error) {
+      setEditError(`Not valid JSON: ${errorText(error)}`);
+      throw new PanelError({ code: 'invalid_message', message: 'fix the JSON first' });
+    }
+    await client.call('editWrite', write.id, parsed);
+    setEditing(null);
+    setEditError(null);
+  };
+
+  return (
+    <div data-testid="okp-write-details">
+      <div class="okp-toolbar" role="toolbar" aria-label="Write actions">
+        <ActionButton
+          label="Retry now"
+          testId="okp-write-retry"
+          variant="primary"
+          disabled={write.state === 'sending' || write.state === 'conflict'}
+          run={() => client.call('retryWrite', write.id)}
+          onDone={props.onChanged}
+        />
+        <button
+          type="button"
+          data-testid="okp-write-edit"
+          disabled={!json || write.state === 'sending' || editing !== null}
+          title={json ? 'Edit the JSON body before it is sent' : 'Only JSON bodies can be edited'}
+          onClick={() => setEditing(formatJson(write.json))}
+        >
+          Edit body
+        </button>
+        {write.state === 'failed' && json ? (
+          <ActionButton
+            label="Move back to pending"
+            testId="okp-write-requeue"
+            // The API has no separate "requeue": an edit with the unchanged body is defined to put a failed write
+            // back to pending without sending it now, which is exactly this action.
+            run={() => client.call('editWrite', write.id, write.json)}
+            onDone={props.onChanged}
+          />
+        ) : null}
+        <ActionButton
+          label="Discard"
+          confirm="Confirm discard"
+          variant="danger"
+          testId="okp-write-discard"
+          disabled={write.state === 'sending'}
+          run={() => client.call('discardWrite', write.id)}
+          onDone={props.onChanged}
+        />
+      </div>
+      {editing !== null ? (
+        <div data-testid="okp-write-editor">
+          <textarea
+            aria-label="Request body (JSON)"
+            data-testid="okp-write-editor-text"
+            value={editing}
+            onInput={(event) => setEditing(event.currentTarget.value)}
+          />
+          <ErrorLine error={editError} />
+          <div class="okp-toolbar">
+            <ActionButton
+              label="Save body"
+              testId="okp-write-save"
+              variant="primary"
+              run={saveEdit}
+              onDone={props.onChanged}
+            />
+            <button type="button" onClick={() => setEditing(null)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      ) : null}
+      <h4>Request</h4>
+      <Fields
+        rows={[
+          ['id / Idempotency-Key', <span class="okp-mono">{write.id}</span>],
+          ['request', <span class="okp-mono">{`${write.method} ${write.url}`}</span>],
+          ['state', <StateBadge state={write.state} />],
+          ['record', `${write.collection}/${write.recordId}`],
+          ['base version (If-Match)', write.baseVersion === null ? '— (create)' : String(write.baseVersion)],
+          ['queued at', formatTime(write.createdAt)],
+          ['sync units', write.units.join(', ') || '—'],
+          ['content type', write.contentType ?? '—'],
+          ['body size', formatBytes(write.bodySize)],
+        ]}
+      />
+      <h4>Body</h4>
+      {json ? (
+        <JsonView value={write.json} testId="okp-write-body" label="Request body" />
+      ) : typeof body === 'string' ? (
+        <JsonView value={body} testId="okp-write-body" label="Request body" />
+      ) : (
+        <span class="okp-dim">
+          {body instanceof ArrayBuffer ? `${body.byteLength} bytes of binary data` : 'No body'}
+        </span>
+      )}
+      <h4>Response</h4>
+      <Fields
+        rows={[
+          ['attempts', String(write.attempts)],
+          ['next attempt', formatTime(write.nextAttemptAt)],
+          ['last status', write.lastStatus === null ? '—' : String(write.lastStatus)],
+          [
+            'last error',
+            write.lastError ? (
+              <span class="okp-error" data-testid="okp-write-last-error">
+                {`${write.lastError.code}: ${write.lastError.message}`}
+              </span>
+            ) : (
+              '—'
+            ),
+          ],
+        ]}
+      />
+      {write.lastError?.details !== undefined ? (
+        <JsonView value={write.lastError.details} label="Error details" />
+      ) : null}
+      <ErrorLine error={detail.error} />
+    </div>
+  );
+}
