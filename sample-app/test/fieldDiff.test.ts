@@ -7,7 +7,14 @@ import {
   summarisePicks,
 } from '../src/logic/fieldDiff.js';
 
-const base = { id: 'wo_1', version: 3, title: 'Boiler', status: 'open', description: 'Noise', priority: 'normal' };
+const base = {
+  id: 'wo_1',
+  version: 3,
+  title: 'Boiler',
+  status: 'open',
+  description: 'Noise',
+  priority: 'normal',
+};
 const local = { ...base, status: 'done', description: 'Replaced valve' };
 const server = { ...base, version: 4, status: 'on_hold', priority: 'high' };
 
@@ -17,7 +24,11 @@ describe('diffFields', () => {
     expect(rows.map((r) => r.field)).toEqual(['description', 'priority', 'status', 'title']);
     const byField = Object.fromEntries(rows.map((r) => [r.field, r]));
     expect(byField.status).toMatchObject({ changedLocally: true, changedOnServer: true, differs: true });
-    expect(byField.description).toMatchObject({ changedLocally: true, changedOnServer: false, differs: true });
+    expect(byField.description).toMatchObject({
+      changedLocally: true,
+      changedOnServer: false,
+      differs: true,
+    });
     expect(byField.priority).toMatchObject({ changedLocally: false, changedOnServer: true, differs: true });
     expect(byField.title).toMatchObject({ differs: false });
   });
@@ -30,7 +41,12 @@ describe('diffFields', () => {
   it('merges field by field from the picked side, never losing the untouched fields', () => {
     const rows = diffFields(base, local, server);
     const merged = mergeRecord(rows, { description: 'local', priority: 'server', status: 'server' });
-    expect(merged).toEqual({ title: 'Boiler', status: 'on_hold', description: 'Replaced valve', priority: 'high' });
+    expect(merged).toEqual({
+      title: 'Boiler',
+      status: 'on_hold',
+      description: 'Replaced valve',
+      priority: 'high',
+    });
     expect(merged).not.toHaveProperty('version');
   });
 

@@ -62,7 +62,10 @@ describe('syncMessage', () => {
 
   it('shows progress during the first download and Syncing… after it', () => {
     const first = syncMessage(
-      status({ lastSyncAt: null, syncing: { runId: 'r', unit: 'login', phase: 'pull', done: 40, total: 160 } }),
+      status({
+        lastSyncAt: null,
+        syncing: { runId: 'r', unit: 'login', phase: 'pull', done: 40, total: 160 },
+      }),
       'online',
       null,
     );
@@ -76,7 +79,10 @@ describe('syncMessage', () => {
   });
 
   it('offers Retry after a failed sync, and when the server is unreachable', () => {
-    expect(syncMessage(status(), 'online', failedRun)).toMatchObject({ text: 'Sync failed — Retry', retry: true });
+    expect(syncMessage(status(), 'online', failedRun)).toMatchObject({
+      text: 'Sync failed — Retry',
+      retry: true,
+    });
     expect(syncMessage(status({ serverReachable: false, pending: 1 }), 'unreachable', null)).toMatchObject({
       text: 'Server unreachable — 1 change waiting, retrying',
       retry: true,

@@ -4,8 +4,15 @@ import { filterWorkOrders, sortWorkOrders } from '../src/logic/workOrderFilter.j
 
 const orders: WorkOrder[] = [
   { id: 'wo_1', title: 'Boiler service', status: 'open', customer: 'Acme Bakery', priority: 'normal' },
-  { id: 'wo_2', title: 'Leaking pipe', status: 'done', customer: 'Harbour Hotel', priority: 'urgent' },
-  { id: 'wo_3', title: 'Pipe insulation', status: 'in_progress', address: '4 Mill Lane', priority: 'high' },
+  { id: 'wo_2', title: 'Leaking pipe', status: 'done', customer: 'Harbour Hotel', priority: 'high' },
+  {
+    id: 'wo_3',
+    title: 'Pipe insulation',
+    status: 'in-progress',
+    address: '4 Mill Lane',
+    priority: 'normal',
+    dueDate: '2026-12-01',
+  },
 ];
 
 describe('work order filter', () => {
@@ -21,7 +28,7 @@ describe('work order filter', () => {
     expect(filterWorkOrders(orders, 'all', 'bakery')).toHaveLength(1);
   });
 
-  it('sorts the most urgent first', () => {
+  it('sorts high priority first, then the soonest due', () => {
     expect(sortWorkOrders(orders).map((o) => o.id)).toEqual(['wo_2', 'wo_3', 'wo_1']);
   });
 });

@@ -40,7 +40,7 @@ export async function editAsAnotherUser(
 ): Promise<void> {
   await control('edit', {
     method: 'POST',
-    body: JSON.stringify({ collection, id, patch, as: 'dispatcher' }),
+    body: JSON.stringify({ collection, id, patch }),
   });
 }
 

@@ -105,9 +105,14 @@ export const listNotes = (workOrderId: string): Promise<Loaded<Note>> =>
   listAll('notes', { workOrderId }, toNote);
 
 export async function addNote(workOrderId: string, text: string, author: string): Promise<Note> {
-  const fields = { workOrderId, text, author, createdAt: new Date().toISOString() };
-  const answer = await api('/api/notes', { method: 'POST', ...jsonBody(fields) });
-  return recordFrom(answer, toNote, { id: answer.writeId ?? `pending-${Date.now()}`, ...fields });
+  // The server sets author and createdAt; sending them is harmless but it would not trust them anyway.
+  const answer = await api('/api/notes', { method: 'POST', ...jsonBody({ workOrderId, text }) });
+  return recordFrom(answer, toNote, {
+    id: answer.writeId ?? `pending-${Date.now()}`,
+    workOrderId,
+    text,
+    author,
+  });
 }
 
 export const listPhotos = (workOrderId: string): Promise<Loaded<Photo>> =>

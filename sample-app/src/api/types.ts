@@ -4,17 +4,17 @@
  */
 export type JsonRecord = Record<string, unknown>;
 
-export const WORK_ORDER_STATUSES = ['open', 'in_progress', 'on_hold', 'done'] as const;
+export const WORK_ORDER_STATUSES = ['open', 'in-progress', 'done', 'cancelled'] as const;
 export type WorkOrderStatus = (typeof WORK_ORDER_STATUSES)[number];
 
 export const STATUS_LABEL: Record<string, string> = {
   open: 'Open',
-  in_progress: 'In progress',
-  on_hold: 'On hold',
+  'in-progress': 'In progress',
   done: 'Done',
+  cancelled: 'Cancelled',
 };
 
-export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+export const PRIORITIES = ['low', 'normal', 'high'] as const;
 
 export interface ServerFields {
   id: string;
@@ -30,8 +30,9 @@ export interface WorkOrder extends ServerFields {
   description?: string;
   customer?: string;
   address?: string;
-  assignee?: string;
-  dueDate?: string;
+  assignees?: string[];
+  /** `YYYY-MM-DD` or ISO 8601; null when there is none. */
+  dueDate?: string | null;
 }
 
 export interface Note extends ServerFields {
@@ -101,7 +102,9 @@ export function toWorkOrder(value: unknown): WorkOrder | null {
     description: optionalString(raw, 'description'),
     customer: optionalString(raw, 'customer'),
     address: optionalString(raw, 'address'),
-    assignee: optionalString(raw, 'assignee'),
+    assignees: Array.isArray(raw.assignees)
+      ? raw.assignees.filter((a): a is string => typeof a === 'string')
+      : undefined,
     dueDate: optionalString(raw, 'dueDate'),
   });
 }

@@ -120,7 +120,7 @@ const LABELS: Record<string, string> = {
   priority: 'priority',
   customer: 'customer',
   address: 'address',
-  assignee: 'assignee',
+  assignees: 'assigned to',
   dueDate: 'due date',
   text: 'text',
 };
@@ -134,5 +134,6 @@ export function displayValue(value: unknown): string {
   if (value === undefined || value === null || value === '') return '(empty)';
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return value.map(displayValue).join(', ');
   return JSON.stringify(value);
 }

@@ -19,7 +19,7 @@ export function filterWorkOrders(orders: WorkOrder[], status: StatusFilter, sear
   });
 }
 
-const PRIORITY_RANK: Record<string, number> = { urgent: 0, high: 1, normal: 2, low: 3 };
+const PRIORITY_RANK: Record<string, number> = { high: 1, normal: 2, low: 3 };
 
 /** Most urgent first, then soonest due, then title: the order a technician plans a day in. */
 export function sortWorkOrders(orders: WorkOrder[]): WorkOrder[] {

@@ -146,10 +146,10 @@ export function DemoPanel() {
                   apply(
                     () =>
                       editAsAnotherUser('work-orders', chosen, {
-                        status: 'on_hold',
-                        description: `Dispatcher: customer called to reschedule (${new Date().toLocaleTimeString()}).`,
+                        status: 'cancelled',
+                        description: `Dispatch: customer called to cancel (${new Date().toLocaleTimeString()}).`,
                       }),
-                    'The dispatcher put it on hold and changed its description.',
+                    'The dispatcher cancelled it and changed its description.',
                   )
                 }
               >

@@ -2,10 +2,16 @@
 import { useState } from 'preact/hooks';
 import { PRIORITIES, STATUS_LABEL, WORK_ORDER_STATUSES, type WorkOrder } from '../api/types.js';
 
-export type WorkOrderFields = Pick<
-  WorkOrder,
-  'title' | 'status' | 'priority' | 'customer' | 'address' | 'dueDate' | 'description'
->;
+/** What the form edits: every value a string, as inputs hold them (an empty due date is sent as "none"). */
+export interface WorkOrderFields {
+  title: string;
+  status: string;
+  priority: string;
+  customer: string;
+  address: string;
+  dueDate: string;
+  description: string;
+}
 
 export const EMPTY_FIELDS: WorkOrderFields = {
   title: '',
@@ -33,7 +39,7 @@ export function fieldsOf(order: WorkOrder): WorkOrderFields {
 export function changedFields(before: WorkOrderFields, after: WorkOrderFields): Partial<WorkOrderFields> {
   const patch: Partial<WorkOrderFields> = {};
   for (const key of Object.keys(after) as (keyof WorkOrderFields)[]) {
-    if ((after[key] ?? '') !== (before[key] ?? '')) patch[key] = after[key];
+    if (after[key] !== before[key]) patch[key] = after[key];
   }
   return patch;
 }

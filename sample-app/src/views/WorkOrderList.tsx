@@ -98,7 +98,7 @@ function WorkOrderRow({
         <span class="card-title">{order.title}</span>
         <span class="card-meta">
           <span class={`status status-${order.status}`}>{STATUS_LABEL[order.status] ?? order.status}</span>
-          {order.priority && order.priority !== 'normal' && (
+          {order.priority === 'high' && (
             <span class={`priority priority-${order.priority}`}>{order.priority}</span>
           )}
           {order.customer && <span>{order.customer}</span>}

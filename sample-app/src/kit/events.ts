@@ -1,0 +1,61 @@
+/**
+ * The service worker's events arrive on the BroadcastChannel named in the shared contract (`EVENTS_CHANNEL`). They
+ * come from outside the page, so each is checked before the store trusts it: the fields the app reads must be there.
+ */
+import { EVENTS_CHANNEL, type OfflineKitEvent } from '@offline-kit/sw/api';
+
+type Fields = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Fields =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function isStatus(value: unknown): boolean {
+  return (
+    isObject(value) &&
+    typeof value.online === 'boolean' &&
+    typeof value.serverReachable === 'boolean' &&
+    typeof value.pending === 'number' &&
+    typeof value.failed === 'number' &&
+    typeof value.conflicts === 'number' &&
+    Array.isArray(value.units)
+  );
+}
+
+function isSummary(value: unknown): boolean {
+  return isObject(value) && typeof value.runId === 'string' && typeof value.outcome === 'string';
+}
+
+/** What each event kind must carry for the app to use it. */
+const CHECKS: Record<OfflineKitEvent['type'], (event: Fields) => boolean> = {
+  status: (e) => isStatus(e.status),
+  'sync-started': (e) => typeof e.runId === 'string',
+  'sync-progress': (e) => isObject(e.progress),
+  'sync-completed': (e) => isSummary(e.summary),
+  'sync-failed': (e) => isSummary(e.summary),
+  'write-queued': (e) => isObject(e.write),
+  'write-sent': (e) => isObject(e.write),
+  'write-acknowledged': (e) => isObject(e.write),
+  'write-failed': (e) => isObject(e.write),
+  'write-conflicted': (e) => isObject(e.conflict),
+  'write-discarded': (e) => typeof e.writeId === 'string',
+  'conflict-resolved': (e) => typeof e.writeId === 'string',
+  'credentials-needed': (e) => isObject(e.reason) && typeof e.reason.code === 'string',
+  'data-changed': (e) => typeof e.collection === 'string' && Array.isArray(e.ids),
+  error: (e) => isObject(e.error),
+};
+
+export function toKitEvent(value: unknown): OfflineKitEvent | null {
+  if (!isObject(value) || typeof value.type !== 'string' || !(value.type in CHECKS)) return null;
+  const check = CHECKS[value.type as OfflineKitEvent['type']];
+  return check(value) ? (value as unknown as OfflineKitEvent) : null;
+}
+
+/** Listens to every event of the service worker; returns the unsubscribe. */
+export function subscribeToEvents(listener: (event: OfflineKitEvent) => void): () => void {
+  const channel = new BroadcastChannel(EVENTS_CHANNEL);
+  channel.addEventListener('message', (message: MessageEvent<unknown>) => {
+    const event = toKitEvent(message.data);
+    if (event) listener(event);
+  });
+  return () => channel.close();
+}

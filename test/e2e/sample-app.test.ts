@@ -1,0 +1,127 @@
+/**
+ * The sample app as a technician uses it, in real Chromium against server-mock: sign in and the first sync, work
+ * offline (create, note, edit), see what is pending, come back online, and check what the server holds. Screenshots
+ * of each step land in test/screenshots/sample-app-*.png.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  goOffline,
+  goOnline,
+  launchBrowser,
+  screenshot,
+  startMockServer,
+  waitFor,
+  type MockServer,
+} from '../harness/index.js';
+import { ensureSampleAppBuilt, openSampleApp, signInAs, waitForSyncMessage } from '../harness/sample-app.js';
+
+describe('sample app: a technician’s day', () => {
+  let server: MockServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    ensureSampleAppBuilt();
+    server = await startMockServer({ seedParts: 3000 });
+    browser = await launchBrowser();
+  });
+  afterEach(async () => {
+    for (const context of browser.contexts()) await context.close();
+    await server.mock.reset();
+  });
+  afterAll(async () => {
+    await browser.close();
+    await server.close();
+  });
+
+  it('works offline and everything reaches the server when the network returns', async () => {
+    const { context, page } = await openSampleApp(browser, server.url);
+    await page.getByRole('heading', { name: 'Field Service' }).waitFor();
+    await screenshot(page, 'sample-app-01-sign-in');
+
+    // A slow server makes the first sync long enough to watch its progress.
+    await server.mock.faults({ latencyMs: 250 });
+    await signInAs(page, 'alice');
+    await page.getByTestId('sync-progress').waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('sync-message').textContent()).toMatch(/Downloading your data/);
+    await screenshot(page, 'sample-app-02-first-sync');
+    await server.mock.clearFaults();
+    await waitForSyncMessage(page, 'All changes saved');
+    const rows = page.getByTestId('work-order-row');
+    await waitFor(async () => (await rows.count()) > 1, { message: 'alice’s work orders listed' });
+    await expect.poll(() => page.getByTestId('freshness-work orders').textContent()).toMatch(/Updated/);
+    await screenshot(page, 'sample-app-03-synced');
+
+    await goOffline(context);
+    await waitForSyncMessage(page, "You're offline");
+    expect(await page.getByTestId('connectivity').textContent()).toContain('Offline');
+
+    // Create a work order with a note, offline.
+    await page.getByRole('link', { name: 'New work order' }).click();
+    await page.getByLabel('Title').fill('Replace pump seal');
+    await page.getByLabel('Customer').fill('Harbour Hotel');
+    await page.getByLabel('Address').fill('2 Quay Street');
+    await page.getByRole('button', { name: 'Create work order' }).click();
+    await page.getByTestId('work-order-title').filter({ hasText: 'Replace pump seal' }).waitFor();
+    await page.getByLabel('Add a note').fill('Seal kit is in the van.');
+    await page.getByRole('button', { name: 'Add note' }).click();
+    await page.getByTestId('notes').getByText('Seal kit is in the van.').waitFor();
+    await screenshot(page, 'sample-app-04-created-offline');
+
+    // Edit another, existing work order, offline.
+    await page.getByRole('link', { name: '← Work orders' }).click();
+    const existing = rows.filter({ hasNotText: 'Replace pump seal' }).first();
+    const editedId = await existing.getAttribute('data-id');
+    expect(editedId).toBeTruthy();
+    await existing.getByRole('link').click();
+    await page.getByRole('button', { name: 'Edit details' }).click();
+    await page.getByLabel('Description').fill('Pressure drops overnight; replaced the relief valve.');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('button', { name: 'Edit details' }).waitFor();
+
+    await page.getByRole('link', { name: '← Work orders' }).click();
+    await waitFor(async () => (await page.getByTestId('pending-marker').count()) >= 2, {
+      message: 'pending markers on the new and the edited work order',
+    });
+    await waitForSyncMessage(page, /You're offline — \d+ changes will sync later/);
+    await screenshot(page, 'sample-app-05-pending-offline');
+
+    await goOnline(context);
+    await waitForSyncMessage(page, 'All changes saved', 30_000);
+    await waitFor(async () => (await page.getByTestId('pending-marker').count()) === 0, {
+      message: 'the pending markers to go',
+    });
+    await screenshot(page, 'sample-app-06-all-saved');
+
+    const orders = await server.mock.liveRecords('work-orders');
+    const created = orders.find((o) => o.title === 'Replace pump seal');
+    expect(created).toMatchObject({
+      customer: 'Harbour Hotel',
+      address: '2 Quay Street',
+      assignees: ['alice'],
+    });
+    expect(orders.filter((o) => o.title === 'Replace pump seal')).toHaveLength(1);
+    expect(orders.find((o) => o.id === editedId)?.description).toBe(
+      'Pressure drops overnight; replaced the relief valve.',
+    );
+    const notes = await server.mock.liveRecords('notes');
+    expect(notes.filter((n) => n.text === 'Seal kit is in the van.')).toEqual([
+      expect.objectContaining({ workOrderId: created?.id, author: 'alice' }),
+    ]);
+  });
+
+  it('parts catalogue: thousands of parts searchable on the device, offline', async () => {
+    const { context, page } = await openSampleApp(browser, server.url);
+    await signInAs(page, 'alice');
+    await waitForSyncMessage(page, 'All changes saved');
+    await goOffline(context);
+    await page.getByRole('link', { name: 'Parts' }).click();
+    await expect
+      .poll(() => page.getByTestId('parts-count').textContent(), { timeout: 20_000 })
+      .toMatch(/3000 parts/);
+    const partNumber = (await page.locator('tbody tr td').first().textContent()) ?? '';
+    await page.getByLabel('Search parts').fill(partNumber);
+    await expect.poll(() => page.getByTestId('parts-count').textContent()).toMatch(/of 3000 parts match/);
+    await screenshot(page, 'sample-app-07-parts-offline');
+  });
+});
