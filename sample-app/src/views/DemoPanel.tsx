@@ -14,6 +14,7 @@ import {
 } from '../api/mockControl.js';
 import { refreshQueue, useSyncState } from '../app/store.js';
 import { useLoad } from '../app/useLoad.js';
+import { InlineDevtoolsButton } from './InlineDevtools.js';
 
 export function WorkOfflineSwitch() {
   const { status, kit } = useSyncState();
@@ -80,6 +81,14 @@ export function DemoPanel() {
       <section class="panel" aria-labelledby="offline-heading">
         <h2 id="offline-heading">Connection</h2>
         <WorkOfflineSwitch />
+      </section>
+      <section class="panel" aria-labelledby="devtools-heading">
+        <h2 id="devtools-heading">Inspect the sync queue</h2>
+        <p class="muted">
+          The Offline Kit panel shows the queue, local data, conflicts and sync history. With the browser
+          extension it lives in DevTools; here it opens inside the page.
+        </p>
+        <InlineDevtoolsButton />
       </section>
       {available === false && (
         <p class="muted">This server has no demo controls (they exist on server-mock only).</p>
