@@ -1,0 +1,107 @@
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { LIMITS, type App } from './app.js';
+import { Auth } from './auth/auth.js';
+import { Faults } from './faults.js';
+import { Records } from './records.js';
+import { RequestLog } from './request-log.js';
+import { seedAll } from './seed/index.js';
+import { createHttpServer } from './server.js';
+import { normaliseMounts, type StaticMount } from './static.js';
+import { Store, type StorageOption } from './store/index.js';
+
+export type { StaticMount } from './static.js';
+export type { StorageOption } from './store/index.js';
+export type { LogEntry } from './request-log.js';
+export type { FaultsView } from './faults.js';
+export { USERS, DEMO_PASSWORD } from './auth/users.js';
+export { LIMITS };
+
+export interface ServerOptions {
+  /** Port to listen on; 0 (the default) picks a free one. */
+  port?: number;
+  /** Interface to listen on. Default `127.0.0.1`; `0.0.0.0` to be reachable from other devices. */
+  host?: string;
+  /** Where the data lives. Default `{ kind: 'memory' }`: nothing survives `close()`. */
+  storage?: StorageOption;
+  /** Parts in the catalogue when the store is first seeded (and after `/__mock/reset`). Default 5000. */
+  seedParts?: number;
+  /** Latency added to every `/api` request, ms. Default 0. */
+  latencyMs?: number;
+  /** Directories served beside the API (the sample app, the module's bundles, test fixtures). Default none. */
+  static?: StaticMount[];
+  /** No console output. Default false: one line per API request. */
+  quiet?: boolean;
+}
+
+export interface RunningServer {
+  /** `http://127.0.0.1:<port>` (or the host it listens on). */
+  url: string;
+  port: number;
+  /** Stops listening, ends open connections and closes the store. */
+  close(): Promise<void>;
+}
+
+const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** Starts the reference backend. Seeds the store when it is empty; an existing data file is used as it is. */
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const store = Store.open(options.storage ?? { kind: 'memory' });
+  try {
+    const records = new Records(store);
+    const seedParts = options.seedParts ?? 5000;
+    if (store.meta.get('seeded') === 0) seedAll(store, records, seedParts);
+    store.idempotency.pruneBefore(Date.now() - WEEK_MS);
+    const app: App = {
+      store,
+      records,
+      auth: new Auth(store),
+      faults: new Faults(options.latencyMs ?? 0, () => Date.now()),
+      log: new RequestLog(),
+      seedParts,
+    };
+    const server = createHttpServer({
+      app,
+      mounts: normaliseMounts(options.static ?? []),
+      verbose: options.quiet !== true,
+    });
+    const host = options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = server.address() as AddressInfo;
+    const shownHost =
+      host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    let closing: Promise<void> | null = null;
+    return {
+      url: `http://${shownHost}:${port}`,
+      port,
+      close() {
+        closing ??= new Promise<void>((resolve) => {
+          server.close(() => {
+            store.close();
+            resolve();
+          });
+          server.closeAllConnections();
+        });
+        return closing;
+      },
+    };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}
+
+/** The mounts the CLI serves from a checkout of the repository: the sample app, the module's bundles, test pages. */
+export function defaultStaticMounts(repoRoot: string): StaticMount[] {
+  return [
+    { prefix: '/', dir: join(repoRoot, 'sample-app', 'dist'), spa: true },
+    { prefix: '/offline-kit/', dir: join(repoRoot, 'sw', 'dist') },
+    { prefix: '/__fixtures/', dir: join(repoRoot, 'test', 'fixtures') },
+  ];
+}

@@ -1,0 +1,140 @@
+import type { JsonObject } from '../json.js';
+
+type SeedWorkOrder = Omit<JsonObject, 'assignees'> & { title: string; assignees: string[] };
+
+/**
+ * The demo work orders. Several are assigned to both alice and bob, so two browsers signed in as them can edit the
+ * same record and meet a real conflict; carol has none.
+ */
+export const SEED_WORK_ORDERS: SeedWorkOrder[] = [
+  {
+    title: 'Boiler pressure drops overnight',
+    description:
+      'Customer reports the boiler loses pressure every night. Check expansion vessel and relief valve.',
+    status: 'open',
+    priority: 'high',
+    customer: 'Harbour View Apartments',
+    address: '12 Quay Street, Unit B',
+    assignees: ['alice', 'bob'],
+    dueDate: '2026-12-02',
+  },
+  {
+    title: 'Annual HVAC inspection',
+    description: 'Rooftop units 1-3: filters, belts, refrigerant levels.',
+    status: 'open',
+    priority: 'normal',
+    customer: 'Northgate Library',
+    address: '400 Northgate Ave',
+    assignees: ['alice', 'bob'],
+    dueDate: '2026-12-05',
+  },
+  {
+    title: 'Leaking valve under kitchen sink',
+    description: 'Slow drip from the cold-water isolation valve.',
+    status: 'in-progress',
+    priority: 'normal',
+    customer: 'M. Okafor',
+    address: '7 Linden Close',
+    assignees: ['alice'],
+    dueDate: '2026-11-30',
+  },
+  {
+    title: 'Replace circulator pump',
+    description: 'Pump noisy and running hot. Part ordered: circulator pump 22 mm.',
+    status: 'open',
+    priority: 'high',
+    customer: 'Riverside Clinic',
+    address: '88 River Road',
+    assignees: ['bob'],
+    dueDate: '2026-12-01',
+  },
+  {
+    title: 'Thermostat not responding',
+    description: 'Upstairs zone stays cold; thermostat display blank.',
+    status: 'open',
+    priority: 'normal',
+    customer: 'J. Lindqvist',
+    address: '3 Elm Terrace',
+    assignees: ['alice', 'bob'],
+    dueDate: null,
+  },
+  {
+    title: 'Commission new heat pump',
+    description: 'Installation finished last week; commissioning and customer walkthrough.',
+    status: 'open',
+    priority: 'low',
+    customer: 'Greenfield School',
+    address: '1 School Lane',
+    assignees: ['alice'],
+    dueDate: '2026-12-10',
+  },
+  {
+    title: 'Water heater pilot keeps going out',
+    description: 'Check thermocouple and flue draft.',
+    status: 'open',
+    priority: 'normal',
+    customer: 'Corner Bakery',
+    address: '55 Market Square',
+    assignees: ['bob'],
+    dueDate: '2026-12-03',
+  },
+  {
+    title: 'Radiator cold at the top',
+    description: 'Bleed radiators, check system pressure afterwards.',
+    status: 'done',
+    priority: 'low',
+    customer: 'P. Nakamura',
+    address: '19 Birch Road',
+    assignees: ['alice', 'bob'],
+    dueDate: '2026-11-20',
+  },
+  {
+    title: 'Sump pump alarm',
+    description: 'High-water alarm triggered twice this week.',
+    status: 'in-progress',
+    priority: 'high',
+    customer: 'Lakeside Storage',
+    address: '230 Shore Drive',
+    assignees: ['alice', 'bob'],
+    dueDate: '2026-11-29',
+  },
+  {
+    title: 'Quarterly filter change',
+    description: 'Replace air filters on AHU-1 and AHU-2.',
+    status: 'open',
+    priority: 'low',
+    customer: 'City Museum',
+    address: '2 Museum Way',
+    assignees: ['bob'],
+    dueDate: '2026-12-15',
+  },
+  {
+    title: 'Gas smell near meter',
+    description: 'Customer reports a faint smell near the meter box. Leak test required.',
+    status: 'open',
+    priority: 'high',
+    customer: 'S. Ferreira',
+    address: '64 Harbour Road',
+    assignees: ['alice'],
+    dueDate: '2026-11-28',
+  },
+  {
+    title: 'Install outdoor tap',
+    description: 'New outdoor tap with double check valve on the garden wall.',
+    status: 'cancelled',
+    priority: 'low',
+    customer: 'D. Adeyemi',
+    address: '5 Orchard Gardens',
+    assignees: ['alice', 'bob'],
+    dueDate: null,
+  },
+];
+
+/** Notes on seed work orders, by the work order's position (1-based) in SEED_WORK_ORDERS. */
+export const SEED_NOTES: { workOrder: number; author: string; text: string }[] = [
+  { workOrder: 1, author: 'alice', text: 'Expansion vessel pre-charge measured at 0.5 bar, should be 1.0.' },
+  { workOrder: 1, author: 'bob', text: 'Bring a replacement relief valve just in case.' },
+  { workOrder: 3, author: 'alice', text: 'Valve seat worn; replacement valve fitted, monitoring for 24 h.' },
+  { workOrder: 5, author: 'bob', text: 'Batteries replaced, display still blank. Likely wiring fault.' },
+  { workOrder: 9, author: 'alice', text: 'Float switch sticking. Cleaned, alarm cleared for now.' },
+];

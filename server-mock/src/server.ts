@@ -1,0 +1,143 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { App, RequestInfo } from './app.js';
+import { handleApi } from './api/router.js';
+import { API_BASE } from './api/paths.js';
+import { CONTROL_BASE, handleControl } from './control.js';
+import { HttpError } from './http/errors.js';
+import { errorReply, send, type Reply } from './http/reply.js';
+import { sendError, sendJson } from './http/respond.js';
+import { serveStatic, type StaticMount } from './static.js';
+
+const PROTOCOL_HEADER = { 'Offline-Kit-Protocol': '1' };
+
+export interface ServerParts {
+  app: App;
+  mounts: StaticMount[];
+  /** Print one line per API request. */
+  verbose: boolean;
+}
+
+/** The HTTP server: `/api/*` (with faults), `/__mock/*`, then static mounts. Never lets an error escape a request. */
+export function createHttpServer(parts: ServerParts): Server {
+  const server = createServer((req, res) => {
+    handle(parts, req, res).catch((error: unknown) => {
+      // Last resort: an answer that failed half-way cannot be repaired, only closed.
+      console.error('[server-mock] request failed', error);
+      if (!res.headersSent) sendError(res, error);
+      else res.destroy();
+    });
+  });
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) {
+      const body = JSON.stringify({ error: 'bad_request', message: 'malformed HTTP request' });
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    } else {
+      socket.destroy();
+    }
+  });
+  return server;
+}
+
+async function handle(parts: ServerParts, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://server-mock.invalid');
+  } catch {
+    sendJson(res, 400, { error: 'bad_request', message: 'the request target does not parse' });
+    return;
+  }
+  const path = url.pathname;
+  if (path === API_BASE || path.startsWith(`${API_BASE}/`)) {
+    await handleApiRequest(parts, req, res, url);
+  } else if (path.startsWith(`${CONTROL_BASE}/`)) {
+    send(res, await answer(() => handleControl(parts.app, req, res, url)), {});
+  } else if (!(await serveStatic(parts.mounts, req, res, url))) {
+    sendJson(res, 404, { error: 'not_found', message: `nothing is served at ${path}` });
+  }
+}
+
+/** Faults first (ARCHITECTURE.md: unreachable, latency, fail next, drop before/after commit), then the API. */
+async function handleApiRequest(
+  parts: ServerParts,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
+  const { app } = parts;
+  const started = performance.now();
+  const at = new Date().toISOString();
+  const path = url.pathname + url.search;
+  const info: RequestInfo = { user: null, key: null, fault: null, replay: false };
+  res.on('close', () => {
+    const entry = app.log.add({
+      at,
+      method: req.method ?? 'GET',
+      path,
+      status: res.writableFinished ? res.statusCode : 0,
+      user: info.user,
+      key: info.key,
+      durationMs: Math.round(performance.now() - started),
+      fault: info.fault,
+      replay: info.replay,
+      ...(info.committedStatus === undefined ? {} : { committedStatus: info.committedStatus }),
+    });
+    if (parts.verbose) {
+      console.info(
+        `${entry.method} ${entry.path} ${entry.status}${entry.user ? ` ${entry.user}` : ''}${entry.fault ? ` [${entry.fault}]` : ''} ${entry.durationMs}ms`,
+      );
+    }
+  });
+
+  if (app.faults.isUnreachable()) {
+    info.fault = 'unreachable';
+    req.socket.destroy();
+    return;
+  }
+  const latency = app.faults.latency();
+  if (latency > 0) {
+    info.fault = 'latency';
+    await sleep(latency);
+    if (res.destroyed) return;
+  }
+  const failure = app.faults.takeFailure(url.pathname);
+  if (failure !== null) {
+    info.fault = 'fail';
+    const headers: Record<string, string> =
+      failure === 429 || failure === 503 ? { ...PROTOCOL_HEADER, 'Retry-After': '1' } : PROTOCOL_HEADER;
+    sendJson(
+      res,
+      failure,
+      { error: 'injected_fault', message: `failNext: this request was answered ${failure}` },
+      headers,
+    );
+    return;
+  }
+  const drop = app.faults.takeDrop(url.pathname);
+  if (drop === 'before-commit') {
+    info.fault = 'drop-before-commit';
+    req.socket.destroy();
+    return;
+  }
+  const reply = await answer(() => handleApi(app, req, res, url, info));
+  if (drop === 'after-commit') {
+    // The write is committed; the client never learns it and must replay with the same Idempotency-Key.
+    info.fault = 'drop-after-commit';
+    info.committedStatus = reply.status;
+    req.socket.destroy();
+    return;
+  }
+  send(res, reply, PROTOCOL_HEADER, req.method === 'HEAD');
+}
+
+async function answer(run: () => Promise<Reply>): Promise<Reply> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof HttpError) return errorReply(error);
+    console.error('[server-mock] unexpected error', error);
+    return errorReply(new HttpError(500, 'internal_error', 'the server failed to handle this request'));
+  }
+}
