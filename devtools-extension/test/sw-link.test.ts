@@ -1,0 +1,149 @@
+import { envelope, type FromServiceWorker, type RequestMessage } from '@offline-kit/sw/devtools-protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SwLink } from '../src/link/sw-link.js';
+import type { HookState } from '../src/protocol/relay.js';
+
+/**
+ * A service worker stand-in: it receives `connect` messages with a port, like the real bridge, and the test decides
+ * whether it answers (`hello`), refuses (`disabled`) or stays silent (stopped).
+ */
+class FakeWorker {
+  ports: MessagePort[] = [];
+  silent = false;
+  disabled: string | null = null;
+  requests: RequestMessage[] = [];
+
+  postMessage(_message: unknown, transfer: MessagePort[]): void {
+    const port = transfer[0];
+    if (!port) return;
+    this.ports.push(port);
+    if (this.silent) return;
+    port.onmessage = (event: MessageEvent<unknown>) => {
+      if (this.silent) return;
+      const request = event.data as RequestMessage;
+      if (request.id > 0) this.requests.push(request);
+      port.postMessage(
+        envelope({ kind: 'response' as const, id: request.id, ok: true as const, result: request.method }),
+      );
+    };
+    port.postMessage(
+      this.disabled === null
+        ? envelope({ kind: 'hello' as const, moduleVersion: '0.1.0', origin: 'http://127.0.0.1', scope: '/' })
+        : envelope({ kind: 'disabled' as const, reason: this.disabled }),
+    );
+  }
+}
+
+class FakeContainer extends EventTarget {
+  constructor(public controller: FakeWorker | null) {
+    super();
+  }
+}
+
+const links: SwLink[] = [];
+afterEach(() => {
+  for (const link of links.splice(0)) link.stop();
+});
+
+function open(container: FakeContainer | undefined, options: { requestTimeoutMs?: number } = {}) {
+  const states: HookState[] = [];
+  const messages: FromServiceWorker[] = [];
+  const link = new SwLink({
+    container: container as unknown as ServiceWorkerContainer | undefined,
+    onMessage: (m) => messages.push(m),
+    onState: (s) => states.push(s),
+    helloTimeoutMs: 100,
+    retryMs: 100,
+    heartbeatMs: 60_000,
+    requestTimeoutMs: options.requestTimeoutMs ?? 200,
+  });
+  links.push(link);
+  link.start();
+  return { link, states, messages };
+}
+
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const request = (id: number, method: RequestMessage['method']): RequestMessage =>
+  envelope({ kind: 'request' as const, id, method, params: [] });
+
+describe('SwLink', () => {
+  it('reports an insecure context and a page without a controlling service worker', () => {
+    expect(open(undefined).states.at(-1)).toEqual({ state: 'not-found', reason: 'insecure-context' });
+    expect(open(new FakeContainer(null)).states.at(-1)).toEqual({
+      state: 'not-found',
+      reason: 'no-controller',
+    });
+  });
+
+  it('connects, and answers a request sent before the hello arrived', async () => {
+    const worker = new FakeWorker();
+    const { link, states, messages } = open(new FakeContainer(worker));
+    link.send(request(1, 'getStatus'));
+    await wait(50);
+    expect(states.at(-1)).toMatchObject({ state: 'connected', moduleVersion: '0.1.0' });
+    expect(messages).toEqual([
+      expect.objectContaining({ kind: 'response', id: 1, ok: true, result: 'getStatus' }),
+    ]);
+  });
+
+  it('relays the reason when the bridge is disabled, and fails requests with it', async () => {
+    const worker = new FakeWorker();
+    worker.disabled = 'devtools: false';
+    const { link, states, messages } = open(new FakeContainer(worker));
+    await wait(50);
+    expect(states.at(-1)).toEqual({ state: 'disabled', reason: 'devtools: false' });
+    link.send(request(2, 'listQueue'));
+    expect(messages.at(-1)).toMatchObject({ id: 2, ok: false, error: { code: 'devtools_disabled' } });
+  });
+
+  it('keeps trying a silent service worker and connects once it answers', async () => {
+    const worker = new FakeWorker();
+    worker.silent = true;
+    const { states } = open(new FakeContainer(worker));
+    await wait(150);
+    expect(states.at(-1)).toEqual({ state: 'not-found', reason: 'no-answer' });
+    worker.silent = false;
+    await wait(250);
+    expect(states.at(-1)).toMatchObject({ state: 'connected' });
+  });
+
+  it('after a service-worker restart, re-asks reads on a new port and fails writes it cannot vouch for', async () => {
+    const worker = new FakeWorker();
+    const { link, states, messages } = open(new FakeContainer(worker));
+    await wait(50);
+    // The worker stops: the old port goes silent without any event.
+    worker.silent = true;
+    link.send(request(3, 'listQueue'));
+    link.send(request(4, 'discardWrite'));
+    await wait(250);
+    expect(states.some((s) => s.state === 'connecting')).toBe(true);
+    worker.silent = false;
+    await wait(250);
+    expect(states.at(-1)).toMatchObject({ state: 'connected' });
+    expect(messages.find((m) => m.kind === 'response' && m.id === 3)).toMatchObject({
+      ok: true,
+      result: 'listQueue',
+    });
+    expect(messages.find((m) => m.kind === 'response' && m.id === 4)).toMatchObject({
+      ok: false,
+      error: { code: 'timeout' },
+    });
+    expect(worker.requests.filter((r) => r.id === 4)).toEqual([]);
+    expect(worker.ports.length).toBeGreaterThan(1);
+  });
+
+  it('reconnects to the new worker on controllerchange', async () => {
+    const first = new FakeWorker();
+    const container = new FakeContainer(first);
+    const { link } = open(container);
+    await wait(50);
+    const second = new FakeWorker();
+    container.controller = second;
+    container.dispatchEvent(new Event('controllerchange'));
+    await wait(50);
+    link.send(request(5, 'getHistory'));
+    await wait(50);
+    expect(second.requests.map((r) => r.id)).toEqual([5]);
+    expect(first.requests).toEqual([]);
+  });
+});
