@@ -69,13 +69,13 @@ describe('syncMessage', () => {
       'online',
       null,
     );
-    expect(first).toMatchObject({ text: 'Downloading your data… 25%', progress: 0.25 });
+    expect(first).toMatchObject({ text: 'Downloading your data… 25%', firstSync: true, progress: 0.25 });
     const later = syncMessage(
       status({ syncing: { runId: 'r', unit: 'all', phase: 'pull', done: 1, total: null } }),
       'online',
       null,
     );
-    expect(later).toMatchObject({ text: 'Syncing…', progress: null });
+    expect(later).toMatchObject({ text: 'Syncing…', firstSync: false });
   });
 
   it('offers Retry after a failed sync, and when the server is unreachable', () => {

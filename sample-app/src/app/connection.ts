@@ -15,16 +15,8 @@ export async function startOfflineKit(): Promise<void> {
   }
   try {
     await navigator.serviceWorker.register('/sw.js', { scope: '/' });
-    await navigator.serviceWorker.ready;
     const kit = await getKit();
-    kit.subscribe((event) => {
-      handleEvent(event);
-      // A restarted service worker has forgotten the credentials: hand them over again.
-      if (event.type === 'credentials-needed' && event.reason.code !== 'unauthorized') {
-        const session = loadSession();
-        if (session) void handOverCredentials(session);
-      }
-    });
+    kit.subscribe(handleEvent);
     update({ kit, status: await kit.getStatus() });
     const session = loadSession();
     if (session) await handOverCredentials(session);

@@ -92,22 +92,26 @@ export function handleEvent(event: OfflineKitEvent): void {
       update({ status: event.status });
       return;
     case 'sync-completed':
-    case 'sync-failed':
-      update({ lastRun: event.summary, dataVersion: state.dataVersion + 1 });
+    case 'sync-failed': {
+      // Only a sync that moved data changes what screens show; re-reading after every run would be a sync loop's
+      // cousin: the re-read itself can make the worker store (and announce) data again.
+      const moved = event.summary.pulled > 0 || event.summary.pushed > 0;
+      update({ lastRun: event.summary, dataVersion: state.dataVersion + (moved ? 1 : 0) });
       scheduleRefresh();
       return;
-    case 'data-changed':
-      update({ dataVersion: state.dataVersion + 1 });
-      return;
+    }
     case 'write-queued':
     case 'write-sent':
+      scheduleRefresh();
+      return;
     case 'write-acknowledged':
     case 'write-failed':
     case 'write-conflicted':
     case 'write-discarded':
     case 'conflict-resolved':
+      // The record changed under the screen (server id for a temporary one, rolled back, merged): read it again.
       scheduleRefresh();
-      if (event.type !== 'write-sent') update({ dataVersion: state.dataVersion + 1 });
+      update({ dataVersion: state.dataVersion + 1 });
       return;
     default:
       return;

@@ -1,8 +1,8 @@
 /**
- * The service worker's events arrive on the BroadcastChannel named in the shared contract (`EVENTS_CHANNEL`). They
- * come from outside the page, so each is checked before the store trusts it: the fields the app reads must be there.
+ * The service worker's events come from outside the page, so each is checked before the store trusts it: the fields
+ * the app reads must be there.
  */
-import { EVENTS_CHANNEL, type OfflineKitEvent } from '@offline-kit/sw/api';
+import type { OfflineKitEvent } from '@offline-kit/sw/api';
 
 type Fields = Record<string, unknown>;
 
@@ -48,14 +48,4 @@ export function toKitEvent(value: unknown): OfflineKitEvent | null {
   if (!isObject(value) || typeof value.type !== 'string' || !(value.type in CHECKS)) return null;
   const check = CHECKS[value.type as OfflineKitEvent['type']];
   return check(value) ? (value as unknown as OfflineKitEvent) : null;
-}
-
-/** Listens to every event of the service worker; returns the unsubscribe. */
-export function subscribeToEvents(listener: (event: OfflineKitEvent) => void): () => void {
-  const channel = new BroadcastChannel(EVENTS_CHANNEL);
-  channel.addEventListener('message', (message: MessageEvent<unknown>) => {
-    const event = toKitEvent(message.data);
-    if (event) listener(event);
-  });
-  return () => channel.close();
 }

@@ -4,16 +4,17 @@
  */
 import type { OfflineKitApi, OfflineKitEvent } from '@offline-kit/sw/api';
 import { connect } from '@offline-kit/sw/client';
-import { subscribeToEvents } from './events.js';
+import { loadSession } from '../app/session.js';
+import { toKitEvent } from './events.js';
 
 export interface Kit extends OfflineKitApi {
-  /** Every event the service worker publishes; returns the unsubscribe. */
+  /** Every event the service worker publishes, each checked by `toKitEvent`; returns the unsubscribe. */
   subscribe(listener: (event: OfflineKitEvent) => void): () => void;
 }
 
 let connecting: Promise<Kit> | null = null;
 
-/** Connects once per page, after a service worker controls it (the client talks to the controller). */
+/** Connects once per page, after a service worker controls it. */
 export function getKit(): Promise<Kit> {
   connecting ??= connectKit();
   return connecting;
@@ -21,8 +22,23 @@ export function getKit(): Promise<Kit> {
 
 async function connectKit(): Promise<Kit> {
   await controlled();
-  const api: OfflineKitApi = await connect();
-  return Object.assign(Object.create(api) as OfflineKitApi, { subscribe: subscribeToEvents });
+  const client = await connect({
+    // The worker keeps credentials in memory only; it asks again after a restart, and this answers from the session.
+    credentials: () => Promise.resolve(currentCredentials()),
+  });
+  return {
+    ...client,
+    subscribe: (listener) =>
+      client.on('*', (raw: unknown) => {
+        const event = toKitEvent(raw);
+        if (event) listener(event);
+      }),
+  };
+}
+
+export function currentCredentials(): { headers: Record<string, string>; user: string } | null {
+  const session = loadSession();
+  return session ? { headers: { Authorization: `Bearer ${session.token}` }, user: session.user.id } : null;
 }
 
 async function controlled(): Promise<void> {

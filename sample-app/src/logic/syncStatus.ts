@@ -27,7 +27,9 @@ export interface SyncMessage {
   tone: Tone;
   /** Offer a Retry button next to the message. */
   retry: boolean;
-  /** 0..1 while a first download is running, null otherwise. */
+  /** Show a progress bar: during the first download after sign-in. */
+  firstSync: boolean;
+  /** 0..1 when the amount is known, null otherwise (an indeterminate bar). */
   progress: number | null;
 }
 
@@ -39,7 +41,13 @@ export function syncMessage(
 ): SyncMessage {
   const waiting = status.pending;
   if (status.paused) {
-    return { text: 'Sign in again to sync your changes', tone: 'error', retry: false, progress: null };
+    return {
+      text: 'Sign in again to sync your changes',
+      tone: 'error',
+      retry: false,
+      firstSync: false,
+      progress: null,
+    };
   }
   if (status.syncing) {
     const { done, total, phase } = status.syncing;
@@ -47,33 +55,34 @@ export function syncMessage(
     if (first) {
       const progress = total ? Math.min(1, done / total) : null;
       const pct = progress === null ? '' : ` ${Math.round(progress * 100)}%`;
-      return { text: `Downloading your data…${pct}`, tone: 'busy', retry: false, progress: progress ?? 0 };
+      return { text: `Downloading your data…${pct}`, tone: 'busy', retry: false, firstSync: true, progress };
     }
     const what = phase === 'push' && total ? ` ${done} of ${total} changes` : '';
-    return { text: `Syncing…${what}`, tone: 'busy', retry: false, progress: null };
+    return { text: `Syncing…${what}`, tone: 'busy', retry: false, firstSync: false, progress: null };
   }
   if (connectivity === 'offline') {
     const text =
       waiting > 0
         ? `You're offline — ${changes(waiting)} will sync later`
         : "You're offline — changes will sync later";
-    return { text, tone: 'warn', retry: false, progress: null };
+    return { text, tone: 'warn', retry: false, firstSync: false, progress: null };
   }
   if (connectivity === 'unreachable') {
     const text =
       waiting > 0
         ? `Server unreachable — ${changes(waiting)} waiting, retrying`
         : 'Server unreachable — retrying';
-    return { text, tone: 'warn', retry: true, progress: null };
+    return { text, tone: 'warn', retry: true, firstSync: false, progress: null };
   }
   if (lastRun && lastRun.outcome === 'failed') {
-    return { text: 'Sync failed — Retry', tone: 'error', retry: true, progress: null };
+    return { text: 'Sync failed — Retry', tone: 'error', retry: true, firstSync: false, progress: null };
   }
   if (status.conflicts > 0) {
     return {
       text: `${count(status.conflicts, 'conflict')} to resolve`,
       tone: 'error',
       retry: false,
+      firstSync: false,
       progress: null,
     };
   }
@@ -82,16 +91,23 @@ export function syncMessage(
       text: `${count(status.failed, 'change')} refused by the server`,
       tone: 'error',
       retry: false,
+      firstSync: false,
       progress: null,
     };
   }
   if (waiting > 0) {
-    return { text: `${changes(waiting)} waiting to sync`, tone: 'busy', retry: true, progress: null };
+    return {
+      text: `${changes(waiting)} waiting to sync`,
+      tone: 'busy',
+      retry: true,
+      firstSync: false,
+      progress: null,
+    };
   }
   if (status.lastSyncAt === null) {
-    return { text: 'Not synced yet', tone: 'warn', retry: true, progress: null };
+    return { text: 'Not synced yet', tone: 'warn', retry: true, firstSync: false, progress: null };
   }
-  return { text: 'All changes saved', tone: 'ok', retry: false, progress: null };
+  return { text: 'All changes saved', tone: 'ok', retry: false, firstSync: false, progress: null };
 }
 
 function changes(n: number): string {

@@ -1,7 +1,7 @@
 /** The work-order list's status filter and search, pure so it is tested without a browser. */
 import type { WorkOrder } from '../api/types.js';
 
-/** `all`, `active` (everything not done), or one status. */
+/** `all`, `active` (still to do: neither done nor cancelled), or one status. */
 export type StatusFilter = string;
 
 const SEARCHED: (keyof WorkOrder)[] = ['title', 'customer', 'address', 'description', 'id'];

@@ -47,11 +47,11 @@ export function StatusBar() {
       <span class="statusbar-text" role="status" aria-live="polite" data-testid="sync-message">
         {message.text}
       </span>
-      {message.progress !== null && (
+      {message.firstSync && (
         <progress
           class="statusbar-progress"
           max={1}
-          value={message.progress}
+          value={message.progress ?? undefined}
           aria-label="First download progress"
           data-testid="sync-progress"
         />
