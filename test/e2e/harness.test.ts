@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   PATHS,
   findChromium,
+  kitOf,
+  login,
   launchBrowser,
   openFixtureApp,
   screenshot,
@@ -31,6 +33,28 @@ describe('harness', () => {
   it('finds a Chromium binary', () => {
     expect(existsSync(findChromium())).toBe(true);
   });
+
+  it.each(['classic', 'module'] as const)(
+    'the fixture app (%s worker) is controlled and its client answers',
+    async (variant) => {
+      const fixtureContext = await browser.newContext();
+      try {
+        const session = await login(server.url, 'alice');
+        const page = await openFixtureApp(fixtureContext, server.url, { variant, session });
+        const scriptUrl = await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL ?? '');
+        expect(new URL(scriptUrl).pathname).toBe(
+          variant === 'module' ? '/__fixtures/app/dist/sw.mjs' : '/__fixtures/app/dist/sw.js',
+        );
+        const status = await kitOf(page).getStatus();
+        expect(status.user).toBe('alice');
+        expect(status.devtools).toBe(true);
+        expect(await page.textContent('#controlled')).toBe('yes');
+        await screenshot(page, `harness-fixture-${variant}`);
+      } finally {
+        await fixtureContext.close();
+      }
+    },
+  );
 
   it('a page of the app is controlled by its service worker', async () => {
     context = await browser.newContext();

@@ -53,6 +53,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     ...(options.seedParts === undefined ? {} : { seedParts: options.seedParts }),
     ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }),
     static: await staticMounts(),
+    quiet: true,
   });
   const url = `http://127.0.0.1:${server.port}`;
   return { url, port: server.port, mock: mockClient(url), close: () => server.close() };
@@ -100,18 +101,14 @@ export async function startMockServerProcess(
   let output = '';
 
   const start = async (): Promise<void> => {
-    const proc = spawn(process.execPath, [PATHS.serverMockCli], {
+    // The CLI serves the module at /offline-kit/ and the fixtures at /__fixtures/ by default, as the in-process one.
+    const proc = spawn(process.execPath, [PATHS.serverMockCli, '--quiet'], {
       env: {
         ...process.env,
         PORT: String(port),
         HOST: '127.0.0.1',
         DATA_DIR: dataDir,
         ...(options.seedParts === undefined ? {} : { SEED_PARTS: String(options.seedParts) }),
-        // The module and the fixture app are served exactly as by the in-process server.
-        OFFLINE_KIT_STATIC: JSON.stringify([
-          { prefix: '/offline-kit/', dir: PATHS.swDist },
-          { prefix: '/__fixtures/', dir: PATHS.fixtures },
-        ]),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,0 +1,339 @@
+/**
+ * The devtools extension in a real Chromium: build and load it, open its panel inside the real DevTools window of a
+ * tab (the DevTools-internal recipe of BROWSER-TESTING.md lives here and nowhere else) or in a plain tab, drive the
+ * panel by its `data-testid` hooks, and stop the extension's background worker as the browser does when idle.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { BrowserContext, CDPSession, Page } from 'playwright-core';
+import { launchWithExtension, type ExtensionBrowser } from './chromium.js';
+import { isObject, isString } from './guards.js';
+import { PATHS, REPO_ROOT } from './paths.js';
+import { waitFor } from './wait.js';
+
+export const EXTENSION_DIR = path.join(REPO_ROOT, 'devtools-extension', 'dist');
+/** DevTools names an extension panel `chrome-extension://<id>` + its title without spaces. */
+const PANEL_TITLE = 'OfflineKit';
+
+let built = false;
+
+/** Builds the extension once per test process: the tests load what users load, from the current source. */
+export function buildExtension(): void {
+  if (built) return;
+  execFileSync(process.execPath, [path.join(REPO_ROOT, 'devtools-extension', 'build.mjs')], { stdio: 'pipe' });
+  built = true;
+}
+
+/** Chromium with the built extension; `devtools: true` opens a DevTools window for every tab. */
+export async function launchDevtoolsBrowser(options: { devtools?: boolean } = {}): Promise<ExtensionBrowser> {
+  buildExtension();
+  const browser = await launchWithExtension(EXTENSION_DIR, {
+    args: options.devtools ? ['--auto-open-devtools-for-tabs'] : [],
+  });
+  // The blank start tab has no service worker container and would only get in the way of `goOffline`.
+  for (const page of browser.context.pages()) if (page.url() === 'about:blank') await page.close();
+  return browser;
+}
+
+interface TargetInfo {
+  targetId: string;
+  type: string;
+  url: string;
+}
+
+function isTargetInfo(value: unknown): value is TargetInfo {
+  return isObject(value) && isString(value.targetId) && isString(value.type) && isString(value.url);
+}
+
+async function targets(browserCdp: CDPSession): Promise<TargetInfo[]> {
+  const answer: unknown = await browserCdp.send('Target.getTargets');
+  return isObject(answer) && Array.isArray(answer.targetInfos) ? answer.targetInfos.filter(isTargetInfo) : [];
+}
+
+/**
+ * A CDP target Playwright does not expose (DevTools windows and their extension frames), driven through the browser
+ * session with `Target.sendMessageToTarget` (`flatten: false`, as BROWSER-TESTING.md found to work).
+ */
+export class RemoteTarget {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+
+  private constructor(
+    private readonly browserCdp: CDPSession,
+    private readonly sessionId: string,
+  ) {
+    browserCdp.on('Target.receivedMessageFromTarget', (event: unknown) => {
+      if (!isObject(event) || event.sessionId !== this.sessionId || !isString(event.message)) return;
+      const message: unknown = JSON.parse(event.message);
+      if (!isObject(message) || typeof message.id !== 'number') return;
+      const waiting = this.pending.get(message.id);
+      if (!waiting) return;
+      this.pending.delete(message.id);
+      if (message.error !== undefined) waiting.reject(new Error(`CDP: ${JSON.stringify(message.error)}`));
+      else waiting.resolve(message.result);
+    });
+  }
+
+  static async attach(browserCdp: CDPSession, targetId: string): Promise<RemoteTarget> {
+    const answer: unknown = await browserCdp.send('Target.attachToTarget', { targetId, flatten: false });
+    if (!isObject(answer) || !isString(answer.sessionId)) throw new Error(`could not attach to ${targetId}`);
+    return new RemoteTarget(browserCdp, answer.sessionId);
+  }
+
+  send(method: string, params: Record<string, unknown> = {}): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.browserCdp
+        .send('Target.sendMessageToTarget', {
+          sessionId: this.sessionId,
+          message: JSON.stringify({ id, method, params }),
+        })
+        .catch((error: unknown) => reject(error instanceof Error ? error : new Error(String(error))));
+    });
+  }
+
+  /** Evaluates `fn(arg)` in the target; `fn` must be self-contained (it is sent as source text). */
+  async evaluate<A, R>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R> {
+    const answer: unknown = await this.send('Runtime.evaluate', {
+      expression: `(${fn.toString()})(${JSON.stringify(arg)})`,
+      awaitPromise: true,
+      returnByValue: true,
+    });
+    if (!isObject(answer)) throw new Error('no answer from Runtime.evaluate');
+    if (answer.exceptionDetails !== undefined) {
+      throw new Error(`evaluation failed: ${JSON.stringify(answer.exceptionDetails).slice(0, 500)}`);
+    }
+    return (isObject(answer.result) ? answer.result.value : undefined) as R;
+  }
+
+  async screenshot(name: string): Promise<string> {
+    const answer: unknown = await this.send('Page.captureScreenshot', { format: 'png' });
+    if (!isObject(answer) || !isString(answer.data)) throw new Error('no screenshot data');
+    mkdirSync(PATHS.screenshots, { recursive: true });
+    const file = path.join(PATHS.screenshots, `${name}.png`);
+    writeFileSync(file, Buffer.from(answer.data, 'base64'));
+    return file;
+  }
+}
+
+/** What a test does with the panel, wherever it is mounted. */
+export interface PanelDriver {
+  /** Text of the first element with this `data-testid`, null if there is none. */
+  text(testId: string): Promise<string | null>;
+  /** Texts of every element with this `data-testid`. */
+  texts(testId: string): Promise<string[]>;
+  click(testId: string): Promise<void>;
+  /** Clicks the list row (queue, records, history) whose text contains `needle`. */
+  clickRow(needle: string): Promise<void>;
+  /** Sets a text field, textarea or select and fires the events the UI listens to. */
+  fill(testId: string, value: string): Promise<void>;
+  /** Waits until the element's text contains `needle`; returns that text. */
+  waitForText(testId: string, needle: string, timeout?: number): Promise<string>;
+  /** Opens one of the views: overview, queue, data, conflicts, history, network. */
+  view(name: string): Promise<void>;
+}
+
+type Evaluate = <A, R>(fn: (arg: A) => R | Promise<R>, arg: A) => Promise<R>;
+
+function driver(evaluate: Evaluate): PanelDriver {
+  const self: PanelDriver = {
+    text: (testId) =>
+      evaluate((id: string) => document.querySelector(`[data-testid="${id}"]`)?.textContent ?? null, testId),
+    texts: (testId) =>
+      evaluate(
+        (id: string) => [...document.querySelectorAll(`[data-testid="${id}"]`)].map((el) => el.textContent ?? ''),
+        testId,
+      ),
+    async click(testId) {
+      const found = await evaluate((id: string) => {
+        const el = document.querySelector<HTMLElement>(`[data-testid="${id}"]`);
+        if (!el || (el instanceof HTMLButtonElement && el.disabled)) return false;
+        el.click();
+        return true;
+      }, testId);
+      if (!found) throw new Error(`no enabled element with data-testid="${testId}" in the panel`);
+    },
+    async clickRow(needle) {
+      await waitFor(
+        () =>
+          evaluate((text: string) => {
+            const row = [...document.querySelectorAll<HTMLElement>('[data-testid="okp-row"]')].find((el) =>
+              el.textContent?.includes(text),
+            );
+            row?.click();
+            return row !== undefined;
+          }, needle),
+        { timeout: 15_000, message: `a panel row showing "${needle}"` },
+      );
+    },
+    async fill(testId, value) {
+      const found = await evaluate(
+        ({ id, text }: { id: string; text: string }) => {
+          const el = document.querySelector(`[data-testid="${id}"]`);
+          if (!(el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement))
+            return false;
+          el.value = text;
+          el.dispatchEvent(new Event('input', { bubbles: true }));
+          el.dispatchEvent(new Event('change', { bubbles: true }));
+          return true;
+        },
+        { id: testId, text: value },
+      );
+      if (!found) throw new Error(`no field with data-testid="${testId}" in the panel`);
+    },
+    async waitForText(testId, needle, timeout = 15_000) {
+      return waitFor(
+        async () => {
+          const text = await self.text(testId);
+          return text !== null && text.includes(needle) ? text : undefined;
+        },
+        { timeout, message: `panel element "${testId}" to show "${needle}"` },
+      );
+    },
+    async view(name) {
+      await waitFor(() => self.text(`okp-tab-${name}`), { timeout: 15_000, message: `the panel's ${name} tab` });
+      await self.click(`okp-tab-${name}`);
+    },
+  };
+  return self;
+}
+
+/** The panel opened as an extension page in a tab (`panel.html?tab=<id>`): no DevTools, same UI, same hops. */
+export async function openPanelInTab(ext: ExtensionBrowser, inspected: Page): Promise<{ page: Page; panel: PanelDriver }> {
+  const tabId = await inspectedTabId(ext, inspected);
+  const page = await ext.context.newPage();
+  await page.goto(`chrome-extension://${ext.extensionId}/panel.html?tab=${tabId}`);
+  return { page, panel: driver((fn, arg) => page.evaluate(fn, arg)) };
+}
+
+/** The tab id the extension knows the page by, asked from its background worker. */
+export async function inspectedTabId(ext: ExtensionBrowser, inspected: Page): Promise<number> {
+  const background = await backgroundWorker(ext.context, ext.extensionId);
+  const url = inspected.url();
+  const id = await background.evaluate(async (pageUrl: string) => {
+    const tabs = await chrome.tabs.query({});
+    return tabs.find((tab) => tab.url === pageUrl)?.id ?? null;
+  }, url);
+  if (typeof id !== 'number') throw new Error(`the extension sees no tab at ${url}`);
+  return id;
+}
+
+async function backgroundWorker(context: BrowserContext, extensionId: string) {
+  return waitFor(
+    () => context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${extensionId}/`)),
+    { timeout: 10_000, message: 'the extension background worker' },
+  );
+}
+
+export interface DevtoolsPanel {
+  panel: PanelDriver;
+  /** The DevTools window itself (screenshots, theme). */
+  devtools: RemoteTarget;
+  /** Switches DevTools' own theme, as a developer does in its settings. */
+  setTheme(theme: 'light' | 'dark'): Promise<void>;
+  screenshot(name: string): Promise<string>;
+}
+
+/**
+ * Opens the "Offline Kit" panel in the real DevTools window of `inspected` (the browser must have been launched with
+ * `devtools: true`). DevTools-internal: `InspectorView.showPanel` is not a public API and may change with Chromium.
+ */
+export async function openDevtoolsPanel(ext: ExtensionBrowser, inspected: Page): Promise<DevtoolsPanel> {
+  const browser = ext.context.browser();
+  if (!browser) throw new Error('no browser for this context');
+  const browserCdp = await browser.newBrowserCDPSession();
+  const pageUrl = inspected.url();
+  const devtools = await waitFor(
+    async () => {
+      for (const target of await targets(browserCdp)) {
+        if (!target.url.startsWith('devtools://')) continue;
+        const remote = await RemoteTarget.attach(browserCdp, target.targetId);
+        const inspectedUrls = await remote.evaluate(async () => {
+          // @ts-expect-error: a module of the DevTools frontend, resolved inside the DevTools window.
+          const SDK = (await import('./core/sdk/sdk.js')) as {
+            TargetManager: { TargetManager: { instance(): { targets(): { inspectedURL(): string }[] } } };
+          };
+          return SDK.TargetManager.TargetManager.instance()
+            .targets()
+            .map((t) => t.inspectedURL());
+        }, null);
+        if (inspectedUrls.includes(pageUrl)) return remote;
+      }
+      return undefined;
+    },
+    { timeout: 15_000, message: `the DevTools window of ${pageUrl}` },
+  );
+  const panelId = `chrome-extension://${ext.extensionId}${PANEL_TITLE}`;
+  await waitFor(
+    () =>
+      devtools.evaluate(async (id: string) => {
+        // @ts-expect-error: a module of the DevTools frontend, resolved inside the DevTools window.
+        const UI = (await import('./ui/legacy/legacy.js')) as {
+          InspectorView: {
+            InspectorView: { instance(): { tabbedPane: { tabIds(): string[] }; showPanel(id: string): Promise<void> } };
+          };
+        };
+        const view = UI.InspectorView.InspectorView.instance();
+        if (!view.tabbedPane.tabIds().includes(id)) return false;
+        await view.showPanel(id);
+        return true;
+      }, panelId),
+    { timeout: 15_000, message: 'the Offline Kit panel in DevTools' },
+  );
+  const frame = await waitFor(
+    async () =>
+      (await targets(browserCdp)).find(
+        (t) => t.type === 'iframe' && t.url.startsWith(`chrome-extension://${ext.extensionId}/panel.html`),
+      ),
+    { timeout: 15_000, message: 'the panel frame' },
+  );
+  const panelTarget = await RemoteTarget.attach(browserCdp, frame.targetId);
+  await panelTarget.send('Runtime.enable');
+  return {
+    panel: driver((fn, arg) => panelTarget.evaluate(fn, arg)),
+    devtools,
+    async setTheme(theme) {
+      await devtools.evaluate(async (name: string) => {
+        // @ts-expect-error: a module of the DevTools frontend, resolved inside the DevTools window.
+        const Common = (await import('./core/common/common.js')) as {
+          Settings: { Settings: { instance(): { moduleSetting(n: string): { set(v: string): void } } } };
+        };
+        Common.Settings.Settings.instance().moduleSetting('ui-theme').set(name === 'dark' ? 'dark' : 'default');
+      }, theme);
+    },
+    screenshot: (name) => devtools.screenshot(name),
+  };
+}
+
+/**
+ * Stops the extension's background worker, as Chromium does after 30 s idle, and waits until it is stopped.
+ * Returns how many times it had been started before, so a test can check it came back.
+ */
+export async function stopExtensionBackground(ext: ExtensionBrowser, anyPage: Page): Promise<void> {
+  const session = await ext.context.newCDPSession(anyPage);
+  try {
+    const versions = new Map<string, { scriptURL: string; runningStatus: string }>();
+    session.on('ServiceWorker.workerVersionUpdated', (event: unknown) => {
+      if (!isObject(event) || !Array.isArray(event.versions)) return;
+      for (const version of event.versions as unknown[]) {
+        if (isObject(version) && isString(version.versionId) && isString(version.scriptURL) && isString(version.runningStatus))
+          versions.set(version.versionId, { scriptURL: version.scriptURL, runningStatus: version.runningStatus });
+      }
+    });
+    await session.send('ServiceWorker.enable');
+    const prefix = `chrome-extension://${ext.extensionId}/`;
+    const running = await waitFor(
+      () => [...versions].find(([, v]) => v.scriptURL.startsWith(prefix) && v.runningStatus === 'running')?.[0],
+      { timeout: 10_000, message: 'the running extension background worker' },
+    );
+    await session.send('ServiceWorker.stopWorker', { versionId: running });
+    await waitFor(() => versions.get(running)?.runningStatus === 'stopped', {
+      timeout: 10_000,
+      message: 'the extension background worker to stop',
+    });
+  } finally {
+    await session.detach().catch(() => undefined);
+  }
+}
