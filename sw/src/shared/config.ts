@@ -57,6 +57,12 @@ export interface CollectionConfig {
   storeNoStore?: boolean;
   /** Page size for pulls. Default 500. */
   pageSize?: number;
+  /**
+   * Fold a queued, never-sent edit into the next edit of the same record (PATCH+PATCH → one PATCH, PUT after
+   * PATCH → PUT, DELETE after an edit → DELETE). Default false: each edit reaches the server as its own version.
+   * Edits of a record created offline are always folded into its queued create.
+   */
+  coalesceEdits?: boolean;
 }
 
 export interface SyncTriggers {

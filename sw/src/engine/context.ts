@@ -1,0 +1,44 @@
+/** Everything the engine's parts share: the resolved configuration, the injected outside world, and the stores. */
+import type { OfflineKitEvent } from '../shared/api.js';
+import type { ResolvedConfig } from '../shared/validate-config.js';
+import type { Codec } from './codec.js';
+import type { HistoryStore } from './history-store.js';
+import type { MetaStore } from './meta-store.js';
+import type { QueueStore } from './queue-store.js';
+import type { RecordStore } from './record-store.js';
+
+/**
+ * The outside world, injected so the engine runs in node under fakes and fake timers. `fetch` is the only way out to
+ * the network: the worker's version throws a TypeError while simulated offline, exactly like a real outage.
+ */
+export interface EngineDeps {
+  fetch: (request: Request) => Promise<Response>;
+  now: () => number;
+  setTimer: (callback: () => void, ms: number) => unknown;
+  clearTimer: (handle: unknown) => void;
+  random: () => number;
+  uuid: () => string;
+  emit: (event: OfflineKitEvent) => void;
+  /** Current credentials for replay (headers), never stored. */
+  credentials: () => Promise<Record<string, string> | null>;
+  /** Absolute origin requests are made against, e.g. `http://127.0.0.1:4000`. */
+  origin: string;
+  /** The browser's view of connectivity (navigator.onLine), before simulated offline. */
+  browserOnline: () => boolean;
+}
+
+export interface EngineContext {
+  config: ResolvedConfig;
+  deps: EngineDeps;
+  codec: Codec;
+  queue: QueueStore;
+  records: RecordStore;
+  meta: MetaStore;
+  history: HistoryStore;
+}
+
+export function unitsOf(config: ResolvedConfig, collection: string): string[] {
+  const out: string[] = [];
+  for (const [unit, list] of config.syncUnits) if (list.includes(collection)) out.push(unit);
+  return out;
+}

@@ -1,0 +1,104 @@
+/**
+ * The IndexedDB schema of one user's partition, described once as a type so every store, key and index is typed.
+ * Bump `SCHEMA_VERSION` and add a step to `upgrade` whenever a store, index or stored shape changes; rows written by an
+ * older version are still narrowed by guards when read.
+ */
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { ErrorInfo, HistoryEntry, WriteMethod, WriteState } from '../shared/api.js';
+
+export const SCHEMA_VERSION = 1;
+
+/** Ciphertext of a value when encryption at rest is on. */
+export interface Sealed {
+  iv: Uint8Array<ArrayBuffer>;
+  data: ArrayBuffer;
+}
+
+export interface StoredWrite {
+  /** Also the Idempotency-Key. */
+  id: string;
+  seq: number;
+  collection: string;
+  recordId: string;
+  method: WriteMethod;
+  /** Same-origin path and query, e.g. `/api/work-orders/wo_1`. */
+  url: string;
+  /** Request headers to replay, never Authorization or Cookie. */
+  headers: [string, string][];
+  /** ArrayBuffer, Sealed when encrypted, or null. */
+  body: ArrayBuffer | Sealed | null;
+  contentType: string | null;
+  bodySize: number;
+  baseVersion: number | null;
+  /** The record as the user saw it when editing (JSON, Sealed when encrypted), for three-way merges. */
+  baseRecord: unknown;
+  /** Temporary ids of other records this write refers to (URL or fields): it is sent after they are created. */
+  refs: string[];
+  /** For creates: the temporary id the page was given. */
+  tempId: string | null;
+  createdAt: number;
+  attempts: number;
+  nextAttemptAt: number | null;
+  lastError: ErrorInfo | null;
+  lastStatus: number | null;
+  state: WriteState;
+  conflict: { server: unknown; serverDeleted: boolean; detectedAt: number } | null;
+  /** Bumped on every change, so a coalescing edit can tell the row it read is still the row it overwrites. */
+  rev: number;
+}
+
+export interface StoredRecord {
+  collection: string;
+  id: string;
+  /** The record as the app sees it, pending writes applied (JsonRecord, Sealed when encrypted), null when deleted. */
+  data: unknown;
+  /** The last copy the server sent (JsonRecord or Sealed), null for records created offline. */
+  server: unknown;
+  version: number | null;
+  fromServer: boolean;
+  deleted: boolean;
+  syncedAt: number | null;
+  /** Id of the pull that last saw this record, for replace-all sweeps. */
+  pullMark: string | null;
+}
+
+export interface OfflineKitDB extends DBSchema {
+  queue: {
+    key: string;
+    value: StoredWrite;
+    indexes: { 'by-seq': number; 'by-record': [string, string]; 'by-collection': string; 'by-state': string };
+  };
+  records: { key: [string, string]; value: StoredRecord };
+  meta: { key: string; value: unknown };
+  history: { key: number; value: HistoryEntry };
+  keys: { key: string; value: CryptoKey };
+}
+
+export type Db = IDBPDatabase<OfflineKitDB>;
+
+export async function openPartition(name: string): Promise<Db> {
+  return openDB<OfflineKitDB>(name, SCHEMA_VERSION, {
+    upgrade(db, oldVersion) {
+      // Version 0 → 1: the first schema. Later versions add steps below, each guarded by `oldVersion < N`.
+      if (oldVersion < 1) {
+        const queue = db.createObjectStore('queue', { keyPath: 'id' });
+        queue.createIndex('by-seq', 'seq', { unique: true });
+        queue.createIndex('by-record', ['collection', 'recordId']);
+        queue.createIndex('by-collection', 'collection');
+        queue.createIndex('by-state', 'state');
+        db.createObjectStore('records', { keyPath: ['collection', 'id'] });
+        db.createObjectStore('meta');
+        db.createObjectStore('history', { keyPath: 'id', autoIncrement: true });
+        db.createObjectStore('keys');
+      }
+    },
+    blocking() {
+      // Another context (a newer service worker) wants to upgrade: let it, rather than block it forever.
+    },
+  });
+}
+
+/** Key range of every record of one collection in the `records` store. */
+export function collectionRange(collection: string): IDBKeyRange {
+  return IDBKeyRange.bound([collection], [collection, []]);
+}

@@ -1,0 +1,58 @@
+/** The bounded sync history: runs and write events, oldest dropped first once `limit` is passed. */
+import type { HistoryEntry, HistoryExport } from '../shared/api.js';
+import type { Db } from './db.js';
+
+type NewEntry = HistoryEntry extends infer E ? (E extends HistoryEntry ? Omit<E, 'id'> : never) : never;
+
+export class HistoryStore {
+  private appended = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly limit: number,
+  ) {}
+
+  async add(entry: NewEntry): Promise<void> {
+    await this.db.add('history', entry as HistoryEntry);
+    // Trimming counts the store: do it once per tenth of the limit, so the bound overshoots by at most 10%.
+    this.appended += 1;
+    if (this.appended >= Math.max(1, Math.floor(this.limit / 10))) {
+      this.appended = 0;
+      await this.trim();
+    }
+  }
+
+  async trim(): Promise<void> {
+    const tx = this.db.transaction('history', 'readwrite');
+    let excess = (await tx.store.count()) - this.limit;
+    let cursor = excess > 0 ? await tx.store.openCursor() : null;
+    while (cursor && excess > 0) {
+      await cursor.delete();
+      excess -= 1;
+      cursor = await cursor.continue();
+    }
+    await tx.done;
+  }
+
+  /** Newest first. */
+  async list(limit = 200, beforeId?: number): Promise<HistoryEntry[]> {
+    const out: HistoryEntry[] = [];
+    const range = beforeId === undefined ? null : IDBKeyRange.upperBound(beforeId, true);
+    let cursor = await this.db.transaction('history').store.openCursor(range, 'prev');
+    while (cursor && out.length < limit) {
+      out.push(cursor.value);
+      cursor = await cursor.continue();
+    }
+    return out;
+  }
+
+  async export(origin: string, now: number): Promise<HistoryExport> {
+    await this.trim();
+    const entries = await this.db.getAll('history');
+    return { format: 'offline-kit-history', version: 1, exportedAt: now, origin, entries };
+  }
+
+  async clear(): Promise<void> {
+    await this.db.clear('history');
+  }
+}

@@ -1,0 +1,85 @@
+/** Small named values of a partition: cursors, last-sync times, the paused and simulated-offline flags. */
+import type { ErrorInfo, SyncOutcome } from '../shared/api.js';
+import { isObject } from '../shared/guards.js';
+import type { Db } from './db.js';
+
+export interface UnitMeta {
+  lastSyncAt: number | null;
+  lastOutcome: SyncOutcome | null;
+}
+
+export class MetaStore {
+  constructor(private readonly db: Db) {}
+
+  private async read(key: string): Promise<unknown> {
+    return this.db.get('meta', key);
+  }
+
+  private async write(key: string, value: unknown): Promise<void> {
+    await this.db.put('meta', value, key);
+  }
+
+  async cursor(collection: string): Promise<string | null> {
+    const v = await this.read(`cursor:${collection}`);
+    return typeof v === 'string' ? v : null;
+  }
+
+  setCursor(collection: string, cursor: string | null): Promise<void> {
+    return this.write(`cursor:${collection}`, cursor);
+  }
+
+  async collectionSyncedAt(collection: string): Promise<number | null> {
+    const v = await this.read(`synced:${collection}`);
+    return typeof v === 'number' ? v : null;
+  }
+
+  setCollectionSyncedAt(collection: string, at: number): Promise<void> {
+    return this.write(`synced:${collection}`, at);
+  }
+
+  async unit(name: string): Promise<UnitMeta> {
+    const v = await this.read(`unit:${name}`);
+    if (!isObject(v)) return { lastSyncAt: null, lastOutcome: null };
+    return {
+      lastSyncAt: typeof v.lastSyncAt === 'number' ? v.lastSyncAt : null,
+      lastOutcome: typeof v.lastOutcome === 'string' ? (v.lastOutcome as UnitMeta['lastOutcome']) : null,
+    };
+  }
+
+  setUnit(name: string, value: UnitMeta): Promise<void> {
+    return this.write(`unit:${name}`, value);
+  }
+
+  async paused(): Promise<ErrorInfo | null> {
+    const v = await this.read('paused');
+    return isObject(v) && typeof v.code === 'string' && typeof v.message === 'string'
+      ? (v as unknown as ErrorInfo)
+      : null;
+  }
+
+  setPaused(reason: ErrorInfo | null): Promise<void> {
+    return this.write('paused', reason);
+  }
+
+  /** The server id a temporary id became, remembered for pages that still show the temporary one. */
+  async idFor(tempId: string): Promise<string | null> {
+    const v = await this.read(`id:${tempId}`);
+    return typeof v === 'string' ? v : null;
+  }
+
+  setIdFor(tempId: string, id: string): Promise<void> {
+    return this.write(`id:${tempId}`, id);
+  }
+
+  async flag(name: string): Promise<boolean> {
+    return (await this.read(`flag:${name}`)) === true;
+  }
+
+  setFlag(name: string, value: boolean): Promise<void> {
+    return this.write(`flag:${name}`, value);
+  }
+
+  async clear(): Promise<void> {
+    await this.db.clear('meta');
+  }
+}

@@ -1,0 +1,512 @@
+/**
+ * The write queue's semantics: capturing a write (with coalescing), the optimistic local record, views for pages and
+ * the panel, and what happens to the local copy when a write is acknowledged, edited, discarded or superseded.
+ * Sending is not here (see `replicator.ts`).
+ */
+import type { ConflictView, QueuedWriteView, WriteMethod } from '../shared/api.js';
+import type { JsonRecord } from '../shared/config.js';
+import { OfflineKitError, isQuotaError } from '../shared/errors.js';
+import { isObject, type ServerRecord } from '../shared/guards.js';
+import { bodyFields, encodeFields, encodeJson, isJsonType, parseJsonBody } from './bodies.js';
+import { unitsOf, type EngineContext } from './context.js';
+import type { StoredRecord, StoredWrite } from './db.js';
+import { SYNC_FIELD, appFields, applyChange, diffFields, mergePatch } from './records.js';
+import { TEMP_PREFIX, isTempId, referencedTempIds, rewriteFields, rewriteUrl } from './temp-ids.js';
+
+export interface WriteInput {
+  method: WriteMethod;
+  /** Same-origin path and query. */
+  url: string;
+  collection: string;
+  /** null for a create: a temporary id is made. */
+  recordId: string | null;
+  headers: [string, string][];
+  body: ArrayBuffer | null;
+  contentType: string | null;
+  /** The version the page sent in its own If-Match, if any. */
+  ifMatch: number | null;
+  /** The page's own Idempotency-Key, if any (becomes the write's id). */
+  idempotencyKey: string | null;
+  /** Reserved at arrival (`Outbox.reserveSeq`), so issue order survives bodies that finish reading out of order. */
+  seq: number;
+}
+
+export interface Enqueued {
+  write: StoredWrite;
+  record: JsonRecord | null;
+  coalesced: boolean;
+}
+
+const HEADERS_NEVER_STORED = new Set([
+  'authorization',
+  'cookie',
+  'idempotency-key',
+  'if-match',
+  'content-length',
+  'offline-kit-temp-id',
+]);
+
+export function storableHeaders(headers: Iterable<[string, string]>): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [k, v] of headers) if (!HEADERS_NEVER_STORED.has(k.toLowerCase())) out.push([k, v]);
+  return out;
+}
+
+export class Outbox {
+  private seq = -1;
+  private seqReady: Promise<void> | null = null;
+
+  constructor(private readonly ctx: EngineContext) {}
+
+  /**
+   * The next `seq`. Callers call this synchronously when a request arrives; the promise callbacks run in call order
+   * (FIFO), so seq follows arrival order even while the first call waits for the store's current maximum.
+   */
+  reserveSeq(): Promise<number> {
+    this.seqReady ??= this.ctx.queue.maxSeq().then((max) => {
+      this.seq = max;
+    });
+    return this.seqReady.then(() => ++this.seq);
+  }
+
+  /** Stores a write durably. Rejects with `quota_exceeded` when the browser refuses the space: never a silent drop. */
+  async enqueue(input: WriteInput): Promise<Enqueued> {
+    const { ctx } = this;
+    const stripped = stripSyncField(input.body, input.contentType);
+    const idMap = await this.knownIds(input);
+    let url = idMap.size ? rewriteUrl(input.url, idMap) : input.url;
+    let body = stripped;
+    if (idMap.size && body) {
+      const fields = rewriteFields(parseJsonBody(body, input.contentType), idMap);
+      if (fields) body = encodeJson(fields);
+    }
+    const recordId =
+      input.method === 'POST'
+        ? TEMP_PREFIX + ctx.deps.uuid()
+        : (idMap.get(input.recordId ?? '') ?? input.recordId);
+    if (!recordId) throw new OfflineKitError('invalid_state', 'a write without a record id');
+    if (input.method !== 'POST' && input.recordId && recordId !== input.recordId)
+      url = rewriteUrl(url, idMap);
+
+    let fields = await bodyFields(body, input.contentType);
+    if (input.method === 'POST' && fields === null) {
+      // Binary creates (a photo) carry their fields in the query, e.g. ?workOrderId=…
+      fields = Object.fromEntries(new URL(url, 'http://x').searchParams);
+      if (input.contentType) fields.contentType = input.contentType;
+      fields.size = body?.byteLength ?? 0;
+    }
+    const current = await ctx.records.get(input.collection, recordId);
+    const now = ctx.deps.now();
+
+    const coalesced = await this.tryCoalesce(input, recordId, body, fields, current?.data ?? null);
+    if (coalesced) return coalesced;
+
+    const write: StoredWrite = {
+      id: input.idempotencyKey ?? ctx.deps.uuid(),
+      seq: input.seq,
+      collection: input.collection,
+      recordId,
+      method: input.method,
+      url,
+      headers: storableHeaders(input.headers),
+      body: await ctx.codec.sealBytes(body),
+      contentType: input.contentType,
+      bodySize: body?.byteLength ?? 0,
+      baseVersion: input.method === 'POST' ? null : (input.ifMatch ?? current?.row.version ?? null),
+      baseRecord: await ctx.codec.sealJson(input.method === 'POST' ? null : (current?.server ?? null)),
+      refs: referencedTempIds(url, fields).filter((id) => id !== recordId),
+      tempId: input.method === 'POST' ? recordId : null,
+      createdAt: now,
+      attempts: 0,
+      nextAttemptAt: null,
+      lastError: null,
+      lastStatus: null,
+      state: 'pending',
+      conflict: null,
+      rev: 0,
+    };
+    const data = applyChange(current?.data ?? null, input.method, recordId, fields);
+    const row: StoredRecord = current?.row ?? {
+      collection: input.collection,
+      id: recordId,
+      data: null,
+      server: null,
+      version: null,
+      fromServer: false,
+      deleted: false,
+      syncedAt: null,
+      pullMark: null,
+    };
+    const sealedData = await ctx.codec.sealJson(data);
+    // One transaction for the write and its optimistic record: both or neither.
+    try {
+      const tx = this.tx();
+      void tx.objectStore('queue').add(write);
+      void tx.objectStore('records').put({ ...row, data: sealedData, deleted: data === null });
+      await tx.done;
+    } catch (error) {
+      throw storageError(error);
+    }
+    return { write, record: data, coalesced: false };
+  }
+
+  private tx() {
+    return this.ctx.queue.writeTransaction();
+  }
+
+  /** Server ids already learnt for temporary ids this write uses (a page may still show a record's temporary id). */
+  private async knownIds(input: WriteInput): Promise<Map<string, string>> {
+    const map = new Map<string, string>();
+    const candidates = new Set<string>();
+    if (isTempId(input.recordId)) candidates.add(input.recordId);
+    for (const v of new URL(input.url, 'http://x').searchParams.values()) if (isTempId(v)) candidates.add(v);
+    const json = parseJsonBody(input.body, input.contentType);
+    if (isObject(json)) for (const v of Object.values(json)) if (isTempId(v)) candidates.add(v);
+    for (const tmp of candidates) {
+      const real = await this.ctx.meta.idFor(tmp);
+      if (real) map.set(tmp, real);
+    }
+    return map;
+  }
+
+  /**
+   * Folds a new edit into the record's last queued write when that write was never sent (attempts 0, pending) and
+   * both are JSON: PATCH+PATCH → one PATCH, PUT/PATCH after a create → the create, PUT after PUT/PATCH → PUT,
+   * DELETE after PUT/PATCH → DELETE. Anything else is queued as its own write.
+   */
+  private async tryCoalesce(
+    input: WriteInput,
+    recordId: string,
+    body: ArrayBuffer | null,
+    fields: JsonRecord | null,
+    currentData: JsonRecord | null,
+  ): Promise<Enqueued | null> {
+    if (input.method === 'POST' || input.idempotencyKey) return null;
+    if (input.method !== 'DELETE' && !isJsonType(input.contentType)) return null;
+    const writes = await this.ctx.queue.forRecord(input.collection, recordId);
+    const last = writes[writes.length - 1];
+    if (!last || last.state !== 'pending' || last.attempts !== 0) return null;
+    // Edits of a record the server has are kept apart unless the collection opts in: each is its own version there.
+    if (last.method !== 'POST' && !this.ctx.config.collections.get(input.collection)?.coalesceEdits)
+      return null;
+    if (last.method === 'DELETE') return null;
+    if (last.method !== 'POST' && last.method !== input.method && input.method === 'PATCH') {
+      if (last.method !== 'PUT') return null;
+    }
+    const lastBytes = await this.ctx.codec.openBytes(last.body);
+    if (!isJsonType(last.contentType)) return null;
+    const lastJson = parseJsonBody(lastBytes, last.contentType);
+    if (!isObject(lastJson)) return null;
+
+    let method: WriteMethod = last.method;
+    let newBody: ArrayBuffer | null;
+    if (input.method === 'DELETE') {
+      if (last.method === 'POST') return null;
+      method = 'DELETE';
+      newBody = null;
+    } else if (input.method === 'PUT') {
+      newBody = encodeJson(appFields(fields));
+      if (last.method === 'PATCH') method = 'PUT';
+    } else {
+      newBody = encodeJson(mergePatch(lastJson, appFields(fields)));
+    }
+    const sealed = await this.ctx.codec.sealBytes(newBody);
+    const data = applyChange(currentData, input.method, recordId, fields);
+    const sealedData = await this.ctx.codec.sealJson(data);
+    const tx = this.tx();
+    const queue = tx.objectStore('queue');
+    const fresh = await queue.get(last.id);
+    if (!fresh || fresh.rev !== last.rev || fresh.state !== 'pending' || fresh.attempts !== 0) {
+      tx.abort();
+      await tx.done.catch(() => undefined);
+      return null;
+    }
+    const write: StoredWrite = {
+      ...fresh,
+      method,
+      body: sealed,
+      bodySize: newBody?.byteLength ?? 0,
+      contentType: newBody ? 'application/json' : null,
+      url: method === 'DELETE' || method === 'PUT' || method === 'PATCH' ? input.url : fresh.url,
+      rev: fresh.rev + 1,
+    };
+    if (fresh.method === 'POST') write.url = fresh.url;
+    void queue.put(write);
+    const records = tx.objectStore('records');
+    const row = await records.get([input.collection, recordId]);
+    if (row) void records.put({ ...row, data: sealedData, deleted: data === null });
+    try {
+      await tx.done;
+    } catch (error) {
+      throw storageError(error);
+    }
+    return { write, record: data, coalesced: true };
+  }
+
+  async view(write: StoredWrite): Promise<QueuedWriteView> {
+    const bytes = await this.ctx.codec.openBytes(write.body);
+    return {
+      id: write.id,
+      seq: write.seq,
+      collection: write.collection,
+      recordId: write.recordId,
+      method: write.method,
+      url: write.url,
+      state: write.state,
+      baseVersion: write.baseVersion,
+      createdAt: write.createdAt,
+      attempts: write.attempts,
+      nextAttemptAt: write.nextAttemptAt,
+      lastError: write.lastError,
+      lastStatus: write.lastStatus,
+      contentType: write.contentType,
+      bodySize: write.bodySize,
+      json: parseJsonBody(bytes, write.contentType) ?? null,
+      units: unitsOf(this.ctx.config, write.collection),
+    };
+  }
+
+  /** Base, local and server states of a conflicted write. */
+  async conflictView(write: StoredWrite): Promise<ConflictView | null> {
+    if (!write.conflict) return null;
+    const base = asRecord(await this.ctx.codec.openJson(write.baseRecord));
+    const server = asRecord(await this.ctx.codec.openJson(write.conflict.server));
+    const local = await this.localOf(write, base);
+    return {
+      writeId: write.id,
+      collection: write.collection,
+      recordId: write.recordId,
+      method: write.method,
+      base,
+      local,
+      server,
+      serverDeleted: write.conflict.serverDeleted,
+      fields: diffFields(local, server),
+      detectedAt: write.conflict.detectedAt,
+    };
+  }
+
+  /** The user's version: the write applied to the base it was made on. */
+  async localOf(write: StoredWrite, base: JsonRecord | null): Promise<JsonRecord | null> {
+    const bytes = await this.ctx.codec.openBytes(write.body);
+    return applyChange(base, write.method, write.recordId, await bodyFields(bytes, write.contentType));
+  }
+
+  /**
+   * Recomputes the app's view of a record: the server's copy with every queued write for it applied in order. Used
+   * after acknowledgements, discards, edits and pulls, so the overlay never drifts from the queue.
+   */
+  async rebuild(collection: string, recordId: string): Promise<JsonRecord | null> {
+    const { ctx } = this;
+    const current = await ctx.records.get(collection, recordId);
+    const writes = await ctx.queue.forRecord(collection, recordId);
+    let data: JsonRecord | null = current?.server ?? null;
+    for (const w of writes) {
+      const bytes = await ctx.codec.openBytes(w.body);
+      let fields = await bodyFields(bytes, w.contentType);
+      if (w.method === 'POST' && fields === null) fields = { ...(data ?? {}) };
+      data = applyChange(data, w.method, recordId, fields);
+    }
+    if (!current) {
+      if (!data) return null;
+    }
+    if (!current?.row.fromServer && writes.length === 0) {
+      await ctx.records.delete(collection, recordId);
+      return null;
+    }
+    const row: StoredRecord = current?.row ?? {
+      collection,
+      id: recordId,
+      data: null,
+      server: null,
+      version: null,
+      fromServer: false,
+      deleted: false,
+      syncedAt: null,
+      pullMark: null,
+    };
+    await ctx.records.putMany([
+      { row: { ...row, deleted: data === null }, data, server: current?.server ?? null },
+    ]);
+    return data;
+  }
+
+  /**
+   * The server acknowledged `write`: store its record, move a temporary id to the server's id everywhere, rebase the
+   * record's later writes on the new version, then remove the write. The local copy is updated before the queue entry
+   * goes, so a crash in between only causes a resend with the same key, which the server answers from its store.
+   */
+  async acknowledge(write: StoredWrite, record: ServerRecord | null, deleted: boolean): Promise<void> {
+    const { ctx } = this;
+    const now = ctx.deps.now();
+    let recordId = write.recordId;
+    if (record && record.id !== write.recordId) {
+      await this.renameRecord(write.collection, write.recordId, record.id, write.id);
+      recordId = record.id;
+    }
+    const existing = await ctx.records.get(write.collection, recordId);
+    const row: StoredRecord = {
+      ...(existing?.row ?? {
+        collection: write.collection,
+        id: recordId,
+        data: null,
+        server: null,
+        pullMark: null,
+        deleted: false,
+      }),
+      version: record?.version ?? existing?.row.version ?? null,
+      fromServer: true,
+      syncedAt: now,
+    };
+    const server = deleted ? null : (record ?? existing?.server ?? null);
+    await ctx.records.putMany([{ row, data: existing?.data ?? null, server }]);
+    // Later writes of this record were made on top of this one: they now apply to the new version.
+    for (const later of await ctx.queue.forRecord(write.collection, recordId)) {
+      if (later.id === write.id || later.state === 'sending') continue;
+      if (later.method !== 'POST' && record) {
+        later.baseVersion = record.version;
+        later.baseRecord = await ctx.codec.sealJson(record);
+        later.rev += 1;
+        await ctx.queue.put(later);
+      }
+    }
+    await ctx.queue.delete(write.id);
+    const data = await this.rebuild(write.collection, recordId);
+    if (deleted && !data) {
+      const left = await ctx.queue.hasForRecord(write.collection, recordId);
+      if (!left) await ctx.records.delete(write.collection, recordId);
+    }
+  }
+
+  /**
+   * A record got its server id: the local row moves, and every queued write that names the temporary id (its URL,
+   * its record, top-level fields such as `workOrderId`) and every child record pointing at it is rewritten.
+   */
+  private async renameRecord(
+    collection: string,
+    from: string,
+    to: string,
+    exceptWrite: string,
+  ): Promise<void> {
+    const { ctx } = this;
+    const map = new Map([[from, to]]);
+    if (isTempId(from)) await ctx.meta.setIdFor(from, to);
+    const old = await ctx.records.get(collection, from);
+    if (old) {
+      await ctx.records.putMany([
+        { row: { ...old.row, id: to }, data: old.data ? { ...old.data, id: to } : null, server: old.server },
+      ]);
+      await ctx.records.delete(collection, from);
+    }
+    let after = 0;
+    for (;;) {
+      const page = await ctx.queue.page(after, 200);
+      if (page.length === 0) break;
+      for (const w of page) {
+        after = w.seq;
+        if (w.id === exceptWrite) continue;
+        let changed = false;
+        const url = rewriteUrl(w.url, map);
+        if (url !== w.url) {
+          w.url = url;
+          changed = true;
+        }
+        if (w.refs.includes(from)) {
+          w.refs = w.refs.filter((r) => r !== from);
+          changed = true;
+        }
+        if (w.recordId === from && w.collection === collection) {
+          w.recordId = to;
+          changed = true;
+        }
+        const bytes = await ctx.codec.openBytes(w.body);
+        const json = parseJsonBody(bytes, w.contentType);
+        const formFields = json === undefined ? await bodyFields(bytes, w.contentType) : null;
+        const rewritten = rewriteFields(json ?? formFields, map);
+        const encoded = rewritten ? encodeFields(rewritten, w.contentType) : null;
+        if (encoded) {
+          w.body = await ctx.codec.sealBytes(encoded);
+          w.bodySize = encoded.byteLength;
+          changed = true;
+        }
+        if (changed) {
+          w.rev += 1;
+          await ctx.queue.put(w);
+        }
+      }
+    }
+    // Children created offline hold the parent's temporary id in their reference field.
+    for (const child of ctx.config.collections.values()) {
+      const refs = child.parents.filter((p) => p.collection === collection).map((p) => p.field);
+      if (refs.length === 0) continue;
+      let afterId: string | null = null;
+      for (;;) {
+        const rows = await ctx.records.page(child.name, afterId, 200);
+        if (rows.length === 0) break;
+        const changed: { row: StoredRecord; data: JsonRecord | null; server: JsonRecord | null }[] = [];
+        for (const raw of rows) {
+          afterId = raw.id;
+          const open = await ctx.records.open(raw);
+          if (open.data && refs.some((f) => open.data?.[f] === from)) {
+            const data = { ...open.data };
+            for (const f of refs) if (data[f] === from) data[f] = to;
+            changed.push({ row: open.row, data, server: open.server });
+          }
+        }
+        if (changed.length) await ctx.records.putMany(changed);
+      }
+    }
+  }
+
+  /** Replaces a write by a new one in the same place of the queue (new id: a new Idempotency-Key). */
+  async replace(
+    old: StoredWrite,
+    next: Partial<StoredWrite> & { body?: StoredWrite['body'] },
+  ): Promise<StoredWrite> {
+    const write: StoredWrite = {
+      ...old,
+      ...next,
+      id: next.id ?? this.ctx.deps.uuid(),
+      attempts: 0,
+      nextAttemptAt: null,
+      lastError: null,
+      lastStatus: null,
+      state: 'pending',
+      conflict: null,
+      rev: old.rev + 1,
+    };
+    const tx = this.tx();
+    void tx.objectStore('queue').delete(old.id);
+    void tx.objectStore('queue').put(write);
+    await tx.done;
+    await this.rebuild(write.collection, write.recordId);
+    return write;
+  }
+}
+
+function asRecord(value: unknown): JsonRecord | null {
+  return isObject(value) ? value : null;
+}
+
+/** Pages may send back a record they got from us, with its `_sync` metadata: it is never sent to the server. */
+function stripSyncField(body: ArrayBuffer | null, contentType: string | null): ArrayBuffer | null {
+  const json = parseJsonBody(body, contentType);
+  if (isObject(json) && SYNC_FIELD in json) {
+    const copy = { ...json };
+    delete copy[SYNC_FIELD];
+    return encodeJson(copy);
+  }
+  return body;
+}
+
+function storageError(error: unknown): OfflineKitError {
+  if (isQuotaError(error)) {
+    return new OfflineKitError('quota_exceeded', 'The browser refused the storage space for this write', {
+      status: 507,
+    });
+  }
+  if (error instanceof OfflineKitError) return error;
+  return new OfflineKitError('storage_failed', error instanceof Error ? error.message : String(error), {
+    status: 507,
+  });
+}

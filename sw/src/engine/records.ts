@@ -1,0 +1,96 @@
+/** Pure record arithmetic: applying a queued change to a record, JSON merge patch, field diffs. */
+import type { JsonRecord } from '../shared/config.js';
+import type { WriteMethod } from '../shared/api.js';
+import { isObject } from '../shared/guards.js';
+
+/** The field Offline Kit adds to records it answers with, holding their sync state. Never sent to the server. */
+export const SYNC_FIELD = '_sync';
+
+const SERVER_FIELDS = ['id', 'version', 'updatedAt', SYNC_FIELD];
+
+/** RFC 7396 JSON merge patch. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!isObject(patch)) return patch;
+  const result: Record<string, unknown> = isObject(target) ? { ...target } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete result[key];
+    else result[key] = mergePatch(result[key], value);
+  }
+  return result;
+}
+
+/** The application's fields of a record: without id, version, updatedAt and the sync metadata. */
+export function appFields(record: JsonRecord | null): JsonRecord {
+  const out: JsonRecord = {};
+  if (!record) return out;
+  for (const [k, v] of Object.entries(record)) if (!SERVER_FIELDS.includes(k)) out[k] = v;
+  return out;
+}
+
+/**
+ * The record as the app should see it after a queued change. `change` is the parsed body (JSON, or the fields of a
+ * form); null for bodies that carry no fields (binary uploads) — the record then keeps what it had.
+ */
+export function applyChange(
+  current: JsonRecord | null,
+  method: WriteMethod,
+  recordId: string,
+  change: JsonRecord | null,
+): JsonRecord | null {
+  const keep = current ? { version: current.version, updatedAt: current.updatedAt } : {};
+  switch (method) {
+    case 'DELETE':
+      return null;
+    case 'POST':
+      return { ...appFields(change), id: recordId };
+    case 'PUT':
+      return { ...appFields(change), ...dropUndefined(keep), id: recordId };
+    case 'PATCH': {
+      const patched = mergePatch(current ?? { id: recordId }, appFields(change));
+      return { ...(isObject(patched) ? patched : {}), id: recordId };
+    }
+  }
+}
+
+function dropUndefined(value: JsonRecord): JsonRecord {
+  const out: JsonRecord = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Application fields whose values differ between two records. */
+export function diffFields(a: JsonRecord | null, b: JsonRecord | null): string[] {
+  const fa = appFields(a);
+  const fb = appFields(b);
+  const keys = new Set([...Object.keys(fa), ...Object.keys(fb)]);
+  return [...keys].filter((k) => !same(fa[k], fb[k])).sort();
+}
+
+/**
+ * Three-way merge of application fields: a field changed only locally takes the local value, changed only on the
+ * server keeps the server's, changed on both to different values is a clash. Returns the merged fields and the clashes.
+ */
+export function threeWayMerge(
+  base: JsonRecord | null,
+  local: JsonRecord | null,
+  server: JsonRecord | null,
+): { merged: JsonRecord; clashes: string[] } {
+  const b = appFields(base);
+  const l = appFields(local);
+  const s = appFields(server);
+  const merged: JsonRecord = { ...s };
+  const clashes: string[] = [];
+  for (const key of new Set([...Object.keys(l), ...Object.keys(b)])) {
+    const localChanged = !same(l[key], b[key]);
+    if (!localChanged) continue;
+    const serverChanged = !same(s[key], b[key]);
+    if (serverChanged && !same(s[key], l[key])) clashes.push(key);
+    else if (key in l) merged[key] = l[key];
+    else delete merged[key];
+  }
+  return { merged, clashes: clashes.sort() };
+}

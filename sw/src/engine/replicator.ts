@@ -1,0 +1,684 @@
+/**
+ * One sync's network work: push the queue (batch when the server announces it, else one request per write with
+ * bounded concurrency across independent records, strictly in order per record), then pull the unit's collections.
+ *
+ * Contract: a write leaves the queue only in `Outbox.acknowledge`, after a 2xx. It is persisted as `sending` before
+ * it goes out; one found `sending` later (the worker was killed) is simply sent again with the same Idempotency-Key.
+ */
+import type { ErrorInfo, SyncProgress } from '../shared/api.js';
+import type { JsonRecord } from '../shared/config.js';
+import { OfflineKitError, toErrorInfo } from '../shared/errors.js';
+import {
+  parseBatchAnswer,
+  parseDiscovery,
+  parseListPage,
+  type Discovery,
+  type ServerRecord,
+} from '../shared/guards.js';
+import type { ResolvedCollection } from '../shared/validate-config.js';
+import { backoffDelay, parseRetryAfter } from './backoff.js';
+import { isJsonType, parseJsonBody } from './bodies.js';
+import { classify, readJson, type WriteOutcome } from './classify.js';
+import type { EngineContext } from './context.js';
+import type { StoredRecord, StoredWrite } from './db.js';
+import type { ConflictResolver } from './conflicts.js';
+import type { Outbox } from './outbox.js';
+import { TEMP_PREFIX, referencedTempIds } from './temp-ids.js';
+
+/** How a push ended: `transient` and `auth` stop the run; the rest let it go on to the pull. */
+export type Stop =
+  | { kind: 'transient'; error: ErrorInfo; retryAfterMs: number | null; network: boolean }
+  | { kind: 'auth'; error: ErrorInfo };
+
+export interface PushResult {
+  pushed: number;
+  conflicts: number;
+  failed: number;
+  stop: Stop | null;
+}
+
+export interface PullResult {
+  pulled: number;
+  failed: number;
+  stop: Stop | null;
+  error: ErrorInfo | null;
+}
+
+const PAGE = 200;
+const DISCOVERY_TTL_MS = 5 * 60 * 1000;
+
+export class Replicator {
+  private discovery: { at: number; value: Discovery | null } | null = null;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly outbox: Outbox,
+    private readonly resolver: ConflictResolver,
+  ) {}
+
+  /** What `GET {apiBase}/_sync` announced (null: a plain REST backend), cached for a few minutes. */
+  get protocol(): Discovery | null {
+    return this.discovery?.value ?? null;
+  }
+
+  private url(path: string): string {
+    return new URL(path, this.ctx.deps.origin).href;
+  }
+
+  private async send(path: string, init: RequestInit): Promise<Response> {
+    const creds = await this.ctx.deps.credentials();
+    const headers = new Headers(init.headers);
+    if (creds) for (const [k, v] of Object.entries(creds)) headers.set(k, v);
+    return this.ctx.deps.fetch(new Request(this.url(path), { ...init, headers, credentials: 'same-origin' }));
+  }
+
+  private async discover(): Promise<Discovery | null> {
+    const now = this.ctx.deps.now();
+    if (this.discovery && now - this.discovery.at < DISCOVERY_TTL_MS) return this.discovery.value;
+    const response = await this.send(`${this.ctx.config.apiBase}/_sync`, { method: 'GET' });
+    let value: Discovery | null = null;
+    if (response.ok) {
+      try {
+        value = parseDiscovery(await readJson(response));
+        // A newer major protocol than ours: plain per-request REST is still understood (PROTOCOL.md §1).
+        if (value.version > 1) value = { ...value, batch: null };
+      } catch {
+        value = null;
+      }
+    } else if (response.status === 401) {
+      throw new OfflineKitError('unauthorized', 'the server asks for credentials', { status: 401 });
+    } else if (response.status >= 500 || response.status === 429) {
+      throw new OfflineKitError('server_error', `discovery answered ${response.status}`, {
+        status: response.status,
+      });
+    } else {
+      await response.body?.cancel();
+    }
+    this.discovery = { at: now, value };
+    return value;
+  }
+
+  async push(
+    collections: ReadonlySet<string>,
+    onProgress: (p: Omit<SyncProgress, 'runId' | 'unit'>) => void,
+  ): Promise<PushResult> {
+    const result: PushResult = { pushed: 0, conflicts: 0, failed: 0, stop: null };
+    let discovery: Discovery | null;
+    try {
+      discovery = await this.discover();
+    } catch (error) {
+      result.stop = stopFor(error);
+      return result;
+    }
+    const blocked = new Set<string>();
+    const total = await this.ctx.queue.count();
+    let done = 0;
+    // Auto-resolved conflicts become new writes in the same place of the queue: a second pass sends them. Bounded, so
+    // a server that keeps answering 409 cannot make a sync run forever.
+    for (let pass = 0; pass < 3; pass += 1) {
+      let resolvedAny = false;
+      let after = 0;
+      for (;;) {
+        const page = await this.ctx.queue.page(after, PAGE);
+        if (page.length === 0) break;
+        after = page[page.length - 1]?.seq ?? after;
+        const eligible: StoredWrite[] = [];
+        for (const w of page) {
+          const keys = laneKeys(w);
+          if (!collections.has(w.collection)) continue;
+          if (w.state === 'conflict' || w.state === 'failed' || keys.some((k) => blocked.has(k))) {
+            keys.forEach((k) => blocked.add(k));
+            continue;
+          }
+          const conf = this.ctx.config.collections.get(w.collection);
+          if (conf?.blockSyncOnConflict && (await this.hasConflicts(w.collection))) {
+            keys.forEach((k) => blocked.add(k));
+            continue;
+          }
+          eligible.push(w);
+        }
+        const onSettled = (w: StoredWrite, o: Settled): void => {
+          done += 1;
+          if (o === 'ok') result.pushed += 1;
+          if (o === 'conflict') result.conflicts += 1;
+          if (o === 'failed') result.failed += 1;
+          if (o === 'resolved') {
+            result.conflicts += 1;
+            resolvedAny = true;
+          }
+          if (o !== 'ok') laneKeys(w).forEach((k) => blocked.add(k));
+          onProgress({ phase: 'push', done, total, collection: w.collection });
+        };
+        const batch = this.ctx.config.batch ? discovery?.batch : null;
+        result.stop = batch
+          ? await this.pushBatches(eligible, batch, onSettled)
+          : await this.pushSingles(eligible, onSettled);
+        if (result.stop) return result;
+      }
+      if (!resolvedAny) break;
+      blocked.clear();
+    }
+    return result;
+  }
+
+  private async hasConflicts(collection: string): Promise<boolean> {
+    const conflicts = await this.ctx.queue.inState('conflict');
+    return conflicts.some((w) => w.collection === collection);
+  }
+
+  /** Lanes: writes sharing a record (or a temporary parent) go one after another; lanes run side by side. */
+  private async pushSingles(
+    writes: StoredWrite[],
+    onSettled: (w: StoredWrite, o: Settled) => void,
+  ): Promise<Stop | null> {
+    const lanes = groupLanes(writes);
+    let stop: Stop | null = null;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (!stop && next < lanes.length) {
+        const lane = lanes[next++] ?? [];
+        for (const w of lane) {
+          if (stop) return;
+          const settled = await this.sendOne(w);
+          if (typeof settled === 'object') {
+            stop ??= settled;
+            return;
+          }
+          onSettled(w, settled);
+          if (settled !== 'ok') break;
+        }
+      }
+    };
+    const workers = Array.from({ length: Math.min(this.ctx.config.concurrency, lanes.length) }, () =>
+      worker(),
+    );
+    await Promise.all(workers);
+    return stop;
+  }
+
+  private async pushBatches(
+    writes: StoredWrite[],
+    batch: NonNullable<Discovery['batch']>,
+    onSettled: (w: StoredWrite, o: Settled) => void,
+  ): Promise<Stop | null> {
+    let rest = writes;
+    const blocked = new Set<string>();
+    while (rest.length > 0) {
+      rest = rest.filter((w) => !laneKeys(w).some((k) => blocked.has(k)));
+      const first = rest[0];
+      if (!first) break;
+      if (!isJsonType(first.contentType) && first.body !== null) {
+        // Non-JSON bodies (forms, photos) cannot ride in a batch: sent alone, in their place in the order.
+        rest = rest.slice(1);
+        const settled = await this.sendOne(first);
+        if (typeof settled === 'object') return settled;
+        onSettled(first, settled);
+        if (settled !== 'ok') laneKeys(first).forEach((k) => blocked.add(k));
+        continue;
+      }
+      const chunk: { write: StoredWrite; entry: Record<string, unknown> }[] = [];
+      // A later write of a record in the same batch was made on top of the earlier one: its If-Match is the version
+      // the earlier one will produce, not the version stored when it was queued.
+      const expected = new Map<string, number>();
+      let bytes = 0;
+      for (const w of rest) {
+        if (chunk.length >= batch.maxWrites) break;
+        if (!isJsonType(w.contentType) && w.body !== null) break;
+        const fresh = await this.markSending(w);
+        if (!fresh) continue;
+        const body = parseJsonBody(await this.ctx.codec.openBytes(fresh.body), fresh.contentType);
+        const entry: Record<string, unknown> = { key: fresh.id, method: fresh.method, path: fresh.url };
+        const recordKey = `${fresh.collection}/${fresh.recordId}`;
+        const chained = expected.get(recordKey);
+        const base = chained ?? fresh.baseVersion;
+        if (fresh.method !== 'POST' && base !== null && this.detects(fresh)) entry.ifMatch = base;
+        expected.set(recordKey, fresh.method === 'POST' ? 1 : (base ?? 0) + 1);
+        if (fresh.tempId) entry.tempId = fresh.tempId;
+        if (body !== undefined) entry.body = body;
+        const size = JSON.stringify(entry).length;
+        if (chunk.length > 0 && bytes + size > batch.maxBytes) {
+          await this.unmarkSending(fresh);
+          break;
+        }
+        bytes += size;
+        chunk.push({ write: fresh, entry });
+      }
+      if (chunk.length === 0) break;
+      const sentIds = new Set(chunk.map((c) => c.write.id));
+      rest = rest.filter((w) => !sentIds.has(w.id));
+      let answer;
+      try {
+        const response = await this.send(batch.path, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ writes: chunk.map((c) => c.entry) }),
+        });
+        const retryAfter = parseRetryAfter(response.headers.get('retry-after'), this.ctx.deps.now());
+        const json = await readJson(response);
+        if (response.status !== 200) {
+          const outcome = classify('POST', response.status, json, retryAfter);
+          const stop = await this.failAll(
+            chunk.map((c) => c.write),
+            outcome,
+          );
+          if (stop) return stop;
+          continue;
+        }
+        answer = parseBatchAnswer(json);
+      } catch (error) {
+        const stop = stopFor(error);
+        await this.failAll(
+          chunk.map((c) => c.write),
+          { kind: 'transient', error: stop.error, retryAfterMs: null },
+        );
+        return stop;
+      }
+      const byKey = new Map(answer.results.map((r) => [r.key, r]));
+      for (const { write } of chunk) {
+        const r = byKey.get(write.id);
+        if (!r || r.status === 424) {
+          // Not attempted (the server stopped at an earlier failure): back to pending, sent again later.
+          await this.unmarkSending(write);
+          if (laneKeys(write).some((k) => blocked.has(k))) continue;
+          rest.unshift(write);
+          continue;
+        }
+        const settled = await this.settle(write, classify(write.method, r.status, r.body, null));
+        if (typeof settled === 'object') return settled;
+        onSettled(write, settled);
+        if (settled !== 'ok') laneKeys(write).forEach((k) => blocked.add(k));
+      }
+      rest.sort((a, b) => a.seq - b.seq);
+    }
+    return null;
+  }
+
+  private async failAll(writes: StoredWrite[], outcome: WriteOutcome): Promise<Stop | null> {
+    let stop: Stop | null = null;
+    for (const w of writes) {
+      if (outcome.kind === 'transient' || outcome.kind === 'auth') {
+        const s = await this.settle(w, outcome);
+        if (typeof s === 'object') stop = s;
+      } else {
+        await this.unmarkSending(w);
+      }
+    }
+    if (!stop && outcome.kind !== 'ok') {
+      const error =
+        'error' in outcome ? outcome.error : { code: 'bad_response' as const, message: 'batch refused' };
+      stop = { kind: 'transient', error, retryAfterMs: null, network: false };
+    }
+    return stop;
+  }
+
+  private detects(w: StoredWrite): boolean {
+    return this.ctx.config.collections.get(w.collection)?.detectConflicts ?? false;
+  }
+
+  /** Persists `sending` (and counts the attempt) before anything goes out; returns the fresh row, or null if gone. */
+  private async markSending(w: StoredWrite): Promise<StoredWrite | null> {
+    const fresh = await this.ctx.queue.get(w.id);
+    if (!fresh || fresh.state === 'conflict' || fresh.state === 'failed') return null;
+    const sending: StoredWrite = {
+      ...fresh,
+      state: 'sending',
+      attempts: fresh.attempts + 1,
+      rev: fresh.rev + 1,
+    };
+    await this.ctx.queue.put(sending);
+    this.ctx.deps.emit({ type: 'write-sent', write: await this.outbox.view(sending) });
+    return sending;
+  }
+
+  private async unmarkSending(w: StoredWrite): Promise<void> {
+    const fresh = await this.ctx.queue.get(w.id);
+    if (fresh?.state === 'sending') {
+      await this.ctx.queue.put({
+        ...fresh,
+        state: 'pending',
+        attempts: Math.max(0, fresh.attempts - 1),
+        rev: fresh.rev + 1,
+      });
+    }
+  }
+
+  private async sendOne(w: StoredWrite): Promise<Settled | Stop> {
+    const fresh = await this.markSending(w);
+    if (!fresh) return 'skipped';
+    const headers = new Headers(fresh.headers);
+    headers.set('Idempotency-Key', fresh.id);
+    if (fresh.baseVersion !== null && this.detects(fresh)) headers.set('If-Match', `"${fresh.baseVersion}"`);
+    if (fresh.tempId) headers.set('Offline-Kit-Temp-Id', fresh.tempId);
+    if (fresh.contentType) headers.set('content-type', fresh.contentType);
+    const body = await this.ctx.codec.openBytes(fresh.body);
+    let outcome: WriteOutcome;
+    try {
+      const response = await this.send(fresh.url, { method: fresh.method, headers, body });
+      const retryAfter = parseRetryAfter(response.headers.get('retry-after'), this.ctx.deps.now());
+      outcome = classify(fresh.method, response.status, await readJson(response), retryAfter);
+    } catch (error) {
+      const info = toErrorInfo(error);
+      outcome = {
+        kind: 'transient',
+        error: error instanceof TypeError ? { code: 'network', message: info.message } : info,
+        retryAfterMs: null,
+      };
+    }
+    return this.settle(fresh, outcome);
+  }
+
+  /** Applies an answer to a write. Returns how it settled, or a Stop that ends the push. */
+  private async settle(w: StoredWrite, outcome: WriteOutcome): Promise<Settled | Stop> {
+    const { ctx, outbox } = this;
+    const now = ctx.deps.now();
+    const status = 'status' in outcome ? outcome.status : (outcome.error.status ?? null);
+    switch (outcome.kind) {
+      case 'ok': {
+        await outbox.acknowledge(w, outcome.record, outcome.deleted);
+        await this.log(w, 'acknowledged', outcome.status, null);
+        ctx.deps.emit({ type: 'write-acknowledged', write: await outbox.view(w), record: outcome.record });
+        ctx.deps.emit({
+          type: 'data-changed',
+          collection: w.collection,
+          ids: [outcome.record?.id ?? w.recordId],
+        });
+        return 'ok';
+      }
+      case 'conflict': {
+        const stored: StoredWrite = {
+          ...w,
+          state: 'conflict',
+          lastStatus: 409,
+          lastError: { code: 'conflict', message: 'the server holds a newer version', status: 409 },
+          conflict: {
+            server: await ctx.codec.sealJson(outcome.server),
+            serverDeleted: outcome.serverDeleted,
+            detectedAt: now,
+          },
+          rev: w.rev + 1,
+        };
+        await ctx.queue.put(stored);
+        if (outcome.server) await this.storeServerCopy(w.collection, w.recordId, outcome.server);
+        await this.log(w, 'conflict', 409, stored.lastError);
+        const auto = await this.resolver.applyStrategy(stored);
+        if (auto) return 'resolved';
+        const view = await outbox.conflictView(stored);
+        if (view) ctx.deps.emit({ type: 'write-conflicted', conflict: view });
+        return 'conflict';
+      }
+      case 'auth': {
+        await ctx.queue.put({
+          ...w,
+          state: 'pending',
+          lastStatus: 401,
+          lastError: outcome.error,
+          rev: w.rev + 1,
+        });
+        return { kind: 'auth', error: outcome.error };
+      }
+      case 'failed': {
+        const stored: StoredWrite = {
+          ...w,
+          state: 'failed',
+          lastStatus: status,
+          lastError: outcome.error,
+          nextAttemptAt: null,
+          rev: w.rev + 1,
+        };
+        await ctx.queue.put(stored);
+        await this.log(w, 'failed', status, outcome.error);
+        ctx.deps.emit({ type: 'write-failed', write: await outbox.view(stored) });
+        return 'failed';
+      }
+      case 'transient': {
+        const max = ctx.config.retry.maxAttempts;
+        if (max > 0 && w.attempts >= max) {
+          const stored: StoredWrite = {
+            ...w,
+            state: 'failed',
+            lastStatus: status,
+            lastError: outcome.error,
+            nextAttemptAt: null,
+            rev: w.rev + 1,
+          };
+          await ctx.queue.put(stored);
+          await this.log(w, 'failed', status, outcome.error);
+          ctx.deps.emit({ type: 'write-failed', write: await outbox.view(stored) });
+          return 'failed';
+        }
+        const delay = outcome.retryAfterMs ?? backoffDelay(w.attempts, ctx.config.retry, ctx.deps.random);
+        await ctx.queue.put({
+          ...w,
+          state: 'pending',
+          lastStatus: status,
+          lastError: outcome.error,
+          nextAttemptAt: now + delay,
+          rev: w.rev + 1,
+        });
+        return {
+          kind: 'transient',
+          error: outcome.error,
+          retryAfterMs: outcome.retryAfterMs,
+          network: outcome.error.code === 'network',
+        };
+      }
+    }
+  }
+
+  private async log(
+    w: StoredWrite,
+    event: 'acknowledged' | 'conflict' | 'failed',
+    status: number | null,
+    error: ErrorInfo | null,
+  ): Promise<void> {
+    await this.ctx.history.add({
+      kind: 'write',
+      at: this.ctx.deps.now(),
+      event,
+      writeId: w.id,
+      collection: w.collection,
+      recordId: w.recordId,
+      method: w.method,
+      status,
+      error,
+    });
+  }
+
+  private async storeServerCopy(collection: string, id: string, server: ServerRecord): Promise<void> {
+    const existing = await this.ctx.records.get(collection, id);
+    if (!existing) return;
+    await this.ctx.records.putMany([
+      { row: { ...existing.row, version: server.version, fromServer: true }, data: existing.data, server },
+    ]);
+  }
+
+  // ---- pull ----
+
+  async pull(
+    collections: readonly string[],
+    mark: string,
+    onProgress: (p: Omit<SyncProgress, 'runId' | 'unit'>) => void,
+  ): Promise<PullResult> {
+    const result: PullResult = { pulled: 0, failed: 0, stop: null, error: null };
+    for (const name of collections) {
+      const conf = this.ctx.config.collections.get(name);
+      if (!conf) continue;
+      try {
+        result.pulled += await this.pullCollection(conf, mark, (done) =>
+          onProgress({ phase: 'pull', done: result.pulled + done, total: null, collection: name }),
+        );
+      } catch (error) {
+        const stop = stopFor(error);
+        if (
+          stop.kind === 'auth' ||
+          stop.error.code === 'network' ||
+          stop.error.code === 'server_error' ||
+          stop.error.code === 'bad_response'
+        ) {
+          result.stop = stop;
+          return result;
+        }
+        result.failed += 1;
+        result.error = stop.error;
+      }
+    }
+    return result;
+  }
+
+  private async pullCollection(
+    conf: ResolvedCollection,
+    mark: string,
+    onPage: (done: number) => void,
+  ): Promise<number> {
+    const { ctx } = this;
+    const delta = conf.policy === 'read-only-delta';
+    let since = delta ? await ctx.meta.cursor(conf.name) : null;
+    const full = since === null;
+    const keep = await ctx.queue.recordIdsWithWrites(conf.name);
+    let count = 0;
+    for (;;) {
+      const params = new URLSearchParams({ limit: String(conf.pageSize) });
+      if (since !== null) params.set('since', since);
+      const response = await this.send(
+        `${ctx.config.apiBase}/${encodeURIComponent(conf.name)}?${params.toString()}`,
+        {
+          method: 'GET',
+          headers: { accept: 'application/json' },
+        },
+      );
+      if (response.status === 410 && delta && !full) {
+        // The server no longer keeps tombstones that old: start again from nothing (and sweep at the end).
+        await response.body?.cancel();
+        await ctx.meta.setCursor(conf.name, null);
+        return this.pullCollection(conf, mark, onPage);
+      }
+      const json = await readJson(response);
+      if (response.status === 401)
+        throw new OfflineKitError('unauthorized', 'the server asks for credentials', { status: 401 });
+      if (response.status === 429 || response.status >= 500) {
+        throw new OfflineKitError('server_error', `pull answered ${response.status}`, {
+          status: response.status,
+        });
+      }
+      if (response.status !== 200) {
+        throw new OfflineKitError('rejected', `pull of ${conf.name} answered ${response.status}`, {
+          status: response.status,
+          details: json,
+        });
+      }
+      const page = parseListPage(json);
+      await this.applyPage(
+        conf.name,
+        page.records,
+        page.deleted.map((d) => d.id),
+        keep,
+        mark,
+      );
+      count += page.records.length + page.deleted.length;
+      onPage(count);
+      if (page.cursor !== null) since = page.cursor;
+      if (!page.hasMore || page.cursor === null) break;
+    }
+    if (full) {
+      const removed = await ctx.records.sweep(conf.name, mark, keep);
+      if (removed.length)
+        ctx.deps.emit({ type: 'data-changed', collection: conf.name, ids: removed.slice(0, 1000) });
+    }
+    if (delta) await ctx.meta.setCursor(conf.name, since);
+    await ctx.meta.setCollectionSyncedAt(conf.name, ctx.deps.now());
+    return count;
+  }
+
+  /** Stores a pulled page. Records with queued writes keep their overlay: only their server copy changes. */
+  async applyPage(
+    collection: string,
+    records: ServerRecord[],
+    deletedIds: string[],
+    keep: ReadonlySet<string>,
+    mark: string | null,
+  ): Promise<void> {
+    const { ctx } = this;
+    const now = ctx.deps.now();
+    const rows: { row: StoredRecord; data: JsonRecord | null; server: JsonRecord | null }[] = [];
+    const overlaid: string[] = [];
+    for (const r of records) {
+      const row: StoredRecord = {
+        collection,
+        id: r.id,
+        data: null,
+        server: null,
+        version: r.version,
+        fromServer: true,
+        deleted: false,
+        syncedAt: now,
+        pullMark: mark,
+      };
+      rows.push({ row, data: r, server: r });
+      if (keep.has(r.id)) overlaid.push(r.id);
+    }
+    await ctx.records.putMany(rows);
+    for (const id of overlaid) await this.outbox.rebuild(collection, id);
+    for (const id of deletedIds) {
+      if (keep.has(id)) {
+        const existing = await ctx.records.get(collection, id);
+        if (existing) await ctx.records.putMany([{ row: existing.row, data: existing.data, server: null }]);
+      } else {
+        await ctx.records.delete(collection, id);
+      }
+    }
+    const ids = [...records.map((r) => r.id), ...deletedIds];
+    if (ids.length) ctx.deps.emit({ type: 'data-changed', collection, ids });
+  }
+}
+
+type Settled = 'ok' | 'conflict' | 'resolved' | 'failed' | 'skipped';
+
+function stopFor(error: unknown): Stop {
+  const info = toErrorInfo(error);
+  if (info.code === 'unauthorized') return { kind: 'auth', error: info };
+  if (error instanceof TypeError) {
+    return {
+      kind: 'transient',
+      error: { code: 'network', message: info.message },
+      retryAfterMs: null,
+      network: true,
+    };
+  }
+  return { kind: 'transient', error: info, retryAfterMs: null, network: info.code === 'network' };
+}
+
+/** The keys that order a write: its record, and any temporary id it refers to (a child waits for its parent). */
+export function laneKeys(w: StoredWrite): string[] {
+  const keys = new Set<string>([
+    w.recordId.startsWith(TEMP_PREFIX) ? w.recordId : `${w.collection}/${w.recordId}`,
+  ]);
+  for (const tmp of referencedTempIds(w.url, null)) keys.add(tmp);
+  for (const tmp of w.refs) keys.add(tmp);
+  return [...keys];
+}
+
+function groupLanes(writes: StoredWrite[]): StoredWrite[][] {
+  // Union of writes sharing any key, kept in seq order inside a lane.
+  const laneOf = new Map<string, StoredWrite[]>();
+  const lanes: StoredWrite[][] = [];
+  for (const w of writes) {
+    const keys = laneKeys(w);
+    const found = [...new Set(keys.map((k) => laneOf.get(k)).filter((l): l is StoredWrite[] => !!l))];
+    let lane: StoredWrite[];
+    if (found.length === 0) {
+      lane = [];
+      lanes.push(lane);
+    } else {
+      lane = found[0] ?? [];
+      for (const other of found.slice(1)) {
+        lane.push(...other);
+        lanes.splice(lanes.indexOf(other), 1);
+        for (const ow of other) for (const k of laneKeys(ow)) laneOf.set(k, lane);
+      }
+      lane.sort((a, b) => a.seq - b.seq);
+    }
+    lane.push(w);
+    for (const k of keys) laneOf.set(k, lane);
+  }
+  return lanes;
+}

@@ -1,0 +1,291 @@
+/**
+ * Validation of `OfflineKitConfig` and the defaults it resolves to. A wrong value throws
+ * `OfflineKitError('invalid_config')` with `details.key` naming the offending key (`collections.notes.policy`).
+ * Unknown keys are errors too: a typo (`triggres`) must not silently fall back to a default.
+ */
+import type {
+  CollectionPolicy,
+  ConflictStrategy,
+  CredentialsProvider,
+  ParentRelation,
+  ReadStrategy,
+} from './config.js';
+import { OfflineKitError } from './errors.js';
+import { isObject } from './guards.js';
+
+export interface ResolvedCollection {
+  name: string;
+  policy: CollectionPolicy;
+  read: ReadStrategy;
+  networkTimeoutMs: number;
+  conflict: ConflictStrategy;
+  parents: ParentRelation[];
+  blockSyncOnConflict: boolean;
+  storeNoStore: boolean;
+  pageSize: number;
+  coalesceEdits: boolean;
+  writable: boolean;
+  /** Writes carry `If-Match`. */
+  detectConflicts: boolean;
+}
+
+export interface ResolvedConfig {
+  /** Without a trailing slash. */
+  apiBase: string;
+  collections: Map<string, ResolvedCollection>;
+  syncUnits: Map<string, string[]>;
+  triggers: {
+    onOnline: boolean;
+    onResume: boolean;
+    afterLogin: boolean;
+    intervalMs: number;
+    onStart: boolean;
+  };
+  retry: { initialDelayMs: number; maxDelayMs: number; factor: number; jitter: number; maxAttempts: number };
+  credentials: CredentialsProvider | null;
+  batch: boolean;
+  concurrency: number;
+  maxBodyBytes: number;
+  /** null: decided by the worker from its origin (on for localhost). */
+  devtools: boolean | null;
+  historyLimit: number;
+  encryptAtRest: boolean;
+  dbName: string;
+}
+
+export const DEFAULTS = {
+  read: 'network-first' as ReadStrategy,
+  networkTimeoutMs: 3000,
+  pageSize: 500,
+  concurrency: 4,
+  maxBodyBytes: 10 * 1024 * 1024,
+  historyLimit: 2000,
+  dbName: 'offline-kit',
+  retry: { initialDelayMs: 1000, maxDelayMs: 60000, factor: 2, jitter: 0.5, maxAttempts: 0 },
+  triggers: { onOnline: true, onResume: true, afterLogin: true, intervalMs: 0, onStart: true },
+};
+
+const POLICIES: readonly CollectionPolicy[] = [
+  'read-only',
+  'read-only-delta',
+  'read-write-lww',
+  'read-write-conflict',
+];
+const READS: readonly ReadStrategy[] = ['network-first', 'cache-first', 'stale-while-revalidate'];
+const CONFLICTS = ['manual', 'server-wins', 'client-wins'];
+const RESERVED = new Set(['_sync', '_batch']);
+
+function fail(key: string, message: string): never {
+  throw new OfflineKitError('invalid_config', `${key}: ${message}`, { details: { key } });
+}
+
+function checkKeys(value: Record<string, unknown>, allowed: readonly string[], prefix: string): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) fail(prefix ? `${prefix}.${key}` : key, 'unknown key');
+  }
+}
+
+function bool(value: unknown, key: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') fail(key, 'must be a boolean');
+  return value;
+}
+
+function int(
+  value: unknown,
+  key: string,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    fail(key, `must be an integer between ${min} and ${max}`);
+  }
+  return value;
+}
+
+function num(value: unknown, key: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    fail(key, `must be a number between ${min} and ${max}`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(value: unknown, key: string, allowed: readonly T[], fallback?: T): T {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    fail(key, `must be one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+const COLLECTION_KEYS = [
+  'policy',
+  'read',
+  'networkTimeoutMs',
+  'conflict',
+  'parents',
+  'blockSyncOnConflict',
+  'storeNoStore',
+  'pageSize',
+  'coalesceEdits',
+];
+
+function resolveCollection(name: string, raw: unknown): ResolvedCollection {
+  const key = `collections.${name}`;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._~-]*$/.test(name) || RESERVED.has(name))
+    fail(key, 'not a valid collection name');
+  if (!isObject(raw)) fail(key, 'must be an object');
+  checkKeys(raw, COLLECTION_KEYS, key);
+  const policy = oneOf(raw.policy, `${key}.policy`, POLICIES);
+  let conflict: ConflictStrategy = 'manual';
+  if (raw.conflict !== undefined) {
+    if (typeof raw.conflict === 'function') conflict = raw.conflict as ConflictStrategy;
+    else conflict = oneOf(raw.conflict, `${key}.conflict`, CONFLICTS) as ConflictStrategy;
+  }
+  const parents: ParentRelation[] = [];
+  if (raw.parents !== undefined) {
+    if (!Array.isArray(raw.parents)) fail(`${key}.parents`, 'must be an array');
+    raw.parents.forEach((p: unknown, i) => {
+      const pk = `${key}.parents.${i}`;
+      if (!isObject(p)) fail(pk, 'must be { field, collection }');
+      checkKeys(p, ['field', 'collection'], pk);
+      if (typeof p.field !== 'string' || p.field === '') fail(`${pk}.field`, 'must be a non-empty string');
+      if (typeof p.collection !== 'string') fail(`${pk}.collection`, 'must be a collection name');
+      parents.push({ field: p.field, collection: p.collection });
+    });
+  }
+  const writable = policy === 'read-write-lww' || policy === 'read-write-conflict';
+  return {
+    name,
+    policy,
+    read: oneOf(raw.read, `${key}.read`, READS, DEFAULTS.read),
+    networkTimeoutMs: int(
+      raw.networkTimeoutMs,
+      `${key}.networkTimeoutMs`,
+      DEFAULTS.networkTimeoutMs,
+      1,
+      600000,
+    ),
+    conflict,
+    parents,
+    blockSyncOnConflict: bool(raw.blockSyncOnConflict, `${key}.blockSyncOnConflict`, false),
+    storeNoStore: bool(raw.storeNoStore, `${key}.storeNoStore`, false),
+    pageSize: int(raw.pageSize, `${key}.pageSize`, DEFAULTS.pageSize, 1, 10000),
+    coalesceEdits: bool(raw.coalesceEdits, `${key}.coalesceEdits`, false),
+    writable,
+    detectConflicts: policy === 'read-write-conflict',
+  };
+}
+
+const TOP_KEYS = [
+  'apiBase',
+  'collections',
+  'syncUnits',
+  'triggers',
+  'retry',
+  'credentials',
+  'batch',
+  'concurrency',
+  'maxBodyBytes',
+  'devtools',
+  'historyLimit',
+  'encryptAtRest',
+  'dbName',
+];
+
+/** Checks a configuration (which may come from plain JavaScript: every field is checked) and fills in defaults. */
+export function validateConfig(input: unknown): ResolvedConfig {
+  if (!isObject(input)) fail('config', 'must be an object');
+  checkKeys(input, TOP_KEYS, '');
+  const apiBaseRaw = input.apiBase;
+  if (typeof apiBaseRaw !== 'string' || !/^\/[^?#\s]*$/.test(apiBaseRaw)) {
+    fail('apiBase', 'must be a same-origin path starting with "/" (e.g. "/api")');
+  }
+  const apiBase = apiBaseRaw.length > 1 ? apiBaseRaw.replace(/\/+$/, '') : apiBaseRaw;
+
+  if (!isObject(input.collections) || Object.keys(input.collections).length === 0) {
+    fail('collections', 'must name at least one collection');
+  }
+  const collections = new Map<string, ResolvedCollection>();
+  for (const [name, raw] of Object.entries(input.collections))
+    collections.set(name, resolveCollection(name, raw));
+  for (const c of collections.values()) {
+    c.parents.forEach((p, i) => {
+      if (!collections.has(p.collection)) {
+        fail(
+          `collections.${c.name}.parents.${i}.collection`,
+          `"${p.collection}" is not a configured collection`,
+        );
+      }
+    });
+  }
+
+  const syncUnits = new Map<string, string[]>();
+  syncUnits.set('all', [...collections.keys()]);
+  if (input.syncUnits !== undefined) {
+    if (!isObject(input.syncUnits)) fail('syncUnits', 'must be an object of unit name to collection names');
+    for (const [unit, list] of Object.entries(input.syncUnits)) {
+      const key = `syncUnits.${unit}`;
+      if (unit === 'all') fail(key, '"all" always exists and cannot be redefined');
+      if (!Array.isArray(list) || list.length === 0)
+        fail(key, 'must be a non-empty array of collection names');
+      list.forEach((c: unknown, i) => {
+        if (typeof c !== 'string' || !collections.has(c))
+          fail(`${key}.${i}`, 'is not a configured collection');
+      });
+      syncUnits.set(unit, [...new Set(list as string[])]);
+    }
+  }
+
+  const t = input.triggers ?? {};
+  if (!isObject(t)) fail('triggers', 'must be an object');
+  checkKeys(t, ['onOnline', 'onResume', 'afterLogin', 'intervalMs', 'onStart'], 'triggers');
+  const d = DEFAULTS.triggers;
+  const triggers = {
+    onOnline: bool(t.onOnline, 'triggers.onOnline', d.onOnline),
+    onResume: bool(t.onResume, 'triggers.onResume', d.onResume),
+    afterLogin: bool(t.afterLogin, 'triggers.afterLogin', d.afterLogin),
+    intervalMs: int(t.intervalMs, 'triggers.intervalMs', d.intervalMs, 0),
+    onStart: bool(t.onStart, 'triggers.onStart', d.onStart),
+  };
+  if (triggers.intervalMs > 0 && triggers.intervalMs < 1000)
+    fail('triggers.intervalMs', 'must be 0 or ≥ 1000');
+
+  const r = input.retry ?? {};
+  if (!isObject(r)) fail('retry', 'must be an object');
+  checkKeys(r, ['initialDelayMs', 'maxDelayMs', 'factor', 'jitter', 'maxAttempts'], 'retry');
+  const dr = DEFAULTS.retry;
+  const retry = {
+    initialDelayMs: int(r.initialDelayMs, 'retry.initialDelayMs', dr.initialDelayMs, 1),
+    maxDelayMs: int(r.maxDelayMs, 'retry.maxDelayMs', dr.maxDelayMs, 1),
+    factor: num(r.factor, 'retry.factor', dr.factor, 1, 100),
+    jitter: num(r.jitter, 'retry.jitter', dr.jitter, 0, 1),
+    maxAttempts: int(r.maxAttempts, 'retry.maxAttempts', dr.maxAttempts, 0),
+  };
+  if (retry.maxDelayMs < retry.initialDelayMs) fail('retry.maxDelayMs', 'must be ≥ retry.initialDelayMs');
+
+  if (input.credentials !== undefined && typeof input.credentials !== 'function') {
+    fail('credentials', 'must be a function returning headers');
+  }
+  if (input.dbName !== undefined && (typeof input.dbName !== 'string' || input.dbName === '')) {
+    fail('dbName', 'must be a non-empty string');
+  }
+  return {
+    apiBase,
+    collections,
+    syncUnits,
+    triggers,
+    retry,
+    credentials: (input.credentials as CredentialsProvider | undefined) ?? null,
+    batch: bool(input.batch, 'batch', true),
+    concurrency: int(input.concurrency, 'concurrency', DEFAULTS.concurrency, 1, 32),
+    maxBodyBytes: int(input.maxBodyBytes, 'maxBodyBytes', DEFAULTS.maxBodyBytes, 1),
+    devtools: input.devtools === undefined ? null : bool(input.devtools, 'devtools', false),
+    historyLimit: int(input.historyLimit, 'historyLimit', DEFAULTS.historyLimit, 10),
+    encryptAtRest: bool(input.encryptAtRest, 'encryptAtRest', false),
+    dbName: typeof input.dbName === 'string' ? input.dbName : DEFAULTS.dbName,
+  };
+}

@@ -1,0 +1,186 @@
+/** `OfflineKitApi` as the service worker implements it, for pages (comlink) and the devtools panel (bridge). */
+import type {
+  CollectionInfo,
+  ConflictView,
+  HistoryEntry,
+  HistoryExport,
+  LocalRecordView,
+  OfflineKitApi,
+  Page,
+  QueuedWriteView,
+  QueueQuery,
+  RecordQuery,
+  Resolution,
+  SyncRunSummary,
+  SyncStatus,
+} from '../shared/api.js';
+import { OfflineKitError } from '../shared/errors.js';
+import { isObject } from '../shared/guards.js';
+import type { Runtime } from './runtime.js';
+
+function str(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value === '')
+    throw new OfflineKitError('invalid_message', `${name} must be a string`);
+  return value;
+}
+
+function optObject(value: unknown, name: string): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (!isObject(value)) throw new OfflineKitError('invalid_message', `${name} must be an object`);
+  return value;
+}
+
+function optInt(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new OfflineKitError('invalid_message', `${name} must be a non-negative integer`);
+  }
+  return value;
+}
+
+function isResolution(value: unknown): value is Resolution {
+  if (!isObject(value)) return false;
+  if (value.choice === 'local' || value.choice === 'server') return true;
+  return value.choice === 'merged' && isObject(value.record);
+}
+
+/**
+ * Every argument is checked here: calls arrive from pages and from a devtools panel as plain data, and a malformed
+ * one must be refused with `invalid_message`, never crash the worker.
+ */
+export class WorkerApi implements OfflineKitApi {
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly onLogin: () => void,
+  ) {}
+
+  private engine() {
+    return this.runtime.engine();
+  }
+
+  async getStatus(): Promise<SyncStatus> {
+    const status = await (await this.engine()).status();
+    status.devtools = this.runtime.devtools;
+    try {
+      const estimate = await navigator.storage?.estimate?.();
+      if (estimate) status.storage = { usage: estimate.usage ?? 0, quota: estimate.quota ?? 0 };
+    } catch {
+      status.storage = null;
+    }
+    return status;
+  }
+
+  async syncNow(options?: { unit?: string; discardPending?: boolean }): Promise<SyncRunSummary> {
+    const o = optObject(options, 'options');
+    const unit = o.unit === undefined ? 'all' : str(o.unit, 'unit');
+    return (await this.engine()).sync(unit, 'manual', { discardPending: o.discardPending === true });
+  }
+
+  async listQueue(query?: QueueQuery): Promise<Page<QueuedWriteView>> {
+    const q = optObject(query, 'query');
+    const out: QueueQuery = {};
+    if (q.collection !== undefined) out.collection = str(q.collection, 'collection');
+    if (q.state !== undefined) {
+      if (typeof q.state !== 'string' || !['pending', 'sending', 'conflict', 'failed'].includes(q.state)) {
+        throw new OfflineKitError('invalid_message', 'state must be pending, sending, conflict or failed');
+      }
+      out.state = q.state as QueueQuery['state'];
+    }
+    const offset = optInt(q.offset, 'offset');
+    const limit = optInt(q.limit, 'limit');
+    if (offset !== undefined) out.offset = offset;
+    if (limit !== undefined) out.limit = limit;
+    return (await this.engine()).listQueue(out);
+  }
+
+  async getWrite(id: string) {
+    return (await this.engine()).getWrite(str(id, 'id'));
+  }
+
+  async retryWrite(id: string): Promise<void> {
+    await (await this.engine()).retryWrite(str(id, 'id'));
+  }
+
+  async editWrite(id: string, body: unknown): Promise<void> {
+    await (await this.engine()).editWrite(str(id, 'id'), body);
+  }
+
+  async discardWrite(id: string): Promise<void> {
+    await (await this.engine()).discardWrite(str(id, 'id'));
+  }
+
+  async listConflicts(): Promise<ConflictView[]> {
+    return (await this.engine()).listConflicts();
+  }
+
+  async resolveConflict(writeId: string, resolution: Resolution): Promise<void> {
+    if (!isResolution(resolution)) {
+      throw new OfflineKitError(
+        'invalid_message',
+        'resolution must be { choice: local | server | merged, record? }',
+      );
+    }
+    await (await this.engine()).resolveConflict(str(writeId, 'writeId'), resolution);
+  }
+
+  async listCollections(): Promise<CollectionInfo[]> {
+    return (await this.engine()).listCollections();
+  }
+
+  async listRecords(query: RecordQuery): Promise<Page<LocalRecordView>> {
+    const q = optObject(query, 'query');
+    const out: RecordQuery = { collection: str(q.collection, 'collection') };
+    if (q.search !== undefined && q.search !== '') out.search = str(q.search, 'search');
+    const offset = optInt(q.offset, 'offset');
+    const limit = optInt(q.limit, 'limit');
+    if (offset !== undefined) out.offset = offset;
+    if (limit !== undefined) out.limit = limit;
+    return (await this.engine()).listRecords(out);
+  }
+
+  async getHistory(options?: { limit?: number; beforeId?: number }): Promise<HistoryEntry[]> {
+    const o = optObject(options, 'options');
+    const out: { limit?: number; beforeId?: number } = {};
+    const limit = optInt(o.limit, 'limit');
+    const beforeId = optInt(o.beforeId, 'beforeId');
+    if (limit !== undefined) out.limit = limit;
+    if (beforeId !== undefined) out.beforeId = beforeId;
+    return (await this.engine()).getHistory(out);
+  }
+
+  async exportHistory(): Promise<HistoryExport> {
+    return (await this.engine()).exportHistory();
+  }
+
+  async setSimulatedOffline(offline: boolean): Promise<void> {
+    if (typeof offline !== 'boolean')
+      throw new OfflineKitError('invalid_message', 'offline must be a boolean');
+    const engine = await this.engine();
+    await engine.setSimulatedOffline(offline);
+    if (!offline) void engine.sync('all', 'online');
+  }
+
+  async setCredentials(credentials: { headers: Record<string, string>; user: string } | null): Promise<void> {
+    if (credentials !== null) {
+      if (!isObject(credentials) || !isObject(credentials.headers)) {
+        throw new OfflineKitError('invalid_message', 'credentials must be { headers, user } or null');
+      }
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(credentials.headers)) headers[k] = str(v, `headers.${k}`);
+      const user = str(credentials.user, 'user');
+      const changed = await this.runtime.setCredentials({ headers, user });
+      const engine = await this.engine();
+      const wasPaused = engine.paused;
+      if (wasPaused) await engine.setPaused(null);
+      if ((changed && this.runtime.config.triggers.afterLogin) || wasPaused) this.onLogin();
+      return;
+    }
+    await this.runtime.setCredentials(null);
+  }
+
+  async clearLocalData(options?: { unsynced?: 'refuse' | 'discard' }): Promise<void> {
+    const o = optObject(options, 'options');
+    const unsynced = o.unsynced === 'discard' ? 'discard' : 'refuse';
+    await (await this.engine()).clearLocalData(unsynced);
+  }
+}

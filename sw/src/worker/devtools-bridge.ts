@@ -1,0 +1,59 @@
+/** The devtools panel's way in (see `shared/devtools-protocol.ts`): a port per panel, requests answered, events relayed. */
+import type { OfflineKitApi } from '../shared/api.js';
+import { envelope, isConnectMessage, isRequestMessage } from '../shared/devtools-protocol.js';
+import { toErrorInfo } from '../shared/errors.js';
+import type { EventHub } from './events.js';
+
+export const MODULE_VERSION = '0.1.0';
+
+export function isDevtoolsConnect(data: unknown): boolean {
+  return isConnectMessage(data);
+}
+
+/** Serves one panel on `port`; resolves when the first request is answered (to bound the worker's keep-alive). */
+export function serveDevtools(
+  api: OfflineKitApi,
+  port: MessagePort,
+  hub: EventHub,
+  enabled: boolean,
+  scope: string,
+): Promise<void> {
+  if (!enabled) {
+    port.postMessage(
+      envelope({
+        kind: 'disabled',
+        reason:
+          'devtools is off for this origin (set devtools: true in the Offline Kit configuration to enable it)',
+      }),
+    );
+    port.close();
+    return Promise.resolve();
+  }
+  const remove = hub.addPort(port);
+  port.postMessage(
+    envelope({ kind: 'hello', moduleVersion: MODULE_VERSION, origin: self.location.origin, scope }),
+  );
+  let first: () => void = () => undefined;
+  const answered = new Promise<void>((resolve) => {
+    first = resolve;
+  });
+  port.onmessage = (event: MessageEvent<unknown>) => {
+    const data = event.data;
+    if (!isRequestMessage(data)) return;
+    const call = Promise.resolve().then(() => {
+      const method: unknown = Reflect.get(api, data.method);
+      return Reflect.apply(method as (...args: unknown[]) => unknown, api, data.params);
+    });
+    call
+      .then(
+        (result) => port.postMessage(envelope({ kind: 'response', id: data.id, ok: true, result })),
+        (error: unknown) =>
+          port.postMessage(envelope({ kind: 'response', id: data.id, ok: false, error: toErrorInfo(error) })),
+      )
+      .catch(() => remove())
+      .finally(first);
+  };
+  port.addEventListener('close', () => remove());
+  port.start();
+  return answered;
+}

@@ -1,0 +1,148 @@
+/**
+ * Offline Kit inside a service worker. One call, at the top level of the worker script:
+ *
+ *   import { init } from '@offline-kit/sw';
+ *   init({ apiBase: '/api', collections: { 'work-orders': { policy: 'read-write-conflict' } } });
+ *
+ * Routes are registered on workbox-routing's default router, so a Workbox-built worker keeps its own precaching and
+ * routes beside ours. A wrong configuration throws `OfflineKitError('invalid_config')` naming the offending key.
+ */
+import { registerRoute } from 'workbox-routing';
+import type { OfflineKitConfig } from '../shared/config.js';
+import type { SyncTrigger } from '../shared/api.js';
+import { isObject } from '../shared/guards.js';
+import { validateConfig } from '../shared/validate-config.js';
+import type { Engine } from '../engine/engine.js';
+import { WorkerApi } from './api-impl.js';
+import { installErrorTransfer, isConnect, serveCall } from './comlink-port.js';
+import { CONNECT_TYPE, NUDGE_TYPE, SYNC_TAG } from '../shared/messages.js';
+import { isDevtoolsConnect, serveDevtools } from './devtools-bridge.js';
+import { EventHub } from './events.js';
+import { parseApiPath } from './paths.js';
+import { handleRead } from './reads.js';
+import { errorResponse } from './responses.js';
+import { Runtime } from './runtime.js';
+import { handleWrite } from './writes.js';
+
+export type * from '../shared/config.js';
+export type * from '../shared/api.js';
+export { OfflineKitError } from '../shared/errors.js';
+export { threeWayMerge } from '../engine/records.js';
+export { CONNECT_TYPE, NUDGE_TYPE, SYNC_TAG };
+
+declare const self: ServiceWorkerGlobalScope;
+
+interface SyncEvent extends ExtendableEvent {
+  readonly tag: string;
+}
+
+export interface OfflineKitHandle {
+  /** The API pages get over comlink, for code inside the service worker itself. */
+  api: WorkerApi;
+}
+
+let started = false;
+
+export function init(config: OfflineKitConfig): OfflineKitHandle {
+  const resolved = validateConfig(config);
+  if (started) throw new Error('Offline Kit: init() was called twice in this service worker');
+  started = true;
+  installErrorTransfer();
+
+  const hub = new EventHub();
+  const runtime = new Runtime(resolved, (e) => hub.emit(e));
+  const host = self.location.hostname;
+  runtime.devtools = resolved.devtools ?? (host === 'localhost' || host === '127.0.0.1' || host === '[::1]');
+  const api = new WorkerApi(runtime, () => {
+    void runtime.engine().then((e) => e.sync('all', 'login'));
+  });
+  const origin = self.location.origin;
+
+  const scheduleReplay = (engine: Engine): void => {
+    // The browser wakes us when connectivity returns; our own loop covers a server that is down while online.
+    const registration = self.registration as ServiceWorkerRegistration & {
+      sync?: { register(tag: string): Promise<void> };
+    };
+    registration.sync?.register(SYNC_TAG).catch(() => undefined);
+    if (engine.online) void engine.sync('all', 'write');
+  };
+
+  for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const) {
+    registerRoute(
+      ({ url }) => parseApiPath(resolved, url, origin) !== null,
+      async ({ request, url, event }) => {
+        const path = parseApiPath(resolved, url, origin);
+        try {
+          if (!path) return await fetch(request);
+          const engine = await runtime.engine();
+          if (method === 'GET') {
+            return await handleRead(engine, path, request, (p) => event.waitUntil(p));
+          }
+          if (!path.collection.writable || (method === 'POST') !== (path.id === null))
+            return await fetch(request);
+          return await handleWrite(engine, path, request, { scheduleReplay });
+        } catch (error) {
+          // Never let a bad request or a storage failure crash the worker: answer with a typed error.
+          console.error('[offline-kit] request failed', error);
+          return errorResponse(500, 'internal', error instanceof Error ? error.message : String(error));
+        }
+      },
+      method,
+    );
+  }
+
+  self.addEventListener('sync', (event: Event) => {
+    const e = event as SyncEvent;
+    if (e.tag !== SYNC_TAG) return;
+    e.waitUntil(
+      runtime.engine().then(async (engine) => {
+        const summary = await engine.sync('all', 'background-sync');
+        // Rejecting tells the browser to try again later; our own retry loop runs meanwhile.
+        if (summary.outcome === 'failed' && !engine.paused)
+          throw new Error('Offline Kit: replay did not finish');
+      }),
+    );
+  });
+
+  let lastInterval = Date.now();
+  self.addEventListener('message', (event: ExtendableMessageEvent) => {
+    const data: unknown = event.data;
+    const port = event.ports[0];
+    if (isConnect(data) && port) {
+      event.waitUntil(serveCall(api, port));
+      return;
+    }
+    if (isDevtoolsConnect(data) && port) {
+      event.waitUntil(serveDevtools(api, port, hub, runtime.devtools, self.registration.scope));
+      return;
+    }
+    if (isObject(data) && data.type === NUDGE_TYPE) {
+      const reason = data.reason;
+      event.waitUntil(
+        runtime.engine().then(async (engine) => {
+          const t = resolved.triggers;
+          let trigger: SyncTrigger | null = null;
+          if (reason === 'online' && t.onOnline) trigger = 'online';
+          else if (reason === 'resume' && t.onResume) trigger = 'resume';
+          else if (reason === 'heartbeat') {
+            if (t.intervalMs > 0 && Date.now() - lastInterval >= t.intervalMs) {
+              lastInterval = Date.now();
+              trigger = 'interval';
+            } else trigger = 'retry';
+          }
+          if (trigger) await engine.nudge(trigger);
+        }),
+      );
+    }
+  });
+
+  if (resolved.triggers.onStart) {
+    void runtime
+      .engine()
+      .then(async (engine) => {
+        if ((await engine.ctx.queue.count()) > 0 && engine.online) await engine.sync('all', 'start');
+      })
+      .catch((error: unknown) => console.error('[offline-kit] start-up failed', error));
+  }
+  return { api };
+}

@@ -1,0 +1,126 @@
+/**
+ * The running module inside a service worker: the current user's partition (`${dbName}-${user}`) and its engine,
+ * credentials kept in memory only, and the switch between users. Which user is signed in (an id, never a secret) is
+ * remembered in a small session database so a restarted worker opens the right partition.
+ */
+import { openDB } from 'idb';
+import type { OfflineKitEvent } from '../shared/api.js';
+import type { ResolvedConfig } from '../shared/validate-config.js';
+import type { EngineDeps } from '../engine/context.js';
+import { openPartition } from '../engine/db.js';
+import { Engine } from '../engine/engine.js';
+
+const ANONYMOUS = 'anonymous';
+
+export class Runtime {
+  private current: Engine | null = null;
+  private opening: Promise<Engine> | null = null;
+  private credentials: Record<string, string> | null = null;
+  devtools = false;
+
+  constructor(
+    readonly config: ResolvedConfig,
+    private readonly emit: (event: OfflineKitEvent) => void,
+  ) {}
+
+  /** The engine of the signed-in user's partition, opened on first use. */
+  engine(): Promise<Engine> {
+    if (this.current) return Promise.resolve(this.current);
+    this.opening ??= this.loadUser().then((user) => this.openEngine(user));
+    return this.opening;
+  }
+
+  private sessionDb() {
+    return openDB(this.config.dbName, 1, {
+      upgrade(db) {
+        db.createObjectStore('session');
+      },
+    });
+  }
+
+  private async loadUser(): Promise<string | null> {
+    const db = await this.sessionDb();
+    try {
+      const user: unknown = await db.get('session', 'user');
+      return typeof user === 'string' ? user : null;
+    } finally {
+      db.close();
+    }
+  }
+
+  private async saveUser(user: string | null): Promise<void> {
+    const db = await this.sessionDb();
+    try {
+      await db.put('session', user, 'user');
+    } finally {
+      db.close();
+    }
+  }
+
+  private async openEngine(user: string | null): Promise<Engine> {
+    const db = await openPartition(`${this.config.dbName}-${user ?? ANONYMOUS}`);
+    const engine = await Engine.open(this.config, this.deps(), db, user);
+    this.current = engine;
+    this.opening = null;
+    return engine;
+  }
+
+  private deps(): EngineDeps {
+    return {
+      fetch: (request) =>
+        this.current?.simulatedOffline
+          ? Promise.reject(new TypeError('Failed to fetch (Offline Kit: simulated offline)'))
+          : fetch(request),
+      now: () => Date.now(),
+      setTimer: (cb, ms) => setTimeout(cb, ms),
+      clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+      random: () => Math.random(),
+      uuid: () => crypto.randomUUID(),
+      emit: this.emit,
+      credentials: () => this.replayCredentials(),
+      origin: self.location.origin,
+      browserOnline: () => navigator.onLine,
+    };
+  }
+
+  /** Credentials for replay: the configured hook first, then what the page handed over. Never stored. */
+  private async replayCredentials(): Promise<Record<string, string> | null> {
+    if (this.config.credentials) {
+      try {
+        const fromHook = await this.config.credentials();
+        if (fromHook) return fromHook;
+      } catch (error) {
+        console.error('[offline-kit] the credentials hook threw', error);
+      }
+    }
+    return this.credentials;
+  }
+
+  /**
+   * The page signed in (or out). A different user switches partition: the old engine finishes its run and closes;
+   * its data stays on disk for that user until `clearLocalData`. Returns whether the user changed.
+   */
+  async setCredentials(value: { headers: Record<string, string>; user: string } | null): Promise<boolean> {
+    this.credentials = value ? { ...value.headers } : null;
+    if (!value) return false;
+    const engine = await this.engine();
+    if (engine.user === value.user) return false;
+    this.current = null;
+    await engine.close();
+    await this.saveUser(value.user);
+    this.opening = this.openEngine(value.user);
+    await this.opening;
+    return true;
+  }
+
+  /** Called after `clearLocalData`: the signed-out user's partition is gone and the next one is anonymous. */
+  async signOut(): Promise<void> {
+    this.credentials = null;
+    const engine = await this.engine();
+    this.current = null;
+    await engine.close();
+    await this.saveUser(null);
+    this.opening = this.openEngine(null);
+    await this.opening;
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * POST, PUT, PATCH and DELETE to configured read/write collections. Online, the write goes straight to the server
+ * with `Idempotency-Key` (and `If-Match` for conflict-detection collections). Offline, simulated offline, on a network
+ * error or 5xx, or while the record (or a parent it names) still has queued writes, it is stored durably and answered
+ * `202 Accepted` with the optimistic record — queued behind its record's earlier writes so order is kept.
+ */
+import { HEADERS, type WriteMethod } from '../shared/api.js';
+import type { JsonRecord } from '../shared/config.js';
+import { toErrorInfo } from '../shared/errors.js';
+import { isObject, isServerRecord } from '../shared/guards.js';
+import { parseJsonBody } from '../engine/bodies.js';
+import type { Engine } from '../engine/engine.js';
+import type { StoredWrite } from '../engine/db.js';
+import type { WriteInput } from '../engine/outbox.js';
+import { SYNC_FIELD } from '../engine/records.js';
+import type { ApiPath } from './paths.js';
+import { errorResponse, json, withHeaders } from './responses.js';
+
+/** Direct (online) writes in flight per record: a second write to the same record waits for the first. */
+const inFlight = new Map<string, Promise<unknown>>();
+
+export interface WriteHooks {
+  /** Ask the browser (Background Sync) and the engine to replay soon. */
+  scheduleReplay: (engine: Engine) => void;
+}
+
+export async function handleWrite(
+  engine: Engine,
+  path: ApiPath,
+  request: Request,
+  hooks: WriteHooks,
+): Promise<Response> {
+  const method = request.method.toUpperCase() as WriteMethod;
+  // Seq is taken now, at arrival, before the body is read: writes keep the order the page issued them in.
+  const seq = engine.reserveSeq();
+  const conf = path.collection;
+  const maxBytes = engine.ctx.config.maxBodyBytes;
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > maxBytes) return tooLarge(maxBytes);
+  const bytes = await request.arrayBuffer();
+  if (bytes.byteLength > maxBytes) return tooLarge(maxBytes);
+  const body = bytes.byteLength > 0 ? bytes : null;
+  const contentType = request.headers.get('content-type');
+  const url = new URL(request.url);
+  const ifMatchRaw = request.headers.get('if-match');
+  const ifMatch =
+    ifMatchRaw !== null && /^"?\d+"?$/.test(ifMatchRaw.trim()) ? Number(ifMatchRaw.replace(/"/g, '')) : null;
+  const ownKey = request.headers.get('idempotency-key');
+  const input: WriteInput = {
+    method,
+    url: url.pathname + url.search,
+    collection: conf.name,
+    recordId: path.id,
+    headers: [...request.headers],
+    body,
+    contentType,
+    ifMatch,
+    idempotencyKey: ownKey && ownKey.length <= 200 ? ownKey : null,
+    seq: await seq,
+  };
+
+  const fields = parseJsonBody(body, contentType);
+  const refs: string[] = [...url.searchParams.values()];
+  if (isObject(fields))
+    for (const p of conf.parents)
+      if (typeof fields[p.field] === 'string') refs.push(fields[p.field] as string);
+  const key = `${conf.name}/${path.id ?? ''}`;
+  const previous = path.id ? inFlight.get(key) : undefined;
+  const run = (async () => {
+    if (previous) await previous.catch(() => undefined);
+    if (
+      await engine.mustQueue(
+        conf.name,
+        path.id,
+        refs.filter((r) => r !== path.id),
+      )
+    )
+      return queue(engine, input, hooks);
+    return sendDirect(engine, input, request, hooks);
+  })();
+  if (path.id) {
+    inFlight.set(key, run);
+    void run.finally(() => {
+      if (inFlight.get(key) === run) inFlight.delete(key);
+    });
+  }
+  return run;
+}
+
+function tooLarge(max: number): Response {
+  return errorResponse(413, 'body_too_large', `Offline Kit queues bodies up to ${max} bytes`, {
+    maxBodyBytes: max,
+  });
+}
+
+async function queue(engine: Engine, input: WriteInput, hooks: WriteHooks): Promise<Response> {
+  let result;
+  try {
+    result = await engine.enqueue(input);
+  } catch (error) {
+    const info = toErrorInfo(error);
+    if (info.code === 'quota_exceeded') {
+      return errorResponse(507, 'quota_exceeded', 'The device has no room left to keep this change offline');
+    }
+    return errorResponse(507, 'storage_failed', `The change could not be stored offline: ${info.message}`);
+  }
+  hooks.scheduleReplay(engine);
+  return accepted(result.write, result.record);
+}
+
+function accepted(write: StoredWrite, record: JsonRecord | null): Response {
+  const meta = {
+    state: 'pending',
+    pending: true,
+    version: write.baseVersion,
+    syncedAt: null,
+    writeId: write.id,
+  };
+  const body = record
+    ? { ...record, [SYNC_FIELD]: meta }
+    : { id: write.recordId, deleted: true, [SYNC_FIELD]: meta };
+  return json(202, body, { [HEADERS.source]: 'queued', [HEADERS.writeId]: write.id });
+}
+
+async function sendDirect(
+  engine: Engine,
+  input: WriteInput,
+  original: Request,
+  hooks: WriteHooks,
+): Promise<Response> {
+  const key = input.idempotencyKey ?? engine.ctx.deps.uuid();
+  const headers = new Headers(original.headers);
+  headers.set(HEADERS.idempotencyKey, key);
+  const conf = engine.ctx.config.collections.get(input.collection);
+  if (conf?.detectConflicts && input.recordId && input.ifMatch === null) {
+    const local = await engine.ctx.records.get(input.collection, input.recordId);
+    if (local?.row.version != null) headers.set('If-Match', `"${local.row.version}"`);
+  }
+  let body = input.body;
+  const parsed = parseJsonBody(body, input.contentType);
+  if (isObject(parsed) && SYNC_FIELD in parsed) {
+    const copy = { ...parsed };
+    delete copy[SYNC_FIELD];
+    body = new TextEncoder().encode(JSON.stringify(copy)).buffer;
+  }
+  let response: Response;
+  try {
+    response = await engine.ctx.deps.fetch(
+      new Request(original.url, { method: input.method, headers, body, credentials: original.credentials }),
+    );
+  } catch {
+    // It may or may not have reached the server: queued under the same key, the replay is answered exactly once.
+    return queue(engine, { ...input, idempotencyKey: key }, hooks);
+  }
+  if (response.status >= 500 || response.status === 429) {
+    await response.body?.cancel();
+    return queue(engine, { ...input, idempotencyKey: key }, hooks);
+  }
+  if (response.ok) {
+    const text = await response.text();
+    let record: unknown;
+    try {
+      record = JSON.parse(text);
+    } catch {
+      record = null;
+    }
+    try {
+      if (input.method === 'DELETE' && input.recordId)
+        await engine.storeDeleted(input.collection, input.recordId);
+      else if (isServerRecord(record)) await engine.storeAcknowledged(input.collection, record);
+    } catch (error) {
+      console.error('[offline-kit] could not store an acknowledged record', error);
+    }
+    return withHeaders(response, text, { [HEADERS.source]: 'network' });
+  }
+  return response;
+}
