@@ -16,7 +16,8 @@ const orders: WorkOrder[] = [
 ];
 
 describe('work order filter', () => {
-  it('hides done work by default (active) and filters by one status', () => {
+  it('hides done and cancelled work by default (active) and filters by one status', () => {
+    expect(filterWorkOrders([{ id: 'x', title: 'X', status: 'cancelled' }], 'active', '')).toEqual([]);
     expect(filterWorkOrders(orders, 'active', '').map((o) => o.id)).toEqual(['wo_1', 'wo_3']);
     expect(filterWorkOrders(orders, 'done', '').map((o) => o.id)).toEqual(['wo_2']);
     expect(filterWorkOrders(orders, 'all', '')).toHaveLength(3);

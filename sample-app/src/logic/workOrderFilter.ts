@@ -4,12 +4,14 @@ import type { WorkOrder } from '../api/types.js';
 /** `all`, `active` (still to do: neither done nor cancelled), or one status. */
 export type StatusFilter = string;
 
+const CLOSED = new Set(['done', 'cancelled']);
+
 const SEARCHED: (keyof WorkOrder)[] = ['title', 'customer', 'address', 'description', 'id'];
 
 export function filterWorkOrders(orders: WorkOrder[], status: StatusFilter, search: string): WorkOrder[] {
   const words = search.toLowerCase().split(/\s+/).filter(Boolean);
   return orders.filter((order) => {
-    if (status === 'active' ? order.status === 'done' : status !== 'all' && order.status !== status)
+    if (status === 'active' ? CLOSED.has(order.status) : status !== 'all' && order.status !== status)
       return false;
     if (words.length === 0) return true;
     const haystack = SEARCHED.map((key) => String(order[key] ?? ''))

@@ -30,7 +30,7 @@ export function WorkOrderList() {
         <div class="field">
           <label for="wo-status">Status</label>
           <select id="wo-status" value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
-            <option value="active">Not done</option>
+            <option value="active">To do</option>
             <option value="all">All</option>
             {WORK_ORDER_STATUSES.map((s) => (
               <option key={s} value={s}>
