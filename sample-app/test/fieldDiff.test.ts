@@ -59,10 +59,10 @@ describe('diffFields', () => {
   it('states the consequence of each choice with the fields it affects', () => {
     const rows = diffFields(base, local, server);
     expect(consequenceOf('local', rows, {})).toBe(
-      'Your version is saved. Their changes to description, priority and status are overwritten.',
+      'Your version is saved. Their changes to priority and status are overwritten.',
     );
     expect(consequenceOf('server', rows, {})).toBe(
-      'The server version is kept. Your changes to description, priority and status are discarded.',
+      'The server version is kept. Your changes to description and status are discarded.',
     );
     const picks = { description: 'local', priority: 'server', status: 'server' } as const;
     expect(summarisePicks(rows, picks)).toBe('mixed');

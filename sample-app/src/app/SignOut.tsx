@@ -82,7 +82,12 @@ export function SignOutDialog({ onSignedOut, onCancel }: { onSignedOut: () => vo
       <div class="form-actions">
         {unsynced > 0 ? (
           <>
-            <button type="button" class="btn btn-primary" disabled={busy} onClick={syncThenSignOut}>
+            <button
+              type="button"
+              class="btn btn-primary"
+              disabled={busy || !status?.online}
+              onClick={syncThenSignOut}
+            >
               Sync, then sign out
             </button>
             <button type="button" class="btn btn-danger" disabled={busy} onClick={() => wipe('discard')}>

@@ -90,14 +90,17 @@ export function consequenceOf(choice: Side | 'mixed', rows: FieldRow[], picks: R
   const differing = rows.filter((r) => r.differs);
   const lost = (side: Side): string[] =>
     differing.filter((r) => (picks[r.field] ?? 'local') !== side).map((r) => r.field);
+  // A create has no base: every differing field counts as changed on both sides.
+  const theirs = differing.filter((r) => r.changedOnServer || (!r.changedLocally && !r.changedOnServer));
+  const mine = differing.filter((r) => r.changedLocally || (!r.changedLocally && !r.changedOnServer));
   if (choice === 'local') {
-    const overwritten = differing.map((r) => r.field);
+    const overwritten = theirs.map((r) => r.field);
     return overwritten.length === 0
       ? 'Your version is saved; nothing of theirs is overwritten.'
       : `Your version is saved. Their changes to ${listFields(overwritten)} are overwritten.`;
   }
   if (choice === 'server') {
-    const dropped = differing.map((r) => r.field);
+    const dropped = mine.map((r) => r.field);
     return dropped.length === 0
       ? 'The server version is kept; you lose nothing.'
       : `The server version is kept. Your changes to ${listFields(dropped)} are discarded.`;

@@ -2,7 +2,7 @@
  * Network status and sync outcome, always visible. The message sits in a polite live region so a screen reader hears
  * "You're offline — changes will sync later" and "All changes saved" as they happen.
  */
-import { CONNECTIVITY_LABEL, connectivityOf, syncMessage } from '../logic/syncStatus.js';
+import { CONNECTIVITY_LABEL, connectivityOf, count, syncMessage } from '../logic/syncStatus.js';
 import { useSyncState, refreshQueue } from '../app/store.js';
 import { href } from '../app/router.js';
 import { useState } from 'preact/hooks';
@@ -64,8 +64,8 @@ export function StatusBar() {
       {unsynced > 0 && (
         <a class="badge-link" href={href({ name: 'sync' })} data-testid="pending-count">
           {status.pending > 0 && <span>{status.pending} pending</span>}
-          {status.failed > 0 && <span class="badge-error">{status.failed} failed</span>}
-          {status.conflicts > 0 && <span class="badge-error">{status.conflicts} conflicts</span>}
+          {status.failed > 0 && <span class="badge-error">{status.failed} refused</span>}
+          {status.conflicts > 0 && <span class="badge-error">{count(status.conflicts, 'conflict')}</span>}
         </a>
       )}
     </div>
