@@ -70,7 +70,13 @@ async function handleApiRequest(
   const started = performance.now();
   const at = new Date().toISOString();
   const path = url.pathname + url.search;
-  const info: RequestInfo = { user: null, key: null, fault: null, replay: false };
+  const key = req.headers['idempotency-key'];
+  const info: RequestInfo = {
+    user: app.auth.peek(req.headers.authorization),
+    key: typeof key === 'string' && key !== '' ? key : null,
+    fault: null,
+    replay: false,
+  };
   res.on('close', () => {
     const entry = app.log.add({
       at,
