@@ -21,7 +21,9 @@ let built = false;
 /** Builds the extension once per test process: the tests load what users load, from the current source. */
 export function buildExtension(): void {
   if (built) return;
-  execFileSync(process.execPath, [path.join(REPO_ROOT, 'devtools-extension', 'build.mjs')], { stdio: 'pipe' });
+  execFileSync(process.execPath, [path.join(REPO_ROOT, 'devtools-extension', 'build.mjs')], {
+    stdio: 'pipe',
+  });
   built = true;
 }
 
@@ -95,9 +97,17 @@ export class RemoteTarget {
   }
 
   /** Evaluates `fn(arg)` in the target; `fn` must be self-contained (it is sent as source text). */
-  async evaluate<A, R>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R> {
+  evaluate<A, R>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R> {
+    return this.evaluateSource(`(${fn.toString()})(${JSON.stringify(arg)})`) as Promise<R>;
+  }
+
+  /**
+   * Evaluates JavaScript source in the target. For code with `import()`: the test runner rewrites dynamic imports in
+   * functions it compiles, so DevTools-frontend code is kept as text.
+   */
+  async evaluateSource(expression: string): Promise<unknown> {
     const answer: unknown = await this.send('Runtime.evaluate', {
-      expression: `(${fn.toString()})(${JSON.stringify(arg)})`,
+      expression,
       awaitPromise: true,
       returnByValue: true,
     });
@@ -105,7 +115,7 @@ export class RemoteTarget {
     if (answer.exceptionDetails !== undefined) {
       throw new Error(`evaluation failed: ${JSON.stringify(answer.exceptionDetails).slice(0, 500)}`);
     }
-    return (isObject(answer.result) ? answer.result.value : undefined) as R;
+    return isObject(answer.result) ? answer.result.value : undefined;
   }
 
   async screenshot(name: string): Promise<string> {
@@ -122,6 +132,8 @@ export class RemoteTarget {
 export interface PanelDriver {
   /** Text of the first element with this `data-testid`, null if there is none. */
   text(testId: string): Promise<string | null>;
+  /** An attribute of the first element with this `data-testid`. */
+  attribute(testId: string, name: string): Promise<string | null>;
   /** Texts of every element with this `data-testid`. */
   texts(testId: string): Promise<string[]>;
   click(testId: string): Promise<void>;
@@ -141,9 +153,16 @@ function driver(evaluate: Evaluate): PanelDriver {
   const self: PanelDriver = {
     text: (testId) =>
       evaluate((id: string) => document.querySelector(`[data-testid="${id}"]`)?.textContent ?? null, testId),
+    attribute: (testId, name) =>
+      evaluate(
+        ({ id, attr }: { id: string; attr: string }) =>
+          document.querySelector(`[data-testid="${id}"]`)?.getAttribute(attr) ?? null,
+        { id: testId, attr: name },
+      ),
     texts: (testId) =>
       evaluate(
-        (id: string) => [...document.querySelectorAll(`[data-testid="${id}"]`)].map((el) => el.textContent ?? ''),
+        (id: string) =>
+          [...document.querySelectorAll(`[data-testid="${id}"]`)].map((el) => el.textContent ?? ''),
         testId,
       ),
     async click(testId) {
@@ -172,7 +191,11 @@ function driver(evaluate: Evaluate): PanelDriver {
       const found = await evaluate(
         ({ id, text }: { id: string; text: string }) => {
           const el = document.querySelector(`[data-testid="${id}"]`);
-          if (!(el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement))
+          if (!(
+            el instanceof HTMLInputElement ||
+            el instanceof HTMLTextAreaElement ||
+            el instanceof HTMLSelectElement
+          ))
             return false;
           el.value = text;
           el.dispatchEvent(new Event('input', { bubbles: true }));
@@ -193,7 +216,10 @@ function driver(evaluate: Evaluate): PanelDriver {
       );
     },
     async view(name) {
-      await waitFor(() => self.text(`okp-tab-${name}`), { timeout: 15_000, message: `the panel's ${name} tab` });
+      await waitFor(() => self.text(`okp-tab-${name}`), {
+        timeout: 15_000,
+        message: `the panel's ${name} tab`,
+      });
       await self.click(`okp-tab-${name}`);
     },
   };
@@ -201,7 +227,10 @@ function driver(evaluate: Evaluate): PanelDriver {
 }
 
 /** The panel opened as an extension page in a tab (`panel.html?tab=<id>`): no DevTools, same UI, same hops. */
-export async function openPanelInTab(ext: ExtensionBrowser, inspected: Page): Promise<{ page: Page; panel: PanelDriver }> {
+export async function openPanelInTab(
+  ext: ExtensionBrowser,
+  inspected: Page,
+): Promise<{ page: Page; panel: PanelDriver }> {
   const tabId = await inspectedTabId(ext, inspected);
   const page = await ext.context.newPage();
   await page.goto(`chrome-extension://${ext.extensionId}/panel.html?tab=${tabId}`);
@@ -213,7 +242,12 @@ export async function inspectedTabId(ext: ExtensionBrowser, inspected: Page): Pr
   const background = await backgroundWorker(ext.context, ext.extensionId);
   const url = inspected.url();
   const id = await background.evaluate(async (pageUrl: string) => {
-    const tabs = await chrome.tabs.query({});
+    const api = (
+      globalThis as unknown as {
+        chrome: { tabs: { query(q: object): Promise<{ id?: number; url?: string }[]> } };
+      }
+    ).chrome;
+    const tabs = await api.tabs.query({});
     return tabs.find((tab) => tab.url === pageUrl)?.id ?? null;
   }, url);
   if (typeof id !== 'number') throw new Error(`the extension sees no tab at ${url}`);
@@ -250,16 +284,11 @@ export async function openDevtoolsPanel(ext: ExtensionBrowser, inspected: Page):
       for (const target of await targets(browserCdp)) {
         if (!target.url.startsWith('devtools://')) continue;
         const remote = await RemoteTarget.attach(browserCdp, target.targetId);
-        const inspectedUrls = await remote.evaluate(async () => {
-          // @ts-expect-error: a module of the DevTools frontend, resolved inside the DevTools window.
-          const SDK = (await import('./core/sdk/sdk.js')) as {
-            TargetManager: { TargetManager: { instance(): { targets(): { inspectedURL(): string }[] } } };
-          };
-          return SDK.TargetManager.TargetManager.instance()
-            .targets()
-            .map((t) => t.inspectedURL());
-        }, null);
-        if (inspectedUrls.includes(pageUrl)) return remote;
+        const inspectedUrls = await remote.evaluateSource(
+          `import('./core/sdk/sdk.js').then((SDK) =>
+             SDK.TargetManager.TargetManager.instance().targets().map((t) => t.inspectedURL()))`,
+        );
+        if (Array.isArray(inspectedUrls) && inspectedUrls.includes(pageUrl)) return remote;
       }
       return undefined;
     },
@@ -268,18 +297,14 @@ export async function openDevtoolsPanel(ext: ExtensionBrowser, inspected: Page):
   const panelId = `chrome-extension://${ext.extensionId}${PANEL_TITLE}`;
   await waitFor(
     () =>
-      devtools.evaluate(async (id: string) => {
-        // @ts-expect-error: a module of the DevTools frontend, resolved inside the DevTools window.
-        const UI = (await import('./ui/legacy/legacy.js')) as {
-          InspectorView: {
-            InspectorView: { instance(): { tabbedPane: { tabIds(): string[] }; showPanel(id: string): Promise<void> } };
-          };
-        };
-        const view = UI.InspectorView.InspectorView.instance();
-        if (!view.tabbedPane.tabIds().includes(id)) return false;
-        await view.showPanel(id);
-        return true;
-      }, panelId),
+      devtools.evaluateSource(
+        `import('./ui/legacy/legacy.js').then(async (UI) => {
+           const view = UI.InspectorView.InspectorView.instance();
+           if (!view.tabbedPane.tabIds().includes(${JSON.stringify(panelId)})) return false;
+           await view.showPanel(${JSON.stringify(panelId)});
+           return true;
+         })`,
+      ),
     { timeout: 15_000, message: 'the Offline Kit panel in DevTools' },
   );
   const frame = await waitFor(
@@ -295,22 +320,16 @@ export async function openDevtoolsPanel(ext: ExtensionBrowser, inspected: Page):
     panel: driver((fn, arg) => panelTarget.evaluate(fn, arg)),
     devtools,
     async setTheme(theme) {
-      await devtools.evaluate(async (name: string) => {
-        // @ts-expect-error: a module of the DevTools frontend, resolved inside the DevTools window.
-        const Common = (await import('./core/common/common.js')) as {
-          Settings: { Settings: { instance(): { moduleSetting(n: string): { set(v: string): void } } } };
-        };
-        Common.Settings.Settings.instance().moduleSetting('ui-theme').set(name === 'dark' ? 'dark' : 'default');
-      }, theme);
+      await devtools.evaluateSource(
+        `import('./core/common/common.js').then((Common) =>
+           Common.Settings.Settings.instance().moduleSetting('ui-theme').set(${JSON.stringify(theme === 'dark' ? 'dark' : 'default')}))`,
+      );
     },
     screenshot: (name) => devtools.screenshot(name),
   };
 }
 
-/**
- * Stops the extension's background worker, as Chromium does after 30 s idle, and waits until it is stopped.
- * Returns how many times it had been started before, so a test can check it came back.
- */
+/** Stops the extension's background worker, as Chromium does after 30 s idle, and waits until it is stopped. */
 export async function stopExtensionBackground(ext: ExtensionBrowser, anyPage: Page): Promise<void> {
   const session = await ext.context.newCDPSession(anyPage);
   try {
@@ -318,14 +337,23 @@ export async function stopExtensionBackground(ext: ExtensionBrowser, anyPage: Pa
     session.on('ServiceWorker.workerVersionUpdated', (event: unknown) => {
       if (!isObject(event) || !Array.isArray(event.versions)) return;
       for (const version of event.versions as unknown[]) {
-        if (isObject(version) && isString(version.versionId) && isString(version.scriptURL) && isString(version.runningStatus))
-          versions.set(version.versionId, { scriptURL: version.scriptURL, runningStatus: version.runningStatus });
+        if (
+          isObject(version) &&
+          isString(version.versionId) &&
+          isString(version.scriptURL) &&
+          isString(version.runningStatus)
+        )
+          versions.set(version.versionId, {
+            scriptURL: version.scriptURL,
+            runningStatus: version.runningStatus,
+          });
       }
     });
     await session.send('ServiceWorker.enable');
     const prefix = `chrome-extension://${ext.extensionId}/`;
     const running = await waitFor(
-      () => [...versions].find(([, v]) => v.scriptURL.startsWith(prefix) && v.runningStatus === 'running')?.[0],
+      () =>
+        [...versions].find(([, v]) => v.scriptURL.startsWith(prefix) && v.runningStatus === 'running')?.[0],
       { timeout: 10_000, message: 'the running extension background worker' },
     );
     await session.send('ServiceWorker.stopWorker', { versionId: running });

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import { login, type Session } from './auth.js';
 import { launchBrowser } from './chromium.js';
 import { kitOf, openFixtureApp, type SwVariant } from './fixture-page.js';
-import { isObject, isString } from './guards.js';
+import { describe, isObject, isString } from './guards.js';
 import type { FixtureAnswer } from '../fixtures/app/page/fixture-api.js';
 import { startMockServer, type MockServer, type MockServerOptions } from './server.js';
 import { waitFor } from './wait.js';
@@ -65,7 +65,10 @@ export async function waitForQueueDrained(page: Page, timeout = 15_000): Promise
   await waitFor(
     async () => {
       const status = await kitOf(page).getStatus();
-      return status.pending === 0 && status.syncing === null;
+      if (status.pending === 0 && status.syncing === null) return true;
+      // Thrown, not returned: waitFor reports the last error, so a timeout says what the queue was stuck on.
+      const { units: _units, ...brief } = status;
+      throw new Error(`not drained: ${describe(brief)}`);
     },
     { timeout, message: 'the queue to drain' },
   );
