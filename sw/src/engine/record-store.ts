@@ -62,16 +62,22 @@ export class RecordStore {
   }
 
   /**
-   * Deletes rows of a collection not marked by pull `mark`, except `keep` (records with queued writes): the sweep of a
-   * replace-all pull, done with a cursor so 100,000 records are never loaded at once.
+   * Deletes rows of a collection not marked by pull `mark` and not stored since the pull began (`startedAt`: a page's
+   * own read may have stored them meanwhile), except `keep` (records with queued writes): the sweep of a replace-all
+   * pull, done with a cursor so 100,000 records are never loaded at once.
    */
-  async sweep(collection: string, mark: string, keep: ReadonlySet<string>): Promise<string[]> {
+  async sweep(
+    collection: string,
+    mark: string,
+    startedAt: number,
+    keep: ReadonlySet<string>,
+  ): Promise<string[]> {
     const removed: string[] = [];
     const tx = this.db.transaction('records', 'readwrite');
     let cursor = await tx.store.openCursor(collectionRange(collection));
     while (cursor) {
       const row = cursor.value;
-      if (row.pullMark !== mark && !keep.has(row.id) && row.fromServer) {
+      if (row.pullMark !== mark && (row.syncedAt ?? 0) < startedAt && !keep.has(row.id) && row.fromServer) {
         removed.push(row.id);
         await cursor.delete();
       }

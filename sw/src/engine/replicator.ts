@@ -232,7 +232,9 @@ export class Replicator {
         const chained = expected.get(recordKey);
         const base = chained ?? fresh.baseVersion;
         if (fresh.method !== 'POST' && base !== null && this.detects(fresh)) entry.ifMatch = base;
-        expected.set(recordKey, fresh.method === 'POST' ? 1 : (base ?? 0) + 1);
+        if (fresh.method === 'POST') expected.set(recordKey, 1);
+        else if (base !== null) expected.set(recordKey, base + 1);
+        else expected.delete(recordKey);
         if (fresh.tempId) entry.tempId = fresh.tempId;
         if (body !== undefined) entry.body = body;
         const size = JSON.stringify(entry).length;
@@ -535,6 +537,7 @@ export class Replicator {
     let since = delta ? await ctx.meta.cursor(conf.name) : null;
     const full = since === null;
     const keep = await ctx.queue.recordIdsWithWrites(conf.name);
+    const startedAt = ctx.deps.now();
     let count = 0;
     for (;;) {
       const params = new URLSearchParams({ limit: String(conf.pageSize) });
@@ -580,7 +583,7 @@ export class Replicator {
       if (!page.hasMore || page.cursor === null) break;
     }
     if (full) {
-      const removed = await ctx.records.sweep(conf.name, mark, keep);
+      const removed = await ctx.records.sweep(conf.name, mark, startedAt, keep);
       if (removed.length)
         ctx.deps.emit({ type: 'data-changed', collection: conf.name, ids: removed.slice(0, 1000) });
     }

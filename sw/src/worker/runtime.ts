@@ -105,22 +105,28 @@ export class Runtime {
     if (!value) return false;
     const engine = await this.engine();
     if (engine.user === value.user) return false;
-    this.current = null;
-    await engine.close();
-    await this.saveUser(value.user);
-    this.opening = this.openEngine(value.user);
-    await this.opening;
+    await this.switchTo(engine, value.user);
     return true;
+  }
+
+  /**
+   * Requests arriving during a switch must wait for the new partition, never reopen the old one: `opening` is set
+   * before the first await.
+   */
+  private async switchTo(engine: Engine, user: string | null): Promise<void> {
+    const next = (async () => {
+      await engine.close();
+      await this.saveUser(user);
+      return this.openEngine(user);
+    })();
+    this.current = null;
+    this.opening = next;
+    await next;
   }
 
   /** Called after `clearLocalData`: the signed-out user's partition is gone and the next one is anonymous. */
   async signOut(): Promise<void> {
     this.credentials = null;
-    const engine = await this.engine();
-    this.current = null;
-    await engine.close();
-    await this.saveUser(null);
-    this.opening = this.openEngine(null);
-    await this.opening;
+    await this.switchTo(await this.engine(), null);
   }
 }

@@ -1,0 +1,92 @@
+/** An engine on fake-indexeddb against the fake server, with a controllable clock and recorded events. */
+import 'fake-indexeddb/auto';
+import type { OfflineKitConfig } from '../src/shared/config.js';
+import type { OfflineKitEvent, WriteMethod } from '../src/shared/api.js';
+import { validateConfig } from '../src/shared/validate-config.js';
+import { openPartition } from '../src/engine/db.js';
+import { Engine } from '../src/engine/engine.js';
+import type { EngineDeps } from '../src/engine/context.js';
+import type { WriteInput } from '../src/engine/outbox.js';
+import { FakeServer } from './fake-server.js';
+
+export const baseConfig: OfflineKitConfig = {
+  apiBase: '/api',
+  collections: {
+    'work-orders': { policy: 'read-write-conflict' },
+    notes: { policy: 'read-write-conflict', parents: [{ field: 'workOrderId', collection: 'work-orders' }] },
+    parts: { policy: 'read-only-delta' },
+  },
+};
+
+let dbCounter = 0;
+
+export interface Rig {
+  engine: Engine;
+  server: FakeServer;
+  events: OfflineKitEvent[];
+  dbName: string;
+  write(
+    method: WriteMethod,
+    path: string,
+    body?: unknown,
+    extra?: Partial<WriteInput>,
+  ): Promise<{ id: string; recordId: string }>;
+  reopen(): Promise<Engine>;
+}
+
+export async function makeRig(
+  config: OfflineKitConfig = baseConfig,
+  options: { server?: FakeServer; deps?: Partial<EngineDeps>; dbName?: string } = {},
+): Promise<Rig> {
+  const server = options.server ?? new FakeServer();
+  const events: OfflineKitEvent[] = [];
+  const resolved = validateConfig(config);
+  let uuid = 0;
+  const deps: EngineDeps = {
+    fetch: server.fetch,
+    now: () => Date.now(),
+    setTimer: (cb, ms) => setTimeout(cb, ms),
+    clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+    random: () => 0.5,
+    uuid: () => `00000000-0000-4000-8000-${String(++uuid).padStart(12, '0')}-${dbCounter}`,
+    emit: (e) => events.push(e),
+    credentials: () => Promise.resolve(null),
+    origin: server.origin,
+    browserOnline: () => true,
+    ...options.deps,
+  };
+  const dbName = options.dbName ?? `test-${++dbCounter}-${Math.random()}`;
+  const rig: Rig = {
+    engine: await Engine.open(resolved, deps, await openPartition(dbName), 'alice'),
+    server,
+    events,
+    dbName,
+    async write(method, path, body, extra = {}) {
+      const url = new URL(path, server.origin);
+      const parts = url.pathname.split('/').slice(2);
+      const seq = await rig.engine.reserveSeq();
+      const bytes =
+        body === undefined ? null : (new TextEncoder().encode(JSON.stringify(body)).buffer);
+      const result = await rig.engine.enqueue({
+        method,
+        url: url.pathname + url.search,
+        collection: parts[0] ?? '',
+        recordId: parts[1] ?? null,
+        headers: [['content-type', 'application/json']],
+        body: bytes,
+        contentType: bytes ? 'application/json' : null,
+        ifMatch: null,
+        idempotencyKey: null,
+        seq,
+        ...extra,
+      });
+      return { id: result.write.id, recordId: result.write.recordId };
+    },
+    async reopen() {
+      await rig.engine.close();
+      rig.engine = await Engine.open(resolved, deps, await openPartition(dbName), 'alice');
+      return rig.engine;
+    },
+  };
+  return rig;
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it, vi } from 'vitest';
+import { backoffDelay, parseRetryAfter } from '../src/engine/backoff.js';
+import { classify } from '../src/engine/classify.js';
+import { applyChange, diffFields, mergePatch, threeWayMerge } from '../src/engine/records.js';
+import { referencedTempIds, rewriteFields, rewriteUrl } from '../src/engine/temp-ids.js';
+import { parseListPage } from '../src/shared/guards.js';
+
+const retry = { initialDelayMs: 1000, maxDelayMs: 60000, factor: 2, jitter: 0.5, maxAttempts: 0 };
+
+describe('back-off', () => {
+  it('grows exponentially, is capped, and jitter only shortens', () => {
+    expect([1, 2, 3, 4].map((a) => backoffDelay(a, retry, () => 0))).toEqual([1000, 2000, 4000, 8000]);
+    expect(backoffDelay(30, retry, () => 0)).toBe(60000);
+    expect(backoffDelay(3, retry, () => 1)).toBe(2000);
+  });
+
+  it('reads Retry-After in seconds and as a date', () => {
+    expect(parseRetryAfter('7', 0)).toBe(7000);
+    expect(parseRetryAfter(new Date(10_000).toUTCString(), 4000)).toBe(6000);
+    expect(parseRetryAfter('soon', 0)).toBeNull();
+  });
+
+  it('drives a timer: the retry fires after the delay and not before', () => {
+    vi.useFakeTimers();
+    const fired: number[] = [];
+    setTimeout(
+      () => fired.push(Date.now()),
+      backoffDelay(2, retry, () => 0),
+    );
+    vi.advanceTimersByTime(1999);
+    expect(fired).toHaveLength(0);
+    vi.advanceTimersByTime(1);
+    expect(fired).toHaveLength(1);
+    vi.useRealTimers();
+  });
+});
+
+describe('classify', () => {
+  const record = { id: 'wo_1', version: 2, title: 'x' };
+  it('2xx with a record is success; 2xx without one is a transient fault, never success', () => {
+    expect(classify('PUT', 200, record, null)).toMatchObject({ kind: 'ok', record });
+    expect(classify('PUT', 200, undefined, null)).toMatchObject({
+      kind: 'transient',
+      error: { code: 'bad_response' },
+    });
+    expect(classify('POST', 201, { id: 'x' }, null)).toMatchObject({ kind: 'transient' });
+    expect(classify('DELETE', 200, { id: 'wo_1', version: 3, deleted: true }, null)).toMatchObject({
+      kind: 'ok',
+      deleted: true,
+    });
+  });
+  it('409 keeps the server copy; 401 asks for credentials; 4xx fail; 5xx and 429 are retried', () => {
+    expect(classify('PATCH', 409, { error: 'conflict', current: record }, null)).toMatchObject({
+      kind: 'conflict',
+      server: record,
+    });
+    expect(classify('PATCH', 409, { error: 'conflict', current: null, deleted: true }, null)).toMatchObject({
+      kind: 'conflict',
+      serverDeleted: true,
+    });
+    expect(classify('PATCH', 401, { error: 'unauthorized' }, null).kind).toBe('auth');
+    expect(classify('PATCH', 403, { error: 'forbidden' }, null)).toMatchObject({
+      kind: 'failed',
+      error: { code: 'forbidden' },
+    });
+    expect(classify('POST', 400, { error: 'invalid_body' }, null)).toMatchObject({
+      kind: 'failed',
+      error: { status: 400 },
+    });
+    expect(classify('POST', 503, undefined, 5000)).toMatchObject({ kind: 'transient', retryAfterMs: 5000 });
+    expect(classify('POST', 429, undefined, null).kind).toBe('transient');
+  });
+});
+
+describe('records', () => {
+  it('applies merge patches and changes', () => {
+    expect(mergePatch({ a: 1, b: { c: 2 } }, { a: null, b: { d: 3 } })).toEqual({ b: { c: 2, d: 3 } });
+    const base = { id: 'r', version: 4, title: 'a', status: 'open' };
+    expect(applyChange(base, 'PATCH', 'r', { status: 'done' })).toEqual({ ...base, status: 'done' });
+    expect(applyChange(base, 'PUT', 'r', { title: 'b' })).toEqual({ id: 'r', version: 4, title: 'b' });
+    expect(applyChange(base, 'DELETE', 'r', null)).toBeNull();
+    expect(applyChange(null, 'POST', 'tmp_1', { title: 'n', _sync: {} })).toEqual({
+      id: 'tmp_1',
+      title: 'n',
+    });
+  });
+  it('three-way merge takes one-sided changes and reports clashes', () => {
+    const base = { id: 'r', version: 1, title: 'a', status: 'open', notes: 'x' };
+    const local = { ...base, title: 'local', notes: 'mine' };
+    const server = { ...base, version: 2, status: 'done', notes: 'theirs' };
+    const { merged, clashes } = threeWayMerge(base, local, server);
+    expect(merged).toEqual({ title: 'local', status: 'done', notes: 'theirs' });
+    expect(clashes).toEqual(['notes']);
+    expect(diffFields(local, server)).toEqual(['notes', 'status', 'title']);
+  });
+});
+
+describe('temporary ids', () => {
+  const map = new Map([['tmp_a', 'wo_9']]);
+  it('rewrites URL segments, query values and top-level fields', () => {
+    expect(rewriteUrl('/api/work-orders/tmp_a', map)).toBe('/api/work-orders/wo_9');
+    expect(rewriteUrl('/api/photos?workOrderId=tmp_a', map)).toBe('/api/photos?workOrderId=wo_9');
+    expect(rewriteFields({ workOrderId: 'tmp_a', text: 'tmp_a is mine' }, map)).toEqual({
+      workOrderId: 'wo_9',
+      text: 'tmp_a is mine',
+    });
+    expect(rewriteFields({ text: 'x' }, map)).toBeNull();
+    expect(referencedTempIds('/api/notes/tmp_n?x=tmp_q', { workOrderId: 'tmp_a' }).sort()).toEqual([
+      'tmp_a',
+      'tmp_n',
+      'tmp_q',
+    ]);
+  });
+});
+
+describe('guards', () => {
+  it('rejects malformed list answers', () => {
+    expect(() => parseListPage('<html>')).toThrow(/records/);
+    expect(() => parseListPage({ records: [{ id: 1 }] })).toThrow();
+    expect(parseListPage([{ id: 'a', version: 1 }]).records).toHaveLength(1);
+  });
+});
