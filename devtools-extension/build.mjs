@@ -14,6 +14,7 @@ const dist = join(root, 'dist');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 const common = {
+  absWorkingDir: root,
   bundle: true,
   target: ['chrome111', 'firefox128'],
   jsx: 'automatic',

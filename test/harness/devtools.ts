@@ -234,7 +234,9 @@ export async function openPanelInTab(
   const tabId = await inspectedTabId(ext, inspected);
   const page = await ext.context.newPage();
   await page.goto(`chrome-extension://${ext.extensionId}/panel.html?tab=${tabId}`);
-  return { page, panel: driver((fn, arg) => page.evaluate(fn, arg)) };
+  const evaluate: Evaluate = <A, R>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R> =>
+    page.evaluate(fn as (arg: unknown) => R | Promise<R>, arg as unknown);
+  return { page, panel: driver(evaluate) };
 }
 
 /** The tab id the extension knows the page by, asked from its background worker. */

@@ -20,6 +20,10 @@ function devtoolsTheme(): Theme {
   return 'light';
 }
 
+interface ChromeThemePanels {
+  setThemeChangeHandler?: (handler: (themeName: string) => void) => void;
+}
+
 const root = document.getElementById('root');
 const tabId = inspectedTabId();
 if (root) {
@@ -29,9 +33,13 @@ if (root) {
   } else {
     const client = new ExtensionClient(tabId);
     const view = mount(root, client, { theme: devtoolsTheme() });
-    (browser.devtools as typeof browser.devtools | undefined)?.panels.onThemeChanged?.addListener(
-      (name: string) => view.setTheme(name === 'dark' ? 'dark' : 'light'),
-    );
+    const follow = (name: string): void => view.setTheme(name === 'dark' ? 'dark' : 'light');
+    // Chrome reports theme changes through its own setter; Firefox through the standard event.
+    const chromePanels = (globalThis as { chrome?: { devtools?: { panels?: ChromeThemePanels } } }).chrome
+      ?.devtools?.panels;
+    if (typeof chromePanels?.setThemeChangeHandler === 'function') chromePanels.setThemeChangeHandler(follow);
+    else
+      (browser.devtools as typeof browser.devtools | undefined)?.panels.onThemeChanged?.addListener(follow);
     window.addEventListener('unload', () => {
       view.unmount();
       client.close();

@@ -38,6 +38,9 @@ export function useConnection(client: PanelClient): { state: ConnectionState; ep
 export function App(props: { client: PanelClient; onClose?: () => void; initialView?: ViewId }): JSX.Element {
   const { client } = props;
   const { state, epoch } = useConnection(client);
+  // Kept here, outside the per-connection subtree, so a reconnect (service worker or background restart) reloads
+  // the data but leaves the developer on the view they were looking at.
+  const [view, setView] = useState<ViewId>(props.initialView ?? 'overview');
   return (
     <>
       <header class="okp-header">
@@ -56,7 +59,7 @@ export function App(props: { client: PanelClient; onClose?: () => void; initialV
         ) : null}
       </header>
       {state.status === 'connected' ? (
-        <Connected key={epoch} client={client} module={state} initialView={props.initialView ?? 'overview'} />
+        <Connected key={epoch} client={client} module={state} view={view} onView={setView} />
       ) : (
         <Notice state={state} />
       )}
@@ -142,10 +145,10 @@ function Notice(props: { state: Exclude<ConnectionState, { status: 'connected' }
 function Connected(props: {
   client: PanelClient;
   module: { moduleVersion: string; origin: string; scope: string };
-  initialView: ViewId;
+  view: ViewId;
+  onView: (view: ViewId) => void;
 }): JSX.Element {
-  const { client } = props;
-  const [view, setView] = useState<ViewId>(props.initialView);
+  const { client, view, onView: setView } = props;
   const [status, setStatus] = useState<SyncStatus | undefined>(undefined);
   const tabRefs = useRef<Partial<Record<ViewId, HTMLButtonElement | null>>>({});
 

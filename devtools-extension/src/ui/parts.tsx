@@ -51,6 +51,8 @@ export function ActionButton(props: {
   variant?: 'primary' | 'danger';
   disabled?: boolean;
   confirm?: string;
+  /** Makes it a toggle button showing this state. */
+  pressed?: boolean;
   onDone?: () => void;
 }): JSX.Element {
   const [busy, setBusy] = useState(false);
@@ -78,6 +80,8 @@ export function ActionButton(props: {
         type="button"
         data-testid={props.testId}
         data-variant={props.variant}
+        class={props.pressed === undefined ? undefined : 'okp-toggle'}
+        aria-pressed={props.pressed}
         disabled={busy || props.disabled}
         aria-busy={busy}
         onClick={click}

@@ -33,15 +33,24 @@ export const PANEL_CSS = `
 .okp-chip[data-kind='warn'] { color: var(--warn); border-color: var(--warn); }
 .okp-chip[data-kind='err'] { color: var(--err); border-color: var(--err); }
 .okp-tabs { display: flex; gap: 0; border-bottom: 1px solid var(--border); background: var(--bg-alt); padding: 0 4px; }
-.okp-tab { background: none; border: none; border-bottom: 2px solid transparent; color: var(--fg); padding: 5px 10px; cursor: pointer; font: inherit; }
-.okp-tab[aria-selected='true'] { border-bottom-color: var(--accent); color: var(--accent); }
+.okp-root .okp-tab { background: none; border: none; border-bottom: 2px solid transparent; color: var(--fg); padding: 5px 10px; cursor: pointer; font: inherit; }
+.okp-root .okp-tab[aria-selected='true'] { border-bottom-color: var(--accent); color: var(--accent); }
 .okp-badge { margin-left: 4px; padding: 0 5px; border-radius: 7px; background: var(--accent); color: var(--bg); font-size: 10px; }
-.okp-main { flex: 1; min-height: 0; display: flex; flex-direction: column; overflow: hidden; }
+.okp-main { flex: 1; min-height: 0; display: flex; flex-direction: column; overflow: hidden; container-type: inline-size; }
 .okp-view { flex: 1; min-height: 0; display: flex; flex-direction: column; padding: 6px 8px; gap: 6px; overflow: auto; }
 .okp-toolbar { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; }
 .okp-split { flex: 1; min-height: 0; display: flex; gap: 8px; }
 .okp-split > .okp-pane { flex: 1; min-width: 0; min-height: 0; display: flex; flex-direction: column; gap: 6px; overflow: auto; }
 .okp-split > .okp-pane.okp-narrow { flex: 0 0 200px; }
+/* DevTools is often docked narrow: lists above details rather than squeezed side by side. */
+@container (max-width: 760px) {
+  .okp-split { flex-direction: column; overflow: auto; }
+  .okp-split > .okp-pane, .okp-split > .okp-pane.okp-narrow { flex: 0 0 auto; overflow: visible; }
+  .okp-split > .okp-pane > .okp-vlist { flex: 0 0 240px; }
+  .okp-split > .okp-pane.okp-narrow { flex-direction: row; flex-wrap: wrap; }
+}
+.okp-pick { text-align: left; }
+.okp-root .okp-pick[aria-pressed='true'] { background: var(--bg-sel); color: var(--fg); border-color: var(--accent); }
 .okp-root button, .okp-root select, .okp-root input, .okp-root textarea {
   font: inherit; color: var(--fg); background: var(--bg); border: 1px solid var(--border); border-radius: 3px; padding: 2px 8px;
 }
@@ -50,7 +59,7 @@ export const PANEL_CSS = `
 .okp-root button:disabled { opacity: 0.5; cursor: default; }
 .okp-root button[data-variant='primary'] { background: var(--accent); color: var(--bg); border-color: var(--accent); }
 .okp-root button[data-variant='danger'] { color: var(--err); border-color: var(--err); }
-.okp-root button[aria-pressed='true'] { background: var(--warn); color: var(--bg); border-color: var(--warn); }
+.okp-root button.okp-toggle[aria-pressed='true'] { background: var(--warn); color: var(--bg); border-color: var(--warn); }
 .okp-root textarea { width: 100%; min-height: 140px; font-family: ui-monospace, Menlo, Consolas, monospace; }
 .okp-vlist { position: relative; flex: 1; min-height: 120px; overflow: auto; border: 1px solid var(--border); }
 .okp-vlist-spacer { position: relative; width: 100%; }
@@ -75,7 +84,9 @@ export const PANEL_CSS = `
 .okp-counts { display: flex; gap: 16px; }
 .okp-meter { height: 6px; background: var(--bg-alt); border: 1px solid var(--border); border-radius: 3px; overflow: hidden; margin-top: 4px; }
 .okp-meter > div { height: 100%; background: var(--accent); }
-.okp-table { border-collapse: collapse; width: 100%; }
+.okp-table { border-collapse: collapse; width: 100%; table-layout: fixed; }
+.okp-table td, .okp-table th { overflow-wrap: anywhere; }
+.okp-table th[scope='row'] { width: 110px; }
 .okp-table th, .okp-table td { text-align: left; padding: 3px 6px; border-bottom: 1px solid var(--border); vertical-align: top; }
 .okp-table th { color: var(--fg-dim); font-weight: 600; }
 .okp-table td.okp-diff { background: var(--diff); }

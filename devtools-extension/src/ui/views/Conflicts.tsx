@@ -40,7 +40,7 @@ export function Conflicts(props: { client: PanelClient }): JSX.Element {
                 aria-selected={conflict === selected}
                 aria-pressed={conflict === selected}
                 data-testid="okp-conflict-item"
-                style={{ textAlign: 'left' }}
+                class="okp-pick"
                 onClick={() => setSelectedId(conflict.writeId)}
               >
                 <div>
@@ -112,7 +112,9 @@ function ConflictDetail(props: {
       <table class="okp-table" data-testid="okp-conflict-table" aria-label="Base, local and server versions">
         <thead>
           <tr>
-            <th scope="col">Field</th>
+            <th scope="col" style={{ width: '110px' }}>
+              Field
+            </th>
             <th scope="col">Base (what the user saw)</th>
             <th scope="col">Local (the user's change)</th>
             <th scope="col">Server (now)</th>

@@ -57,7 +57,7 @@ export function LocalData(props: {
               type="button"
               aria-pressed={info.name === collection}
               data-testid="okp-collection"
-              style={{ textAlign: 'left' }}
+              class="okp-pick"
               onClick={() => {
                 setCollection(info.name);
                 setSelectedId(null);

@@ -83,6 +83,7 @@ export function Network(props: { client: PanelClient; status: SyncStatus | undef
           <ActionButton
             label={offline ? 'Simulated offline: ON (click to go back online)' : 'Simulate offline'}
             testId="okp-simulate-offline"
+            pressed={offline}
             run={() => client.call('setSimulatedOffline', !offline)}
           />
           <span data-testid="okp-network-online">

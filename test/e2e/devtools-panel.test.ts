@@ -1,0 +1,212 @@
+/**
+ * The devtools extension as a developer uses it: built, loaded unpacked, its "Offline Kit" panel opened in the real
+ * DevTools window of the fixture app (which runs the real module against server-mock). Assertions are on what the
+ * panel shows and on what the server holds after a click in the panel.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  openDevtoolsPanel,
+  launchDevtoolsBrowser,
+  stopExtensionBackground,
+  type DevtoolsPanel,
+} from '../harness/devtools.js';
+import {
+  api,
+  goOffline,
+  goOnline,
+  jsonBody,
+  kitOf,
+  login,
+  openFixtureApp,
+  recordsOf,
+  startMockServer,
+  waitFor,
+  writeIdOf,
+  type ExtensionBrowser,
+  type MockServer,
+} from '../harness/index.js';
+
+describe('devtools panel in DevTools', () => {
+  let server: MockServer;
+  let ext: ExtensionBrowser | null = null;
+
+  beforeAll(async () => {
+    server = await startMockServer();
+  });
+  afterEach(async () => {
+    await ext?.close();
+    ext = null;
+    await server.mock.reset();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  /** A fresh profile (its own IndexedDB), the fixture app signed in as alice, and the panel open in its DevTools. */
+  async function setup(): Promise<{ page: Page; devtools: DevtoolsPanel }> {
+    ext = await launchDevtoolsBrowser({ devtools: true });
+    const session = await login(server.url, 'alice');
+    const page = await openFixtureApp(ext.context, server.url, { session });
+    const devtools = await openDevtoolsPanel(ext, page);
+    await devtools.panel.waitForText('okp-connection', 'v');
+    return { page, devtools };
+  }
+
+  it('lists a write queued offline, live, and shows it in light and dark themes', async () => {
+    const { page, devtools } = await setup();
+    const { panel } = devtools;
+    await panel.view('queue');
+    await goOffline(page.context());
+    const answer = await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'Leak under sink' }));
+    expect(answer.status).toBe(202);
+    const row = await waitFor(
+      async () => (await panel.texts('okp-row')).find((text) => text.includes('work-orders/')),
+      { message: 'the queued write in the panel' },
+    );
+    expect(row).toContain('POST');
+    expect(row.toLowerCase()).toContain('pending');
+    await panel.clickRow('work-orders/');
+    await panel.waitForText('okp-write-body', 'Leak under sink');
+    await devtools.screenshot('devtools-panel-queue-light');
+    await devtools.setTheme('dark');
+    await waitFor(async () => (await panel.attribute('okp-root', 'data-theme')) === 'dark', {
+      message: 'the panel to follow DevTools into the dark theme',
+    });
+    await devtools.screenshot('devtools-panel-queue-dark');
+    await goOnline(page.context());
+    await waitFor(
+      async () => (await server.mock.liveRecords('work-orders')).find((r) => r.title === 'Leak under sink'),
+      {
+        message: 'the write to reach the server',
+      },
+    );
+    await panel.waitForText('okp-queue-total', '0 writes');
+  });
+
+  it('retries a failed write, fixes its body and discards another from the panel', async () => {
+    const { page, devtools } = await setup();
+    const { panel } = devtools;
+    // Queued offline with a body the server refuses (an empty title): back online it is kept as failed.
+    await goOffline(page.context());
+    const failing = await api(page, 'POST', '/api/work-orders', jsonBody({ title: '' }));
+    const failingId = writeIdOf(failing);
+    await goOnline(page.context());
+    await panel.view('queue');
+    await panel.fill('okp-queue-state', 'failed');
+    await panel.clickRow('work-orders/');
+    await panel.waitForText('okp-write-last-error', '400');
+    const attemptsBefore =
+      (await kitOf(page).listQueue()).items.find((w) => w.id === failingId)?.attempts ?? 0;
+    await panel.click('okp-write-retry');
+    // Sent again, refused again: the panel shows the new attempt without being refreshed.
+    await waitFor(
+      async () =>
+        (await panel.texts('okp-row')).some((row) => row.includes(`${attemptsBefore + 1} attempts`)),
+      { message: 'the retried attempt in the queue list' },
+    );
+    await panel.click('okp-write-edit');
+    await panel.fill('okp-write-editor-text', JSON.stringify({ title: 'Fixed in the panel' }));
+    await panel.click('okp-write-save');
+    await panel.fill('okp-queue-state', '');
+    await waitFor(
+      async () => {
+        if ((await panel.texts('okp-row')).length > 0)
+          await panel.click('okp-write-retry').catch(() => undefined);
+        return (await server.mock.liveRecords('work-orders')).find((r) => r.title === 'Fixed in the panel');
+      },
+      { message: 'the corrected write to reach the server' },
+    );
+    await panel.waitForText('okp-queue-total', '0 writes');
+    expect((await kitOf(page).listQueue()).items.some((w) => w.id === failingId)).toBe(false);
+
+    // Discard: queued offline, dropped from the panel, never sent once back online.
+    await goOffline(page.context());
+    await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'Discard me' }));
+    await panel.fill('okp-queue-state', '');
+    await panel.clickRow('work-orders/');
+    await panel.waitForText('okp-write-body', 'Discard me');
+    await panel.click('okp-write-discard');
+    await panel.click('okp-write-discard'); // the second click confirms
+    await panel.waitForText('okp-queue-total', '0 writes');
+    await goOnline(page.context());
+    await kitOf(page).syncNow();
+    expect((await server.mock.liveRecords('work-orders')).some((r) => r.title === 'Discard me')).toBe(false);
+  });
+
+  it('resolves a conflict from the panel, and the server holds the chosen version', async () => {
+    const { page, devtools } = await setup();
+    const { panel } = devtools;
+    const [record] = recordsOf(await api(page, 'GET', '/api/work-orders'));
+    if (record === undefined) throw new Error('alice needs a work order in the seed');
+    await goOffline(page.context());
+    await api(page, 'PATCH', `/api/work-orders/${record.id}`, jsonBody({ title: 'Alice title' }));
+    await server.mock.edit({
+      collection: 'work-orders',
+      id: record.id,
+      patch: { title: 'Bob title' },
+      as: 'bob',
+    });
+    await goOnline(page.context());
+    await panel.view('conflicts');
+    await panel.waitForText('okp-conflict-detail', 'Alice title');
+    const rows = await panel.texts('okp-conflict-row');
+    expect(rows.find((r) => r.startsWith('title'))).toMatch(/Alice title.*Bob title/);
+    await devtools.screenshot('devtools-panel-conflict');
+    await panel.click('okp-resolve-local');
+    await waitFor(
+      async () =>
+        (await server.mock.liveRecords('work-orders')).find(
+          (r) => r.id === record.id && r.title === 'Alice title',
+        ),
+      { message: 'the local version to reach the server' },
+    );
+    await panel.waitForText('okp-conflicts-empty', 'No conflicts');
+  });
+
+  it('shows a sync run in History and exports it', async () => {
+    const { page, devtools } = await setup();
+    const { panel } = devtools;
+    await panel.view('network');
+    await panel.click('okp-sync-all');
+    await panel.waitForText('okp-last-run', 'all');
+    await panel.view('history');
+    await waitFor(async () => (await panel.texts('okp-history-kind-cell')).includes('sync run'), {
+      message: 'a sync run in History',
+    });
+    await panel.fill('okp-history-kind', 'run');
+    const kinds = await panel.texts('okp-history-kind-cell');
+    expect(kinds.length).toBeGreaterThan(0);
+    expect(new Set(kinds)).toEqual(new Set(['sync run']));
+    await panel.click('okp-history-export');
+    const exported = await panel.waitForText('okp-history-exported', 'Exported');
+    const exportedCount = Number(/Exported (\d+) entries/.exec(exported)?.[1]);
+    expect(exportedCount).toBe((await kitOf(page).exportHistory()).entries.length);
+    await devtools.screenshot('devtools-panel-history');
+  });
+
+  it('recovers when the browser stops the extension background worker', async () => {
+    const { page, devtools } = await setup();
+    const { panel } = devtools;
+    await panel.view('queue');
+    await stopExtensionBackground(ext as ExtensionBrowser, page);
+    for (let i = 0; i < 10; i++) {
+      console.info(
+        'DEBUG',
+        await panel.text('okp-connection'),
+        await panel.text('okp-notice'),
+        JSON.stringify(await panel.texts('okp-row')),
+      );
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    // Everything after this goes through a background worker started anew by the panel's reconnect.
+    await goOffline(page.context());
+    await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'After restart' }));
+    await waitFor(async () => (await panel.texts('okp-row')).some((text) => text.includes('work-orders/')), {
+      message: 'the panel to list a write queued after the background restarted',
+    });
+    await panel.clickRow('work-orders/');
+    await panel.waitForText('okp-write-body', 'After restart');
+    await goOnline(page.context());
+  });
+});
