@@ -65,8 +65,7 @@ export async function makeRig(
       const url = new URL(path, server.origin);
       const parts = url.pathname.split('/').slice(2);
       const seq = await rig.engine.reserveSeq();
-      const bytes =
-        body === undefined ? null : (new TextEncoder().encode(JSON.stringify(body)).buffer);
+      const bytes = body === undefined ? null : new TextEncoder().encode(JSON.stringify(body)).buffer;
       const result = await rig.engine.enqueue({
         method,
         url: url.pathname + url.search,
