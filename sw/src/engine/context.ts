@@ -25,6 +25,8 @@ export interface EngineDeps {
   origin: string;
   /** The browser's view of connectivity (navigator.onLine), before simulated offline. */
   browserOnline: () => boolean;
+  /** Whether the devtools bridge answers (reported in the status). */
+  devtools?: boolean;
 }
 
 export interface EngineContext {

@@ -422,7 +422,7 @@ export class Engine {
       units,
       lastSyncAt,
       user: this.user,
-      devtools: false,
+      devtools: ctx.deps.devtools ?? false,
       storage: null,
       protocol: protocol ? { version: protocol.version, batch: protocol.batch !== null } : null,
     };

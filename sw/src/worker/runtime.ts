@@ -80,6 +80,7 @@ export class Runtime {
       credentials: () => this.replayCredentials(),
       origin: self.location.origin,
       browserOnline: () => navigator.onLine,
+      devtools: this.devtools,
     };
   }
 
