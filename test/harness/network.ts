@@ -11,7 +11,8 @@ export async function goOffline(context: BrowserContext): Promise<void> {
   await context.setOffline(true);
 }
 
-/** Restores the network; Chromium then fires the pending Background Sync events by itself. */
+/** Restores the network (waking stopped workers first, as above); Chromium then fires pending Background Syncs. */
 export async function goOnline(context: BrowserContext): Promise<void> {
+  for (const page of context.pages()) await wakeServiceWorker(page);
   await context.setOffline(false);
 }
