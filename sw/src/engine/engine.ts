@@ -255,6 +255,8 @@ export class Engine {
     if (this.paused && !req.force)
       return this.skippedSummary(req.unit, req.trigger, 'paused: credentials needed');
     if (this.simulatedOffline) return this.skippedSummary(req.unit, req.trigger, 'offline (simulated)');
+    // Offline the browser wakes us (Background Sync, the page's `online`): no point spinning a retry loop meanwhile.
+    if (!ctx.deps.browserOnline()) return this.skippedSummary(req.unit, req.trigger, 'offline');
     if (req.force && this.paused) await this.setPaused(null);
     this.clearRetry();
     const runId = ctx.deps.uuid();
