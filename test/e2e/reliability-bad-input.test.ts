@@ -7,6 +7,7 @@ import {
   jsonBody,
   kitOf,
   recordsOf,
+  timesApplied,
   useSuite,
   waitFor,
   waitForQueueDrained,
@@ -82,6 +83,7 @@ describe('malformed server answers', () => {
       await kitOf(page).retryWrite(writeId);
       await waitForQueueDrained(page);
       expect((await mock.liveRecords('work-orders')).filter((r) => r.title === title)).toHaveLength(1);
+      expect(timesApplied(await mock.log(), writeId)).toBe(1);
     },
   );
 

@@ -94,14 +94,16 @@ describe('crashes in the real browser (issue #7)', () => {
     const { page } = await suite.open();
     const { mock } = suite.server;
     await api(page, 'GET', '/api/work-orders');
-    await mock.faults({ dropNext: { count: 1, when: 'after-commit', pathPrefix: '/api/' } });
+    // Quiet first, and only the write's path: the dropped answer must be the write's, not a background pull's.
+    await waitForQueueDrained(page);
+    await mock.faults({ dropNext: { count: 1, when: 'after-commit', pathPrefix: '/api/work-orders' } });
     const answer = await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'Committed, answer lost' }));
     // Accepted either way: 202 (kept queued) or 201 (the module resent it with the same key and got the stored answer).
     expect([201, 202], answer.text).toContain(answer.status);
     await waitForQueueDrained(page, 20_000);
     await expectEachOnce(mock, ['Committed, answer lost']);
     const log = await mock.log();
-    const dropped = log.find((e) => e.fault === 'drop-after-commit');
+    const dropped = log.find((e) => e.fault === 'drop-after-commit' && e.method === 'POST');
     if (dropped?.key == null) throw new Error('the fault did not hit a write');
     if (answer.status === 202) expect(writeIdOf(answer)).toBe(dropped.key);
     // The resend carried the same Idempotency-Key and was answered from the store, not applied again.
