@@ -13,6 +13,7 @@ import {
 } from '../harness/devtools.js';
 import {
   api,
+  fixtureReady,
   goOffline,
   goOnline,
   jsonBody,
@@ -21,6 +22,7 @@ import {
   openFixtureApp,
   recordsOf,
   startMockServer,
+  stopServiceWorkers,
   waitFor,
   writeIdOf,
   type ExtensionBrowser,
@@ -95,16 +97,18 @@ describe('devtools panel in DevTools', () => {
     await panel.view('queue');
     await panel.fill('okp-queue-state', 'failed');
     await panel.clickRow('work-orders/');
-    await panel.waitForText('okp-write-last-error', '400');
-    const attemptsBefore =
-      (await kitOf(page).listQueue()).items.find((w) => w.id === failingId)?.attempts ?? 0;
+    await panel.waitForText('okp-write-last-error', 'HTTP 400');
+    const refusals = async (): Promise<number> =>
+      (await server.mock.log()).filter((entry) => entry.method === 'POST' && entry.status === 400).length;
+    const refusedBefore = await refusals();
     await panel.click('okp-write-retry');
-    // Sent again, refused again: the panel shows the new attempt without being refreshed.
-    await waitFor(
-      async () =>
-        (await panel.texts('okp-row')).some((row) => row.includes(`${attemptsBefore + 1} attempts`)),
-      { message: 'the retried attempt in the queue list' },
-    );
+    // Sent again at once (no waiting for a back-off), refused again, and listed as failed again.
+    await waitFor(async () => (await refusals()) > refusedBefore, {
+      message: 'the retried write at the server',
+    });
+    await waitFor(async () => (await panel.texts('okp-row')).some((row) => row.includes('failed')), {
+      message: 'the write listed as failed again',
+    });
     await panel.click('okp-write-edit');
     await panel.fill('okp-write-editor-text', JSON.stringify({ title: 'Fixed in the panel' }));
     await panel.click('okp-write-save');
@@ -190,15 +194,8 @@ describe('devtools panel in DevTools', () => {
     const { panel } = devtools;
     await panel.view('queue');
     await stopExtensionBackground(ext as ExtensionBrowser, page);
-    for (let i = 0; i < 10; i++) {
-      console.info(
-        'DEBUG',
-        await panel.text('okp-connection'),
-        await panel.text('okp-notice'),
-        JSON.stringify(await panel.texts('okp-row')),
-      );
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await panel.waitForText('okp-connection', 'v');
+    expect(await panel.attribute('okp-tab-queue', 'aria-selected')).toBe('true');
     // Everything after this goes through a background worker started anew by the panel's reconnect.
     await goOffline(page.context());
     await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'After restart' }));
@@ -208,5 +205,48 @@ describe('devtools panel in DevTools', () => {
     await panel.clickRow('work-orders/');
     await panel.waitForText('okp-write-body', 'After restart');
     await goOnline(page.context());
+  });
+
+  it('follows the page through a reload and a service-worker restart', async () => {
+    const { page, devtools } = await setup();
+    const { panel } = devtools;
+    await panel.view('queue');
+    await page.reload();
+    await fixtureReady(page);
+    await goOffline(page.context());
+    await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'After reload' }));
+    await waitFor(async () => (await panel.texts('okp-row')).some((text) => text.includes('work-orders/')), {
+      message: 'the panel to list a write queued after the reload',
+    });
+    await goOnline(page.context());
+    await waitFor(
+      async () => (await server.mock.liveRecords('work-orders')).find((r) => r.title === 'After reload'),
+      {
+        message: 'the write to reach the server',
+      },
+    );
+    await panel.waitForText('okp-queue-total', '0 writes');
+
+    // The browser stops the page's service worker: its MessagePort dies silently, the panel must notice and reconnect.
+    await stopServiceWorkers(page);
+    await goOffline(page.context());
+    await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'After worker restart' }));
+    await waitFor(async () => (await panel.texts('okp-row')).some((text) => text.includes('work-orders/')), {
+      message: 'the panel to list a write queued after the service worker restarted',
+    });
+    await panel.clickRow('work-orders/');
+    await panel.waitForText('okp-write-body', 'After worker restart');
+    await goOnline(page.context());
+  });
+
+  it('says "not found" with a hint on a page without Offline Kit', async () => {
+    ext = await launchDevtoolsBrowser({ devtools: true });
+    const page = await ext.context.newPage();
+    // A plain page of the same server, which no service worker controls.
+    await page.goto(`${server.url}/__mock/state`);
+    const devtools = await openDevtoolsPanel(ext, page);
+    const notice = await devtools.panel.waitForText('okp-notice', 'not found on this page');
+    expect(notice).toContain('No service worker controls this page');
+    await devtools.screenshot('devtools-panel-not-found');
   });
 });

@@ -327,7 +327,13 @@ export async function openDevtoolsPanel(ext: ExtensionBrowser, inspected: Page):
            Common.Settings.Settings.instance().moduleSetting('ui-theme').set(${JSON.stringify(theme === 'dark' ? 'dark' : 'default')}))`,
       );
     },
-    screenshot: (name) => devtools.screenshot(name),
+    async screenshot(name) {
+      // The panel is an out-of-process frame: let it paint twice before the DevTools window is captured.
+      await panelTarget.evaluateSource(
+        'new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))',
+      );
+      return devtools.screenshot(name);
+    },
   };
 }
 

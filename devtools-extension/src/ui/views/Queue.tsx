@@ -14,7 +14,7 @@ export function Queue(props: { client: PanelClient; collections: string[] }): JS
   const { client } = props;
   const [collection, setCollection] = useState('');
   const [state, setState] = useState<WriteState | ''>('');
-  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [picked, setPicked] = useState<{ id: string; record: string } | null>(null);
   const [checked, setChecked] = useState<ReadonlySet<string>>(new Set());
   const [bulkMessage, setBulkMessage] = useState<string | null>(null);
 
@@ -33,7 +33,12 @@ export function Queue(props: { client: PanelClient; collections: string[] }): JS
     (event) => isWriteEvent(event) || isSyncEnd(event),
   );
   const items = queue.data?.items ?? [];
-  const selected = items.find((write) => write.id === selectedId) ?? null;
+  // A write refused with a 4xx gets a new id (a new Idempotency-Key) when retried or edited: the selection follows
+  // the record it writes to, so the details stay open on the write the developer is working on.
+  const selected =
+    items.find((write) => write.id === picked?.id) ??
+    items.find((write) => recordKey(write) === picked?.record) ??
+    null;
   const checkedShown = items.filter((write) => checked.has(write.id));
 
   const toggle = (id: string): void => {
@@ -144,8 +149,8 @@ export function Queue(props: { client: PanelClient; collections: string[] }): JS
             items={items}
             rowHeight={ROW_HEIGHT}
             getKey={(write) => write.id}
-            selectedKey={selectedId}
-            onSelect={(write) => setSelectedId(write.id)}
+            selectedKey={selected?.id ?? null}
+            onSelect={(write) => setPicked({ id: write.id, record: recordKey(write) })}
             label="Queued writes (Space checks a row)"
             testId="okp-queue-list"
             renderRow={(write) => (
@@ -163,6 +168,10 @@ export function Queue(props: { client: PanelClient; collections: string[] }): JS
       </div>
     </div>
   );
+}
+
+function recordKey(write: QueuedWriteView): string {
+  return `${write.method} ${write.collection}/${write.recordId}`;
 }
 
 function QueueRow(props: { write: QueuedWriteView; checked: boolean; onToggle: () => void }): JSX.Element {
@@ -327,7 +336,7 @@ function WriteDetails(props: {
             'last error',
             write.lastError ? (
               <span class="okp-error" data-testid="okp-write-last-error">
-                {`${write.lastError.code}: ${write.lastError.message}`}
+                {`${write.lastError.code}${write.lastError.status === undefined ? '' : ` (HTTP ${write.lastError.status})`}: ${write.lastError.message}`}
               </span>
             ) : (
               '—'
