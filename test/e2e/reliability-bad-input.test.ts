@@ -7,6 +7,7 @@ import {
   jsonBody,
   kitOf,
   recordsOf,
+  screenshot,
   timesApplied,
   useSuite,
   waitFor,
@@ -72,6 +73,12 @@ describe('malformed server answers', () => {
       );
       expect(['bad_response', 'server_error']).toContain(failed.lastError?.code);
       expect(failed.state).not.toBe('conflict');
+      // Visible to a person, with its reason, on the page.
+      const code = failed.lastError?.code ?? '';
+      await waitFor(async () => (await page.textContent('#queue'))?.includes(code), {
+        message: `the page to show the write with ${code}`,
+      });
+      await screenshot(page, `reliability-bad-input-${name.replace(/\W+/g, '-')}`);
 
       // The worker keeps serving the app.
       const list = await api(page, 'GET', '/api/work-orders');
