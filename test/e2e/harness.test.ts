@@ -3,6 +3,8 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   PATHS,
+  dispatchSync,
+  evalInServiceWorker,
   findChromium,
   kitOf,
   login,
@@ -55,6 +57,39 @@ describe('harness', () => {
       }
     },
   );
+
+  it('runs code in the service worker and fires Background Sync events at it', async () => {
+    const syncContext = await browser.newContext();
+    try {
+      const page = await openFixtureApp(syncContext, server.url);
+      const scope = await evalInServiceWorker(
+        syncContext,
+        () => (self as unknown as { registration: { scope: string } }).registration.scope,
+      );
+      expect(scope).toBe(`${server.url}/__fixtures/app/dist/`);
+      await evalInServiceWorker(syncContext, () => {
+        const global = self as unknown as {
+          harnessTags?: string[];
+          addEventListener(t: string, l: (e: { tag: string }) => void): void;
+        };
+        global.harnessTags = [];
+        global.addEventListener('sync', (event) => global.harnessTags?.push(event.tag));
+      });
+      await dispatchSync(page, 'harness-check');
+      await waitFor(
+        async () =>
+          (
+            await evalInServiceWorker(
+              syncContext,
+              () => (self as unknown as { harnessTags?: string[] }).harnessTags ?? [],
+            )
+          ).includes('harness-check'),
+        { message: 'the sync event to reach the worker' },
+      );
+    } finally {
+      await syncContext.close();
+    }
+  });
 
   it('a page of the app is controlled by its service worker', async () => {
     context = await browser.newContext();
