@@ -14,6 +14,7 @@ import {
   wakeServiceWorker,
   waitForQueueDrained,
   writeIdOf,
+  type FixtureAnswer,
   type MockClient,
 } from '../harness/index.js';
 
@@ -94,7 +95,7 @@ async function runSession(
    * is still queued is folded into that create (sw/src/shared/config.ts, `coalesceEdits`): its 202 names the
    * create's write, and the server sees one write.
    */
-  const accept = (answer: { status: number; text: string; headers: Record<string, string> }): boolean => {
+  const accept = (answer: FixtureAnswer): boolean => {
     expect([200, 201, 202], answer.text).toContain(answer.status);
     if (answer.status !== 202) return true;
     const key = writeIdOf(answer);
