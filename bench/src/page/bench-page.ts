@@ -175,19 +175,28 @@ async function waitServerCount(collection: string, expected: number, timeoutMs: 
   return { ms: end - onlineAt, count };
 }
 
-function isSyncEnd(
-  value: unknown,
-): value is { type: 'sync-completed' | 'sync-failed'; summary: SyncRunSummary } {
+interface SyncEnd {
+  type: 'sync-completed' | 'sync-failed';
+  summary: SyncRunSummary;
+}
+
+function isSyncEnd(value: unknown): value is SyncEnd {
   if (typeof value !== 'object' || value === null) return false;
   const { type, summary } = value as { type?: unknown; summary?: unknown };
+  if (type !== 'sync-completed' && type !== 'sync-failed') return false;
+  if (typeof summary !== 'object' || summary === null) return false;
+  const { unit, trigger, pulled, outcome } = summary as Record<string, unknown>;
   return (
-    (type === 'sync-completed' || type === 'sync-failed') &&
-    typeof summary === 'object' &&
-    summary !== null &&
-    typeof (summary as { unit?: unknown }).unit === 'string' &&
-    typeof (summary as { pulled?: unknown }).pulled === 'number'
+    typeof unit === 'string' &&
+    typeof trigger === 'string' &&
+    typeof pulled === 'number' &&
+    typeof outcome === 'string'
   );
 }
+
+/** The sync a sign-in starts: triggered by `login` (whatever unit it covers), or of the `login` unit. */
+const isLoginSync = (summary: SyncRunSummary): boolean =>
+  summary.trigger === 'login' || summary.unit === 'login';
 
 /**
  * Hand the module the credentials of a user it has never seen and time the `login` sync that this starts, until
@@ -208,7 +217,7 @@ async function firstSync(): Promise<SyncResult> {
         ) {
           started = true;
         }
-        if (isSyncEnd(data) && data.summary.unit === 'login') resolve(data.summary);
+        if (isSyncEnd(data) && isLoginSync(data.summary)) resolve(data.summary);
       });
     });
     const start = performance.now();
@@ -216,7 +225,10 @@ async function firstSync(): Promise<SyncResult> {
     const fallback = sleep(1000).then(() =>
       started ? ended : (client?.syncNow({ unit: 'login' }) ?? ended),
     );
-    const summary = await Promise.race([ended, fallback]);
+    const timeout = sleep(300_000).then(() =>
+      Promise.reject(new Error('the sign-in sync did not end within 300 s')),
+    );
+    const summary = await Promise.race([ended, fallback, timeout]);
     return { ms: performance.now() - start, pulled: summary.pulled, outcome: summary.outcome };
   } finally {
     channel.close();

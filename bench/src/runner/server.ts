@@ -18,6 +18,7 @@ export async function startBenchServer(wwwDir: string, seedParts: number): Promi
     seedParts,
     latencyMs: 0,
     static: [{ prefix: '/', dir: wwwDir }],
+    quiet: true,
   });
   return { url: `http://127.0.0.1:${server.port}`, close: () => server.close() };
 }

@@ -5,8 +5,8 @@
 import type { Row } from '../targets.js';
 import { formatRatio, verdict } from './format.js';
 
-const WIDTH = 1100;
-const LABEL_W = 430;
+const WIDTH = 1320;
+const LABEL_W = 500;
 const PLOT_W = 460;
 const ROW_H = 34;
 const TOP = 70;
@@ -41,7 +41,7 @@ export function renderSvg(rows: Row[], subtitle: string): string {
     if (chart === null) return;
     const y = TOP + i * ROW_H;
     const colour = row.pass === false ? '#d9534f' : row.pass === true ? '#2e8b57' : '#888';
-    const label = row.label.length > 62 ? `${row.label.slice(0, 61)}…` : row.label;
+    const label = row.label.length > 72 ? `${row.label.slice(0, 71)}…` : row.label;
     parts.push(
       `<text x="16" y="${y + 20}"><title>${esc(row.label)}</title>${esc(label)}</text>`,
       `<rect x="${LABEL_W}" y="${y + 7}" width="${Math.max(1, x(chart.value) - LABEL_W)}" height="18" fill="${colour}" opacity="0.85"/>`,
