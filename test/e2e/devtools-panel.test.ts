@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   openDevtoolsPanel,
+  openPanelInTab,
   launchDevtoolsBrowser,
   stopExtensionBackground,
   type DevtoolsPanel,
@@ -21,6 +22,7 @@ import {
   login,
   openFixtureApp,
   recordsOf,
+  screenshot,
   startMockServer,
   stopServiceWorkers,
   waitFor,
@@ -248,5 +250,43 @@ describe('devtools panel in DevTools', () => {
     const notice = await devtools.panel.waitForText('okp-notice', 'not found on this page');
     expect(notice).toContain('No service worker controls this page');
     await devtools.screenshot('devtools-panel-not-found');
+  });
+
+  it('inspects the sample app', async () => {
+    ext = await launchDevtoolsBrowser({ devtools: true });
+    const page = await ext.context.newPage();
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 });
+    const devtools = await openDevtoolsPanel(ext, page);
+    await devtools.panel.waitForText('okp-connection', server.url);
+    await devtools.panel.waitForText('okp-online', 'Online');
+    await devtools.screenshot('devtools-panel-sample-app-overview');
+    await devtools.panel.view('data');
+    await devtools.panel.waitForText('okp-records-total', 'records');
+    await devtools.screenshot('devtools-panel-sample-app-data');
+  });
+
+  it('runs as a page in a tab too, without errors, in light and dark', async () => {
+    ext = await launchDevtoolsBrowser();
+    const session = await login(server.url, 'alice');
+    const app = await openFixtureApp(ext.context, server.url, { session });
+    const { page, panel } = await openPanelInTab(ext, app);
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    await panel.waitForText('okp-connection', 'v');
+    await panel.view('data');
+    await panel.clickRow('wo_');
+    const json = await panel.waitForText('okp-record-json', '"id"');
+    const server_ = await server.mock.liveRecords('work-orders');
+    expect(server_.some((r) => json.includes(r.id))).toBe(true);
+    await screenshot(page, 'devtools-tab-data-light');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'devtools-tab-data-dark');
+    await panel.view('overview');
+    await panel.waitForText('okp-online', 'Online');
+    expect(errors).toEqual([]);
   });
 });

@@ -239,20 +239,23 @@ export async function openPanelInTab(
   return { page, panel: driver(evaluate) };
 }
 
-/** The tab id the extension knows the page by, asked from its background worker. */
+/**
+ * The tab id the extension knows the page by, asked from its background worker. The extension has no `tabs`
+ * permission (it does not need to read tabs' URLs), so the page is brought to front and the active tab is asked for.
+ */
 export async function inspectedTabId(ext: ExtensionBrowser, inspected: Page): Promise<number> {
   const background = await backgroundWorker(ext.context, ext.extensionId);
-  const url = inspected.url();
-  const id = await background.evaluate(async (pageUrl: string) => {
+  await inspected.bringToFront();
+  const id = await background.evaluate(async () => {
     const api = (
       globalThis as unknown as {
-        chrome: { tabs: { query(q: object): Promise<{ id?: number; url?: string }[]> } };
+        chrome: { tabs: { query(q: object): Promise<{ id?: number }[]> } };
       }
     ).chrome;
-    const tabs = await api.tabs.query({});
-    return tabs.find((tab) => tab.url === pageUrl)?.id ?? null;
-  }, url);
-  if (typeof id !== 'number') throw new Error(`the extension sees no tab at ${url}`);
+    const tabs = await api.tabs.query({ active: true, lastFocusedWindow: true });
+    return tabs.length === 1 ? (tabs[0]?.id ?? null) : null;
+  });
+  if (typeof id !== 'number') throw new Error(`the extension cannot tell which tab shows ${inspected.url()}`);
   return id;
 }
 

@@ -76,7 +76,7 @@ export function Overview(props: {
           {storage ? (
             <>
               <div data-testid="okp-storage">
-                {formatBytes(storage.usage)} of {formatBytes(storage.quota)} ({(share * 100).toFixed(1)} %)
+                {formatBytes(storage.usage)} of {formatBytes(storage.quota)} ({percent(share)})
               </div>
               <div
                 class="okp-meter"
@@ -135,4 +135,9 @@ export function Overview(props: {
       </section>
     </div>
   );
+}
+
+function percent(share: number): string {
+  if (share > 0 && share < 0.001) return 'under 0.1 %';
+  return `${(share * 100).toFixed(1)} %`;
 }
