@@ -3,6 +3,9 @@
  * DevTools window of the fixture app (which runs the real module against server-mock). Assertions are on what the
  * panel shows and on what the server holds after a click in the panel.
  */
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -184,10 +187,28 @@ describe('devtools panel in DevTools', () => {
     const kinds = await panel.texts('okp-history-kind-cell');
     expect(kinds.length).toBeGreaterThan(0);
     expect(new Set(kinds)).toEqual(new Set(['sync run']));
-    await panel.click('okp-history-export');
-    const exported = await panel.waitForText('okp-history-exported', 'Exported');
-    const exportedCount = Number(/Exported (\d+) entries/.exec(exported)?.[1]);
-    expect(exportedCount).toBe((await kitOf(page).exportHistory()).entries.length);
+    const downloads = await mkdtemp(path.join(tmpdir(), 'offline-kit-downloads-'));
+    try {
+      await devtools.saveDownloadsTo(downloads);
+      await panel.click('okp-history-export');
+      await panel.waitForText('okp-history-exported', 'Exported');
+      // The file a developer gets: an Offline Kit history export holding the sync run just made.
+      const file = await waitFor(
+        async () =>
+          (await readdir(downloads)).find(
+            (name) => name.startsWith('offline-kit-history-') && name.endsWith('.json'),
+          ),
+        { message: 'the exported history file' },
+      );
+      const exported: unknown = JSON.parse(await readFile(path.join(downloads, file), 'utf8'));
+      expect(exported).toMatchObject({ format: 'offline-kit-history', version: 1, origin: server.url });
+      const entries = (exported as { entries: { kind: string; trigger?: string }[] }).entries;
+      expect(entries.some((entry) => entry.kind === 'run' && entry.trigger === 'manual')).toBe(true);
+      // Later entries may have been added since: the file holds at most what the module holds now.
+      expect(entries.length).toBeLessThanOrEqual((await kitOf(page).exportHistory()).entries.length);
+    } finally {
+      await rm(downloads, { recursive: true, force: true });
+    }
     await devtools.screenshot('devtools-panel-history');
   });
 

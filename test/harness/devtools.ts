@@ -268,6 +268,8 @@ async function backgroundWorker(context: BrowserContext, extensionId: string) {
 
 export interface DevtoolsPanel {
   panel: PanelDriver;
+  /** Lets the browser save downloads (the History export) into `dir` without asking. */
+  saveDownloadsTo(dir: string): Promise<void>;
   /** The DevTools window itself (screenshots, theme). */
   devtools: RemoteTarget;
   /** Switches DevTools' own theme, as a developer does in its settings. */
@@ -323,6 +325,9 @@ export async function openDevtoolsPanel(ext: ExtensionBrowser, inspected: Page):
   await panelTarget.send('Runtime.enable');
   return {
     panel: driver((fn, arg) => panelTarget.evaluate(fn, arg)),
+    async saveDownloadsTo(dir) {
+      await browserCdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dir });
+    },
     devtools,
     async setTheme(theme) {
       await devtools.evaluateSource(
