@@ -103,6 +103,7 @@ describe('devtools panel in DevTools', () => {
     await panel.fill('okp-queue-state', 'failed');
     await panel.clickRow('work-orders/');
     await panel.waitForText('okp-write-last-error', 'HTTP 400');
+    await devtools.screenshot('devtools-panel-queue-failed');
     const refusals = async (): Promise<number> =>
       (await server.mock.log()).filter((entry) => entry.method === 'POST' && entry.status === 400).length;
     const refusedBefore = await refusals();

@@ -67,6 +67,10 @@ export const PANEL_CSS = `
 .okp-row:hover { background: var(--bg-alt); }
 .okp-row-selected, .okp-row-selected:hover { background: var(--bg-sel); }
 .okp-cell { overflow: hidden; text-overflow: ellipsis; }
+.okp-c-seq { flex: 0 0 44px; } .okp-c-method { flex: 0 0 52px; } .okp-c-state { flex: 0 0 76px; }
+.okp-c-record { flex: 1 1 160px; min-width: 80px; } .okp-c-attempts { flex: 0 0 76px; } .okp-c-next { flex: 0 0 110px; }
+.okp-c-error { flex: 2 1 0; min-width: 0; }
+@container (max-width: 560px) { .okp-c-next, .okp-c-error { display: none; } }
 .okp-mono { font-family: ui-monospace, Menlo, Consolas, monospace; }
 .okp-state { font-weight: 600; text-transform: uppercase; font-size: 10px; }
 .okp-state[data-state='pending'], .okp-state[data-state='sending'] { color: var(--warn); }

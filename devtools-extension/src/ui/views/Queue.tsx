@@ -186,25 +186,21 @@ function QueueRow(props: { write: QueuedWriteView; checked: boolean; onToggle: (
         onClick={(event) => event.stopPropagation()}
         onChange={props.onToggle}
       />
-      <span class="okp-cell okp-dim" style={{ width: '48px' }}>
-        #{write.seq}
-      </span>
-      <span class="okp-cell okp-mono" style={{ width: '56px' }}>
-        {write.method}
-      </span>
-      <span class="okp-cell" style={{ width: '220px' }} data-testid="okp-queue-record">
+      <span class="okp-cell okp-dim okp-c-seq">#{write.seq}</span>
+      <span class="okp-cell okp-mono okp-c-method">{write.method}</span>
+      <span class="okp-cell okp-c-record" data-testid="okp-queue-record">
         {write.collection}/{write.recordId}
       </span>
-      <span style={{ width: '72px' }} data-testid="okp-queue-state-cell">
+      <span class="okp-c-state" data-testid="okp-queue-state-cell">
         <StateBadge state={write.state} />
       </span>
-      <span class="okp-cell okp-dim" style={{ width: '80px' }}>
+      <span class="okp-cell okp-dim okp-c-attempts">
         {write.attempts} attempt{write.attempts === 1 ? '' : 's'}
       </span>
-      <span class="okp-cell okp-dim" style={{ width: '150px' }}>
+      <span class="okp-cell okp-dim okp-c-next">
         {write.nextAttemptAt === null ? '' : `next ${formatTime(write.nextAttemptAt).slice(11, 19)}`}
       </span>
-      <span class="okp-cell okp-error">{write.lastError ? write.lastError.message : ''}</span>
+      <span class="okp-cell okp-error okp-c-error">{write.lastError ? write.lastError.message : ''}</span>
     </>
   );
 }
