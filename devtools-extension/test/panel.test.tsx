@@ -378,4 +378,18 @@ describe('keyboard', () => {
     await settle();
     expect(r.$('okp-network')).not.toBeNull();
   });
+
+  it('moves through queued writes with the arrow keys and opens the one selected', async () => {
+    const client = new FakeClient();
+    client.writes = [makeWrite(1), makeWrite(2), makeWrite(3)];
+    const r = await open(client, 'queue');
+    const list = r.$('okp-queue-list') as HTMLElement;
+    for (const _ of [1, 2]) {
+      list.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
+      await settle();
+    }
+    expect(r.$('okp-write-details')?.textContent).toContain('w-2');
+    const active = list.getAttribute('aria-activedescendant');
+    expect(active && r.container.querySelector(`[id="${active}"]`)?.textContent).toContain('wo_2');
+  });
 });

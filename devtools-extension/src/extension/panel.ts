@@ -40,7 +40,7 @@ if (root) {
     if (typeof chromePanels?.setThemeChangeHandler === 'function') chromePanels.setThemeChangeHandler(follow);
     else
       (browser.devtools as typeof browser.devtools | undefined)?.panels.onThemeChanged?.addListener(follow);
-    window.addEventListener('unload', () => {
+    window.addEventListener('pagehide', () => {
       view.unmount();
       client.close();
     });

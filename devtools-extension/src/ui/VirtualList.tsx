@@ -4,7 +4,7 @@
  * Enter activates it.
  */
 import type { ComponentChildren, JSX } from 'preact';
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 
 export interface VirtualListProps<T> {
   items: readonly T[];
@@ -24,6 +24,7 @@ const OVERSCAN = 6;
 export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
   const { items, rowHeight } = props;
   const ref = useRef<HTMLDivElement>(null);
+  const listId = useId();
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(props.fallbackHeight ?? 400);
 
@@ -64,6 +65,7 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
       <div
         key={key}
         role="option"
+        id={`${listId}-${index}`}
         aria-selected={selected}
         aria-posinset={index + 1}
         aria-setsize={items.length}
@@ -105,6 +107,10 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
       class="okp-vlist"
       role="listbox"
       aria-label={props.label}
+      // Focus stays on the list; screen readers follow the selected row through this.
+      aria-activedescendant={
+        selectedIndex >= first && selectedIndex < last ? `${listId}-${selectedIndex}` : undefined
+      }
       tabIndex={0}
       data-testid={props.testId}
       data-total={items.length}
