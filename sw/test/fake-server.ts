@@ -22,6 +22,11 @@ export interface Faults {
   dropAfterCommit?: number;
   /** Everything fails with a network error while true. */
   unreachable?: boolean;
+  /**
+   * The next write request never answers, as if the worker was killed while waiting: before the server applied it,
+   * or after (committed, answer never seen). `onHang` tells the test to abandon the engine.
+   */
+  hangNext?: 'before-commit' | 'after-commit';
 }
 
 export class FakeServer {
@@ -37,6 +42,8 @@ export class FakeServer {
   readonly applied: { key: string; method: string; path: string }[] = [];
   readonly requests: string[] = [];
   requireToken: string | null = null;
+  /** Called when a request hangs (see `Faults.hangNext`). */
+  onHang: () => void = () => undefined;
 
   constructor(readonly origin = 'http://app.test') {
     for (const c of ['work-orders', 'notes', 'parts', 'photos']) this.collections.set(c, new Map());
@@ -92,6 +99,25 @@ export class FakeServer {
       });
     }
     const bodyText = request.method === 'GET' ? '' : await request.text();
+    const hang = request.method !== 'GET' ? this.faults.hangNext : undefined;
+    if (hang) {
+      delete this.faults.hangNext;
+      if (hang === 'after-commit') {
+        if (path === '/api/_batch') this.handleBatch(bodyText);
+        else
+          this.write(
+            request.headers.get('idempotency-key') ?? '',
+            request.method,
+            path,
+            null,
+            request.headers.get('offline-kit-temp-id'),
+            bodyText,
+            request.headers.get('content-type'),
+          );
+      }
+      this.onHang();
+      return new Promise<Response>(() => undefined);
+    }
     if (path === '/api/_batch' && request.method === 'POST') return reply(this.handleBatch(bodyText));
     if (request.method === 'GET') return reply(this.read(url));
     const key = request.headers.get('idempotency-key') ?? '';

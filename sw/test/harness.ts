@@ -32,6 +32,8 @@ export interface Rig {
     extra?: Partial<WriteInput>,
   ): Promise<{ id: string; recordId: string }>;
   reopen(): Promise<Engine>;
+  /** The worker died: a new engine opens the same database while the old one stays stuck where it was. */
+  abandon(): Promise<Engine>;
 }
 
 export async function makeRig(
@@ -80,6 +82,10 @@ export async function makeRig(
         ...extra,
       });
       return { id: result.write.id, recordId: result.write.recordId };
+    },
+    async abandon() {
+      rig.engine = await Engine.open(resolved, deps, await openPartition(dbName), 'alice');
+      return rig.engine;
     },
     async reopen() {
       await rig.engine.close();

@@ -15,7 +15,7 @@ type Op =
   | { kind: 'edit'; target: number; value: number }
   | { kind: 'delete'; target: number }
   | { kind: 'other-edit'; target: number; value: number }
-  | { kind: 'fault'; fault: 'network' | '5xx' | 'drop' }
+  | { kind: 'fault'; fault: 'network' | '5xx' | 'drop' | 'crash-before-commit' | 'crash-after-commit' }
   | { kind: 'restart' }
   | { kind: 'sync'; times: number };
 
@@ -30,7 +30,13 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('other-edit' as const), target: fc.nat(20), value: fc.nat(1000) }),
   fc.record({
     kind: fc.constant('fault' as const),
-    fault: fc.constantFrom('network' as const, '5xx' as const, 'drop' as const),
+    fault: fc.constantFrom(
+      'network' as const,
+      '5xx' as const,
+      'drop' as const,
+      'crash-before-commit' as const,
+      'crash-after-commit' as const,
+    ),
   }),
   fc.record({ kind: fc.constant('restart' as const) }),
   fc.record({ kind: fc.constant('sync' as const), times: fc.integer({ min: 1, max: 3 }) }),
@@ -94,19 +100,33 @@ describe('property: exactly once, in order, nothing lost', () => {
               if (o.fault === 'network') server.faults.networkDown = 1;
               if (o.fault === '5xx') server.faults.failNext = { count: 1, status: 503 };
               if (o.fault === 'drop') server.faults.dropAfterCommit = 1;
+              if (o.fault === 'crash-before-commit') server.faults.hangNext = 'before-commit';
+              if (o.fault === 'crash-after-commit') server.faults.hangNext = 'after-commit';
               break;
             case 'restart':
               await rig.reopen();
               break;
-            case 'sync':
-              // Duplicate triggers at once: one run at a time, the duplicates join or wait.
-              await Promise.all(
+            case 'sync': {
+              // Duplicate triggers at once: one run at a time, the duplicates join or wait. A hung request stands for
+              // a worker killed mid-replay: the run is abandoned where it stands and a fresh engine takes over.
+              let hung: () => void = () => undefined;
+              const killed = new Promise<'killed'>((resolve) => {
+                hung = () => resolve('killed');
+              });
+              server.onHang = hung;
+              const runs = Promise.all(
                 Array.from({ length: o.times }, (_, i) => rig.engine.sync('all', i ? 'online' : 'manual')),
               );
+              if ((await Promise.race([runs, killed])) === 'killed') {
+                await rig.abandon();
+                await rig.engine.sync('all', 'start');
+              }
               break;
+            }
           }
         }
         server.faults = {};
+        server.onHang = () => undefined;
         for (let i = 0; i < 5; i += 1) await rig.engine.sync();
 
         // At most once: no key applied twice.
