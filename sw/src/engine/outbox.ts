@@ -141,9 +141,13 @@ export class Outbox {
     // One transaction for the write and its optimistic record: both or neither.
     try {
       const tx = this.tx();
-      void tx.objectStore('queue').add(write);
-      void tx.objectStore('records').put({ ...row, data: sealedData, deleted: data === null });
-      await tx.done;
+      // Awaiting the requests with the transaction surfaces the request's own error (QuotaExceededError) first and
+      // leaves no rejected request promise unhandled when the transaction aborts.
+      await Promise.all([
+        tx.objectStore('queue').add(write),
+        tx.objectStore('records').put({ ...row, data: sealedData, deleted: data === null }),
+        tx.done,
+      ]);
     } catch (error) {
       throw storageError(error);
     }
@@ -231,12 +235,14 @@ export class Outbox {
       rev: fresh.rev + 1,
     };
     if (fresh.method === 'POST') write.url = fresh.url;
-    void queue.put(write);
-    const records = tx.objectStore('records');
-    const row = await records.get([input.collection, recordId]);
-    if (row) void records.put({ ...row, data: sealedData, deleted: data === null });
     try {
-      await tx.done;
+      const records = tx.objectStore('records');
+      const row = await records.get([input.collection, recordId]);
+      await Promise.all([
+        queue.put(write),
+        row ? records.put({ ...row, data: sealedData, deleted: data === null }) : null,
+        tx.done,
+      ]);
     } catch (error) {
       throw storageError(error);
     }
@@ -476,9 +482,7 @@ export class Outbox {
       rev: old.rev + 1,
     };
     const tx = this.tx();
-    void tx.objectStore('queue').delete(old.id);
-    void tx.objectStore('queue').put(write);
-    await tx.done;
+    await Promise.all([tx.objectStore('queue').delete(old.id), tx.objectStore('queue').put(write), tx.done]);
     await this.rebuild(write.collection, write.recordId);
     return write;
   }

@@ -40,8 +40,7 @@ export class RecordStore {
       });
     }
     const tx = this.db.transaction('records', 'readwrite');
-    for (const row of sealed) void tx.store.put(row);
-    await tx.done;
+    await Promise.all([...sealed.map((row) => tx.store.put(row)), tx.done]);
   }
 
   async delete(collection: string, id: string): Promise<void> {
