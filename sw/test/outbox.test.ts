@@ -95,3 +95,16 @@ describe('reads', () => {
     expect(parseApiPath(config, new URL('http://app.test/apinotes'), 'http://app.test')).toBeNull();
   });
 });
+
+describe('stored rows are narrowed before use', () => {
+  it('skips a malformed queue row instead of sending it or crashing', async () => {
+    const rig = await makeRig();
+    await rig.write('POST', '/api/work-orders', { title: 'good' });
+    // A row from elsewhere on the origin (or a broken older version): it must not be sent, and must not stop the rest.
+    await rig.engine.db.put('queue', { id: 'junk', seq: 0.5, state: 'pending' } as never);
+    const q = await rig.engine.listQueue();
+    expect(q.items.map((w) => w.json)).toEqual([{ title: 'good' }]);
+    await rig.engine.sync();
+    expect(rig.server.live('work-orders').map((r) => r.title)).toEqual(['good']);
+  });
+});

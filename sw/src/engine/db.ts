@@ -102,3 +102,44 @@ export async function openPartition(name: string): Promise<Db> {
 export function collectionRange(collection: string): IDBKeyRange {
   return IDBKeyRange.bound([collection], [collection, []]);
 }
+
+const METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const STATES = new Set(['pending', 'sending', 'conflict', 'failed']);
+
+function isObj(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/**
+ * A queue row as read back from disk: written by this or an older version, or touched by other code on the origin.
+ * Rows that do not fit are left in place and skipped (never sent, never silently deleted).
+ */
+export function isStoredWrite(value: unknown): value is StoredWrite {
+  return (
+    isObj(value) &&
+    typeof value.id === 'string' &&
+    typeof value.seq === 'number' &&
+    typeof value.collection === 'string' &&
+    typeof value.recordId === 'string' &&
+    typeof value.method === 'string' &&
+    METHODS.has(value.method) &&
+    typeof value.url === 'string' &&
+    Array.isArray(value.headers) &&
+    typeof value.state === 'string' &&
+    STATES.has(value.state) &&
+    typeof value.attempts === 'number' &&
+    Array.isArray(value.refs) &&
+    typeof value.rev === 'number'
+  );
+}
+
+export function isStoredRecord(value: unknown): value is StoredRecord {
+  return (
+    isObj(value) &&
+    typeof value.collection === 'string' &&
+    typeof value.id === 'string' &&
+    (value.version === null || typeof value.version === 'number') &&
+    typeof value.fromServer === 'boolean' &&
+    typeof value.deleted === 'boolean'
+  );
+}

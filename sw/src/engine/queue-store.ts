@@ -3,7 +3,11 @@
  * was acknowledged to the page), reads in `seq` pages so 10,000 queued writes never sit in memory at once.
  */
 import type { WriteState } from '../shared/api.js';
-import type { Db, StoredWrite } from './db.js';
+import { isStoredWrite, type Db, type StoredWrite } from './db.js';
+
+function valid(rows: unknown[]): StoredWrite[] {
+  return rows.filter(isStoredWrite);
+}
 
 export class QueueStore {
   constructor(private readonly db: Db) {}
@@ -17,8 +21,9 @@ export class QueueStore {
     await this.db.put('queue', write);
   }
 
-  get(id: string): Promise<StoredWrite | undefined> {
-    return this.db.get('queue', id);
+  async get(id: string): Promise<StoredWrite | undefined> {
+    const row: unknown = await this.db.get('queue', id);
+    return isStoredWrite(row) ? row : undefined;
   }
 
   async delete(id: string): Promise<void> {
@@ -31,12 +36,25 @@ export class QueueStore {
   }
 
   /** Writes with `seq` > `afterSeq`, in order, at most `count`. */
-  page(afterSeq: number, count: number): Promise<StoredWrite[]> {
-    return this.db.getAllFromIndex('queue', 'by-seq', IDBKeyRange.lowerBound(afterSeq, true), count);
+  async page(afterSeq: number, count: number): Promise<StoredWrite[]> {
+    const rows: unknown[] = await this.db.getAllFromIndex(
+      'queue',
+      'by-seq',
+      IDBKeyRange.lowerBound(afterSeq, true),
+      count,
+    );
+    const ok = valid(rows);
+    // A malformed row must not end paging early: continue after the last row read, valid or not.
+    if (ok.length < rows.length && rows.length === count && ok.length === 0) {
+      const last = rows[rows.length - 1];
+      const seq = isObjWithSeq(last) ? last.seq : afterSeq + count;
+      return this.page(seq, count);
+    }
+    return ok;
   }
 
   async forRecord(collection: string, recordId: string): Promise<StoredWrite[]> {
-    const writes = await this.db.getAllFromIndex('queue', 'by-record', [collection, recordId]);
+    const writes = valid(await this.db.getAllFromIndex('queue', 'by-record', [collection, recordId]));
     return writes.sort((a, b) => a.seq - b.seq);
   }
 
@@ -69,11 +87,15 @@ export class QueueStore {
 
   /** Writes in one state, in `seq` order. */
   async inState(state: WriteState): Promise<StoredWrite[]> {
-    const writes = await this.db.getAllFromIndex('queue', 'by-state', state);
+    const writes = valid(await this.db.getAllFromIndex('queue', 'by-state', state));
     return writes.sort((a, b) => a.seq - b.seq);
   }
 
   async clear(): Promise<void> {
     await this.db.clear('queue');
   }
+}
+
+function isObjWithSeq(value: unknown): value is { seq: number } {
+  return typeof value === 'object' && value !== null && typeof (value as { seq?: unknown }).seq === 'number';
 }

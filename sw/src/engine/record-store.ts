@@ -2,7 +2,7 @@
 import type { JsonRecord } from '../shared/config.js';
 import { isObject } from '../shared/guards.js';
 import type { Codec } from './codec.js';
-import { collectionRange, type Db, type StoredRecord } from './db.js';
+import { collectionRange, isStoredRecord, type Db, type StoredRecord } from './db.js';
 
 export interface OpenRecord {
   row: StoredRecord;
@@ -17,8 +17,8 @@ export class RecordStore {
   ) {}
 
   async get(collection: string, id: string): Promise<OpenRecord | null> {
-    const row = await this.db.get('records', [collection, id]);
-    return row ? this.open(row) : null;
+    const row: unknown = await this.db.get('records', [collection, id]);
+    return isStoredRecord(row) ? this.open(row) : null;
   }
 
   async open(row: StoredRecord): Promise<OpenRecord> {
@@ -53,7 +53,8 @@ export class RecordStore {
       afterId === null
         ? collectionRange(collection)
         : IDBKeyRange.bound([collection, afterId], [collection, []], true, false);
-    return this.db.getAll('records', range, count);
+    const rows: unknown[] = await this.db.getAll('records', range, count);
+    return rows.filter(isStoredRecord);
   }
 
   count(collection: string): Promise<number> {

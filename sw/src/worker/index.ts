@@ -54,7 +54,8 @@ export function init(config: OfflineKitConfig): OfflineKitHandle {
   const host = self.location.hostname;
   runtime.devtools = resolved.devtools ?? (host === 'localhost' || host === '127.0.0.1' || host === '[::1]');
   const api = new WorkerApi(runtime, () => {
-    void runtime.engine().then((e) => e.sync('all', 'login'));
+    // A unit named `login` is what the app wants after sign-in (the seed's pattern); otherwise everything.
+    void runtime.engine().then((e) => e.sync(resolved.syncUnits.has('login') ? 'login' : 'all', 'login'));
   });
   const origin = self.location.origin;
 
