@@ -67,7 +67,7 @@ describe('bench harness (smoke)', () => {
   it('replays writes queued one after another through both service workers: each reaches the server once, in order', async () => {
     await sequentialQueue(ctx);
     const held = await heldByRun();
-    for (const variant of ['workbox', 'ours', 'ours-encrypted']) {
+    for (const variant of ['workbox', 'ours']) {
       const runs = [...held.entries()].filter(([tag]) => tag.startsWith(`${variant}-sequential-`));
       expect(runs, `${variant}: one run on the server`).toHaveLength(1);
       expect(runs[0]?.[1], `${variant}: what the server holds`).toEqual([0, 1, 2, 3, 4]);

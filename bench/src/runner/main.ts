@@ -17,7 +17,7 @@ import {
   sequentialQueue,
   type BenchContext,
 } from './measurements.js';
-import { readOptions, type BenchOptions } from './options.js';
+import { readOptions, type BenchOptions, type StepName } from './options.js';
 import { Recorder } from './record.js';
 import { markdownTable, textTable } from './report/table.js';
 import { renderSvg } from './report/svg.js';
@@ -58,8 +58,10 @@ function markdown(
   return `# Benchmark results
 
 Latest full run of \`npm run bench\` (${at}, ${minutes.toFixed(1)} min), on: ${describeMachine(machine)}.
-${options.reps} repetitions of each measurement (${options.slowReps} of the burst + replay at ${options.latencyMs} ms, where the
-Workbox recipe takes about half a minute each), variants in alternating order, each in a fresh browser context.
+Each measurement repeats up to ${options.reps} times while its step's time budget lasts (at least once), so the slow
+replays get fewer repetitions: the Offline Kit and Workbox columns give each median with its min–max, and
+[results/latest.json](results/latest.json) the count. A replay still unfinished after ${options.replayCapMs / 1000} s is
+reported INCOMPLETE. Variants run in alternating order, each in a fresh browser context; scale measurements run once.
 Raw figures: [results/latest.json](results/latest.json). What the figures mean and why some targets are missed:
 [README.md](README.md).
 
@@ -89,15 +91,16 @@ async function main(): Promise<void> {
       log,
     };
     log(`bench: ${options.quick ? 'quick' : 'full'} run, server ${server.url}`);
-    const steps: [string, (c: BenchContext) => Promise<void>][] = [
-      ['online GET', onlineGet],
-      ['offline read', offlineRead],
-      ['sequential enqueue + replay', sequentialQueue],
-      ['burst enqueue + replay', burstQueue],
-      ['first sync', firstSync],
+    const steps: [StepName, (c: BenchContext) => Promise<void>][] = [
+      ['online-get', onlineGet],
+      ['offline-read', offlineRead],
+      ['sequential', sequentialQueue],
+      ['burst', burstQueue],
+      ['first-sync', firstSync],
       ['scale', scale],
     ];
     for (const [name, step] of steps) {
+      if (options.only && !options.only.includes(name)) continue;
       try {
         await step(ctx);
       } catch (error) {

@@ -24,7 +24,7 @@ import {
   type VariantId,
 } from './browser.js';
 import { summariseStatuses, verify } from './correctness.js';
-import type { BenchOptions } from './options.js';
+import type { BenchOptions, StepName } from './options.js';
 import type { MeasurementId, Recorder } from './record.js';
 import { quantile } from './stats.js';
 import type { MockControl } from './server.js';
@@ -62,6 +62,18 @@ async function withSession<T>(
   }
 }
 
+/**
+ * Repetition numbers for `step`: up to `options.reps`, at least one, and no new one once the step's time budget is
+ * spent.
+ */
+function* repetitions(ctx: BenchContext, step: StepName): Generator<number> {
+  const start = Date.now();
+  for (let rep = 0; rep < ctx.options.reps; rep++) {
+    if (rep > 0 && Date.now() - start >= ctx.options.budgetsMs[step]) return;
+    yield rep;
+  }
+}
+
 let runCounter = 0;
 const newTag = (variant: VariantId, what: string): string =>
   `${variant}-${what}-${Date.now()}-${runCounter++}`;
@@ -70,7 +82,7 @@ const newTag = (variant: VariantId, what: string): string =>
 export async function onlineGet(ctx: BenchContext): Promise<void> {
   const { options, recorder } = ctx;
   await ctx.mock.reset();
-  for (let rep = 0; rep < options.reps; rep++) {
+  for (const rep of repetitions(ctx, 'online-get')) {
     for (const variant of inOrder(['none', 'workbox', 'ours'], rep)) {
       await withSession(ctx, variant, async (s) => {
         const result = expect(
@@ -83,7 +95,7 @@ export async function onlineGet(ctx: BenchContext): Promise<void> {
         recorder.add('get-p50', variant, rep, quantile(result.durationsMs, 0.5));
       });
     }
-    ctx.log(`online GET: repetition ${rep + 1}/${options.reps}`);
+    ctx.log(`online GET: repetition ${rep + 1}`);
   }
 }
 
@@ -98,7 +110,7 @@ export async function offlineRead(ctx: BenchContext): Promise<void> {
   const setupTag = 'offline-read-setup';
   await mock.createRecords(WRITE_COLLECTION, options.readRecords, (i) => writeBody(setupTag, i));
   const url = `/api/${WRITE_COLLECTION}?limit=1000`;
-  for (let rep = 0; rep < options.reps; rep++) {
+  for (const rep of repetitions(ctx, 'offline-read')) {
     for (const variant of inOrder(['workbox', 'ours', 'ours-encrypted'], rep)) {
       await withSession(ctx, variant, async (s) => {
         // What the user saw online: the list the offline read must still show.
@@ -124,7 +136,7 @@ export async function offlineRead(ctx: BenchContext): Promise<void> {
         recorder.add('offline-read-p50', variant, rep, quantile(result.durationsMs, 0.5));
       });
     }
-    ctx.log(`offline read: repetition ${rep + 1}/${options.reps}`);
+    ctx.log(`offline read: repetition ${rep + 1}`);
   }
 }
 
@@ -134,7 +146,10 @@ interface ReplayPlan {
   latencyMs: number;
   rep: number;
   enqueue: { p50?: MeasurementId; total: MeasurementId };
-  replay: MeasurementId;
+  /** Null: enqueue only. */
+  replay: MeasurementId | null;
+  /** Give up waiting for the replay after this long, ms (default: generous for Workbox's pace). */
+  timeoutMs?: number;
   /** More to measure once every write is queued, before going online. */
   afterEnqueue?: (s: Session) => Promise<void>;
 }
@@ -157,11 +172,14 @@ async function queueAndReplay(ctx: BenchContext, s: Session, plan: ReplayPlan): 
     recorder.add(plan.enqueue.p50, s.variant, plan.rep, quantile(enqueued.durationsMs, 0.5));
   recorder.add(plan.enqueue.total, s.variant, plan.rep, enqueued.totalMs);
   await plan.afterEnqueue?.(s);
+  if (plan.replay === null) return;
+  const replayId = plan.replay;
 
   await s.call('armReplayClock');
   await mock.latency(plan.latencyMs);
   // Generous: the Workbox recipe sends one write per round trip, plus its own per-write IndexedDB work.
-  const timeoutMs = 60_000 + plan.writes * (plan.latencyMs + 15) * 3;
+  const timeoutMs = plan.timeoutMs ?? ctx.options.replayCapMs;
+  const waitStart = Date.now();
   let nudged = false;
   await s.context.setOffline(false);
   // Watchdog: if the browser's own sync event never came, fire it as the browser would (counted in the time).
@@ -186,15 +204,17 @@ async function queueAndReplay(ctx: BenchContext, s: Session, plan: ReplayPlan): 
     clearTimeout(watchdog);
   }
   await mock.latency(0);
-  if (waited.ms !== null) recorder.add(plan.replay, s.variant, plan.rep, waited.ms);
+  if (waited.ms !== null) recorder.add(replayId, s.variant, plan.rep, waited.ms);
 
   const expectedStatus = isOurs(s.variant) ? 202 : 0;
   const verdict = await verify(mock, tag, plan.writes);
   recorder.checks.push({
-    measurement: plan.replay,
+    measurement: replayId,
     variant: s.variant,
     rep: plan.rep,
     issued: plan.writes,
+    completed: waited.ms !== null,
+    waitedMs: Date.now() - waitStart,
     ...verdict,
     answered: summariseStatuses(enqueued.statuses),
     answeredAsPromised: enqueued.statuses.every((st) => st === expectedStatus),
@@ -206,7 +226,7 @@ async function queueAndReplay(ctx: BenchContext, s: Session, plan: ReplayPlan): 
 export async function sequentialQueue(ctx: BenchContext): Promise<void> {
   const { options } = ctx;
   await ctx.mock.reset();
-  for (let rep = 0; rep < options.reps; rep++) {
+  for (const rep of repetitions(ctx, 'sequential')) {
     for (const variant of inOrder(['workbox', 'ours', 'ours-encrypted'], rep)) {
       await withSession(ctx, variant, (s) =>
         queueAndReplay(ctx, s, {
@@ -215,11 +235,12 @@ export async function sequentialQueue(ctx: BenchContext): Promise<void> {
           latencyMs: 0,
           rep,
           enqueue: { p50: 'enqueue-seq-p50', total: 'enqueue-seq-total' },
-          replay: 'replay-0',
+          // Encryption's cost is on enqueue and reads; its replay is ours again, so it is not timed twice.
+          replay: variant === 'ours-encrypted' ? null : 'replay-0',
         }),
       );
     }
-    ctx.log(`sequential enqueue + replay at 0 ms: repetition ${rep + 1}/${options.reps}`);
+    ctx.log(`sequential enqueue + replay at 0 ms: repetition ${rep + 1}`);
   }
 }
 
@@ -227,7 +248,7 @@ export async function sequentialQueue(ctx: BenchContext): Promise<void> {
 export async function burstQueue(ctx: BenchContext): Promise<void> {
   const { options } = ctx;
   await ctx.mock.reset();
-  for (let rep = 0; rep < options.slowReps; rep++) {
+  for (const rep of repetitions(ctx, 'burst')) {
     for (const variant of inOrder(['workbox', 'ours', 'ours-nobatch'], rep)) {
       await withSession(ctx, variant, (s) =>
         queueAndReplay(ctx, s, {
@@ -240,7 +261,7 @@ export async function burstQueue(ctx: BenchContext): Promise<void> {
         }),
       );
     }
-    ctx.log(`burst enqueue + replay at ${options.latencyMs} ms: repetition ${rep + 1}/${options.slowReps}`);
+    ctx.log(`burst enqueue + replay at ${options.latencyMs} ms: repetition ${rep + 1}`);
   }
 }
 
@@ -251,13 +272,14 @@ export async function burstQueue(ctx: BenchContext): Promise<void> {
 async function catalogue(
   ctx: BenchContext,
   parts: number,
-  reps: number,
+  /** Null: once. */
+  step: StepName | null,
   ids: { rate: MeasurementId; read: MeasurementId; heap?: MeasurementId },
 ): Promise<void> {
   const { mock, recorder, options } = ctx;
   await mock.reset();
   await mock.seedParts(parts);
-  for (let rep = 0; rep < reps; rep++) {
+  for (const rep of step === null ? [0] : repetitions(ctx, step)) {
     await withSession(
       ctx,
       'ours',
@@ -288,7 +310,7 @@ async function catalogue(
 }
 
 export async function firstSync(ctx: BenchContext): Promise<void> {
-  await catalogue(ctx, ctx.options.catalogue, ctx.options.reps, {
+  await catalogue(ctx, ctx.options.catalogue, 'first-sync', {
     rate: 'first-sync-rate',
     read: 'catalogue-read-p50',
   });
@@ -299,7 +321,7 @@ export async function firstSync(ctx: BenchContext): Promise<void> {
 export async function scale(ctx: BenchContext): Promise<void> {
   const scaleOptions = ctx.options.scale;
   if (scaleOptions === null) return;
-  await catalogue(ctx, scaleOptions.records, 1, {
+  await catalogue(ctx, scaleOptions.records, null, {
     rate: 'scale-first-sync-rate',
     read: 'scale-catalogue-read-p50',
     heap: 'scale-heap-records',
@@ -314,6 +336,8 @@ export async function scale(ctx: BenchContext): Promise<void> {
       rep: 0,
       enqueue: { total: 'scale-enqueue-total' },
       replay: 'scale-replay',
+      // Bounded so that a replay slower than linear shows as a failure instead of stretching the run past 10 min.
+      timeoutMs: 90_000,
       afterEnqueue: async (session) => {
         const heap = await serviceWorkerHeap(ctx.browser, ctx.baseUrl);
         ctx.recorder.add('scale-heap-queue', 'ours', 0, heap);

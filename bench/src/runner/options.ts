@@ -1,4 +1,7 @@
-/** What a run measures and how often, from the environment (`BENCH_REPS`, `BENCH_LATENCY_MS`, `BENCH_QUICK=1`). */
+/**
+ * What a run measures and how often, from the environment: `BENCH_REPS` (default 5), `BENCH_LATENCY_MS` (default
+ * 20), `BENCH_QUICK=1` (a tenth of the writes, fewer repetitions, results in results/quick/), `BENCH_ONLY`.
+ */
 import { join } from 'node:path';
 
 export interface ScaleOptions {
@@ -8,14 +11,19 @@ export interface ScaleOptions {
   records: number;
 }
 
+export type StepName = 'online-get' | 'offline-read' | 'sequential' | 'burst' | 'first-sync' | 'scale';
+
 export interface BenchOptions {
-  /** Repetitions of every measurement but the slow one below. */
+  /** Most repetitions of each measurement. */
   reps: number;
   /**
-   * Repetitions of the burst + replay at `latencyMs`: the Workbox recipe needs about 30 s per repetition there, so a
-   * full run does fewer of them to stay under 10 minutes on 2 cores.
+   * Time each step may take, ms: a step repeats (up to `reps`, at least once) while its budget lasts, so that a full
+   * run stays under 10 minutes on 2 cores however slow a variant is. The slow ones (a replay of 1,000 writes over
+   * 20 ms round trips takes the Workbox recipe about 40 s) get fewer repetitions; the report gives their count.
    */
-  slowReps: number;
+  budgetsMs: Record<StepName, number>;
+  /** Longest wait for one replay to finish, ms; past it the replay is reported INCOMPLETE (how far it got). */
+  replayCapMs: number;
   /** Server latency of the "mobile round trip" replay, ms. */
   latencyMs: number;
   /** Writes per queue measurement. */
@@ -28,6 +36,8 @@ export interface BenchOptions {
   catalogue: number;
   /** Null: skip the scale measurements. */
   scale: ScaleOptions | null;
+  /** Run only these steps (`BENCH_ONLY=online-get,scale`); null: all. For working on one measurement. */
+  only: string[] | null;
   quick: boolean;
   /** Where latest.json, latest.svg, latest.png go. */
   resultsDir: string;
@@ -49,13 +59,31 @@ export function readOptions(env: NodeJS.ProcessEnv, benchDir: string): BenchOpti
   const reps = Math.max(1, positiveInt(env, 'BENCH_REPS', quick ? 2 : 5));
   return {
     reps,
-    slowReps: quick ? 1 : Math.max(1, Math.ceil(reps / 2)),
+    budgetsMs: quick
+      ? {
+          'online-get': 15_000,
+          'offline-read': 15_000,
+          sequential: 30_000,
+          burst: 30_000,
+          'first-sync': 15_000,
+          scale: 60_000,
+        }
+      : {
+          'online-get': 40_000,
+          'offline-read': 45_000,
+          sequential: 120_000,
+          burst: 120_000,
+          'first-sync': 30_000,
+          scale: 150_000,
+        },
+    replayCapMs: quick ? 30_000 : 60_000,
     latencyMs: positiveInt(env, 'BENCH_LATENCY_MS', 20),
     writes: quick ? 100 : 1000,
     readRecords: quick ? 200 : 1000,
-    requests: quick ? 30 : 100,
+    requests: quick ? 30 : 50,
     catalogue: quick ? 2000 : 10_000,
-    scale: quick ? null : { writes: 10_000, records: 100_000 },
+    scale: quick ? { writes: 500, records: 5000 } : { writes: 10_000, records: 100_000 },
+    only: env.BENCH_ONLY ? env.BENCH_ONLY.split(',').map((step) => step.trim()) : null,
     quick,
     // A quick run is for development: it must not overwrite the committed figures of the last full run.
     resultsDir: join(benchDir, 'results', quick ? 'quick' : ''),

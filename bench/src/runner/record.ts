@@ -32,6 +32,10 @@ export interface Check {
   variant: VariantId;
   rep: number;
   issued: number;
+  /** The server held every write before the wait ended; when false, `lost` counts writes still queued too. */
+  completed: boolean;
+  /** How long the runner waited for the server to hold every write, ms. */
+  waitedMs: number;
   /** Issued writes the server does not hold. */
   lost: number;
   /** Extra copies of issued writes. */

@@ -16,7 +16,7 @@ export function formatValue(value: number, unit: Row['unit']): string {
 export function formatStat(s: Stat | null, unit: Row['unit']): string {
   if (s === null) return '—';
   if (s.n === 1 || s.min === s.max) return formatValue(s.median, unit);
-  return `${formatValue(s.median, unit)} (${formatValue(s.min, unit)}–${formatValue(s.max, unit)})`;
+  return `${formatValue(s.median, unit)} (${formatValue(s.min, unit)}–${formatValue(s.max, unit)}, n=${s.n})`;
 }
 
 export function formatRatio(ratio: number | null): string {
