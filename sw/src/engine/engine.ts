@@ -21,6 +21,7 @@ import type {
   LocalRecordView,
   Page,
   QueuedWriteView,
+  RecordSyncMeta,
   QueueQuery,
   RecordQuery,
   Resolution,
@@ -57,15 +58,6 @@ interface Waiting {
   trigger: SyncTrigger;
   force: boolean;
   resolvers: ((s: SyncRunSummary) => void)[];
-}
-
-/** Sync metadata on records the module answers with (the `_sync` field). */
-export interface RecordSyncMeta {
-  state: 'synced' | 'pending' | 'conflict' | 'failed' | 'local';
-  pending: boolean;
-  version: number | null;
-  syncedAt: number | null;
-  writeId?: string;
 }
 
 export class Engine {

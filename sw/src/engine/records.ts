@@ -3,8 +3,9 @@ import type { JsonRecord } from '../shared/config.js';
 import type { WriteMethod } from '../shared/api.js';
 import { isObject } from '../shared/guards.js';
 
-/** The field Offline Kit adds to records it answers with, holding their sync state. Never sent to the server. */
-export const SYNC_FIELD = '_sync';
+import { SYNC_FIELD } from '../shared/api.js';
+
+export { SYNC_FIELD };
 
 const SERVER_FIELDS = ['id', 'version', 'updatedAt', SYNC_FIELD];
 

@@ -303,3 +303,19 @@ export const HEADERS = {
   tempId: 'Offline-Kit-Temp-Id',
   protocol: 'Offline-Kit-Protocol',
 } as const;
+
+/** The field on records the module answers with (from the network with queued changes overlaid, or from the local copy). */
+export const SYNC_FIELD = '_sync';
+
+/** What `record._sync` holds. The module strips the field from bodies pages send back. */
+export interface RecordSyncMeta {
+  /** `synced`: as the server has it; `pending`: queued changes; `conflict`/`failed`: a queued change waits for a person; `local`: created here, never synced. */
+  state: 'synced' | 'pending' | 'conflict' | 'failed' | 'local';
+  pending: boolean;
+  /** The server version the local copy is based on (null for records created offline). */
+  version: number | null;
+  /** Epoch ms the server's copy was last stored here. */
+  syncedAt: number | null;
+  /** The last queued write of the record, when there is one. */
+  writeId?: string;
+}
