@@ -77,9 +77,11 @@ export interface OfflineKitDB extends DBSchema {
 export type Db = IDBPDatabase<OfflineKitDB>;
 
 export async function openPartition(name: string): Promise<Db> {
-  return openDB<OfflineKitDB>(name, SCHEMA_VERSION, {
+  let opened: Db | null = null;
+  opened = await openDB<OfflineKitDB>(name, SCHEMA_VERSION, {
     upgrade(db, oldVersion) {
-      // Version 0 → 1: the first schema. Later versions add steps below, each guarded by `oldVersion < N`.
+      // Version 0 → 1: the first schema. Later versions add steps below, each guarded by `oldVersion < N`, and rows
+      // of older shapes are still narrowed by `isStoredWrite` / `isStoredRecord` when read.
       if (oldVersion < 1) {
         const queue = db.createObjectStore('queue', { keyPath: 'id' });
         queue.createIndex('by-seq', 'seq', { unique: true });
@@ -93,9 +95,13 @@ export async function openPartition(name: string): Promise<Db> {
       }
     },
     blocking() {
-      // Another context (a newer service worker) wants to upgrade: let it, rather than block it forever.
+      // A newer service worker wants to upgrade the schema: step aside rather than block it forever. This worker is
+      // being replaced; until the new one takes over (skipWaiting + clients.claim), its storage calls fail with a
+      // typed `storage_failed` answer instead of hanging.
+      opened?.close();
     },
   });
+  return opened;
 }
 
 /** Key range of every record of one collection in the `records` store. */
