@@ -108,3 +108,32 @@ describe('stored rows are narrowed before use', () => {
     expect(rig.server.live('work-orders').map((r) => r.title)).toEqual(['good']);
   });
 });
+
+describe('schema upgrade', () => {
+  it('opens a version 1 database with its queue and adds the index of version 2', async () => {
+    const { openDB } = await import('idb');
+    const name = `upgrade-${Math.random()}`;
+    const v1 = await openDB(name, 1, {
+      upgrade(db) {
+        const queue = db.createObjectStore('queue', { keyPath: 'id' });
+        queue.createIndex('by-seq', 'seq', { unique: true });
+        queue.createIndex('by-record', ['collection', 'recordId']);
+        queue.createIndex('by-collection', 'collection');
+        queue.createIndex('by-state', 'state');
+        db.createObjectStore('records', { keyPath: ['collection', 'id'] });
+        db.createObjectStore('meta');
+        db.createObjectStore('history', { keyPath: 'id', autoIncrement: true });
+        db.createObjectStore('keys');
+      },
+    });
+    v1.close();
+    const rig = await makeRig(baseConfig, { dbName: name });
+    const tmp = await rig.write('POST', '/api/work-orders', { title: 'parent' });
+    await rig.write('POST', '/api/notes', { workOrderId: tmp.recordId, text: 'child' });
+    expect(rig.engine.db.version).toBe(2);
+    expect(await rig.engine.ctx.queue.referring(tmp.recordId)).toHaveLength(1);
+    await rig.engine.sync();
+    const parent = rig.server.live('work-orders').find((r) => r.title === 'parent');
+    expect(rig.server.live('notes')[0]?.workOrderId).toBe(parent?.id);
+  });
+});

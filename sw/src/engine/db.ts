@@ -6,7 +6,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { ErrorInfo, HistoryEntry, WriteMethod, WriteState } from '../shared/api.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Ciphertext of a value when encryption at rest is on. */
 export interface Sealed {
@@ -66,7 +66,13 @@ export interface OfflineKitDB extends DBSchema {
   queue: {
     key: string;
     value: StoredWrite;
-    indexes: { 'by-seq': number; 'by-record': [string, string]; 'by-collection': string; 'by-state': string };
+    indexes: {
+      'by-seq': number;
+      'by-record': [string, string];
+      'by-collection': string;
+      'by-state': string;
+      'by-ref': string;
+    };
   };
   records: { key: [string, string]; value: StoredRecord };
   meta: { key: string; value: unknown };
@@ -79,7 +85,7 @@ export type Db = IDBPDatabase<OfflineKitDB>;
 export async function openPartition(name: string): Promise<Db> {
   let opened: Db | null = null;
   opened = await openDB<OfflineKitDB>(name, SCHEMA_VERSION, {
-    upgrade(db, oldVersion) {
+    upgrade(db, oldVersion, _newVersion, transaction) {
       // Version 0 → 1: the first schema. Later versions add steps below, each guarded by `oldVersion < N`, and rows
       // of older shapes are still narrowed by `isStoredWrite` / `isStoredRecord` when read.
       if (oldVersion < 1) {
@@ -92,6 +98,10 @@ export async function openPartition(name: string): Promise<Db> {
         db.createObjectStore('meta');
         db.createObjectStore('history', { keyPath: 'id', autoIncrement: true });
         db.createObjectStore('keys');
+      }
+      // 1 → 2: writes are found by the temporary ids they name, so acknowledging a create does not rescan the queue.
+      if (oldVersion < 2) {
+        transaction.objectStore('queue').createIndex('by-ref', 'refs', { multiEntry: true });
       }
     },
     blocking() {

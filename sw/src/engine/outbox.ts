@@ -404,63 +404,36 @@ export class Outbox {
       ]);
       await ctx.records.delete(collection, from);
     }
-    let after = 0;
-    for (;;) {
-      const page = await ctx.queue.page(after, 200);
-      if (page.length === 0) break;
-      for (const w of page) {
-        after = w.seq;
-        if (w.id === exceptWrite) continue;
-        let changed = false;
-        const url = rewriteUrl(w.url, map);
-        if (url !== w.url) {
-          w.url = url;
-          changed = true;
-        }
-        if (w.refs.includes(from)) {
-          w.refs = w.refs.filter((r) => r !== from);
-          changed = true;
-        }
-        if (w.recordId === from && w.collection === collection) {
-          w.recordId = to;
-          changed = true;
-        }
-        const bytes = await ctx.codec.openBytes(w.body);
-        const json = parseJsonBody(bytes, w.contentType);
-        const formFields = json === undefined ? await bodyFields(bytes, w.contentType) : null;
-        const rewritten = rewriteFields(json ?? formFields, map);
-        const encoded = rewritten ? encodeFields(rewritten, w.contentType) : null;
-        if (encoded) {
-          w.body = await ctx.codec.sealBytes(encoded);
-          w.bodySize = encoded.byteLength;
-          changed = true;
-        }
-        if (changed) {
-          w.rev += 1;
-          await ctx.queue.put(w);
-        }
+    // Only writes that name the old id are touched, found by index: a long queue of creates is not rescanned on
+    // every acknowledgement.
+    const named = new Map<string, StoredWrite>();
+    for (const w of await ctx.queue.forRecord(collection, from)) named.set(w.id, w);
+    for (const w of await ctx.queue.referring(from)) named.set(w.id, w);
+    const touched = new Set<string>();
+    for (const w of [...named.values()].sort((a, b) => a.seq - b.seq)) {
+      if (w.id === exceptWrite) continue;
+      const url = rewriteUrl(w.url, map);
+      w.url = url;
+      w.refs = w.refs.filter((r) => r !== from);
+      if (w.recordId === from && w.collection === collection) w.recordId = to;
+      const bytes = await ctx.codec.openBytes(w.body);
+      const json = parseJsonBody(bytes, w.contentType);
+      const formFields = json === undefined ? await bodyFields(bytes, w.contentType) : null;
+      const rewritten = rewriteFields(json ?? formFields, map);
+      const encoded = rewritten ? encodeFields(rewritten, w.contentType) : null;
+      if (encoded) {
+        w.body = await ctx.codec.sealBytes(encoded);
+        w.bodySize = encoded.byteLength;
       }
+      w.rev += 1;
+      await ctx.queue.put(w);
+      if (w.collection !== collection || w.recordId !== to) touched.add(`${w.collection}\u0000${w.recordId}`);
     }
-    // Children created offline hold the parent's temporary id in their reference field.
-    for (const child of ctx.config.collections.values()) {
-      const refs = child.parents.filter((p) => p.collection === collection).map((p) => p.field);
-      if (refs.length === 0) continue;
-      let afterId: string | null = null;
-      for (;;) {
-        const rows = await ctx.records.page(child.name, afterId, 200);
-        if (rows.length === 0) break;
-        const changed: { row: StoredRecord; data: JsonRecord | null; server: JsonRecord | null }[] = [];
-        for (const raw of rows) {
-          afterId = raw.id;
-          const open = await ctx.records.open(raw);
-          if (open.data && refs.some((f) => open.data?.[f] === from)) {
-            const data = { ...open.data };
-            for (const f of refs) if (data[f] === from) data[f] = to;
-            changed.push({ row: open.row, data, server: open.server });
-          }
-        }
-        if (changed.length) await ctx.records.putMany(changed);
-      }
+    // Children created offline hold the parent's temporary id in a reference field: their local copy is rebuilt from
+    // the rewritten writes.
+    for (const key of touched) {
+      const [c, id] = key.split('\u0000');
+      if (c && id) await this.rebuild(c, id);
     }
   }
 

@@ -58,6 +58,11 @@ export class QueueStore {
     return writes.sort((a, b) => a.seq - b.seq);
   }
 
+  /** Writes whose URL or fields name a temporary id (the `refs` index). */
+  async referring(tempId: string): Promise<StoredWrite[]> {
+    return valid(await this.db.getAllFromIndex('queue', 'by-ref', tempId));
+  }
+
   async hasForRecord(collection: string, recordId: string): Promise<boolean> {
     return (await this.db.countFromIndex('queue', 'by-record', [collection, recordId])) > 0;
   }
