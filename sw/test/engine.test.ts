@@ -192,3 +192,46 @@ describe('engine against a fake server', () => {
     expect(rig.events.filter((e) => e.type === 'sync-started')).toHaveLength(2);
   });
 });
+
+describe('large bodies', () => {
+  it('a form or binary upload goes beside the batches and does not hold up the JSON writes behind it', async () => {
+    const server = new FakeServer();
+    let batchSeen: () => void = () => undefined;
+    const batchArrived = new Promise<void>((resolve) => {
+      batchSeen = resolve;
+    });
+    const rig = await makeRig(baseConfig, {
+      server,
+      deps: {
+        fetch: async (req) => {
+          const path = new URL(req.url).pathname;
+          if (path === '/api/_batch') batchSeen();
+          // The upload only finishes once a batch got through: sending them one after the other would never end.
+          if (path === '/api/notes' && req.method === 'POST') await batchArrived;
+          return server.fetch(req);
+        },
+      },
+    });
+    const wo = server.seed('work-orders', { title: 'A' });
+    await rig.engine.sync();
+    const form = new TextEncoder().encode('text=big+upload').buffer;
+    const seq = await rig.engine.reserveSeq();
+    await rig.engine.enqueue({
+      method: 'POST',
+      url: '/api/notes',
+      collection: 'notes',
+      recordId: null,
+      headers: [],
+      body: form,
+      contentType: 'application/x-www-form-urlencoded',
+      ifMatch: null,
+      idempotencyKey: null,
+      seq,
+    });
+    await rig.write('PATCH', `/api/work-orders/${wo.id}`, { title: 'B' });
+    const summary = await rig.engine.sync();
+    expect(summary).toMatchObject({ outcome: 'completed', pushed: 2 });
+    expect(server.live('notes').map((n) => n.text)).toEqual(['big upload']);
+    expect(server.live('work-orders')[0]?.title).toBe('B');
+  }, 10_000);
+});

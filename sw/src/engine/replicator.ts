@@ -150,9 +150,28 @@ export class Replicator {
           onProgress({ phase: 'push', done, total, collection: w.collection });
         };
         const batch = this.ctx.config.batch ? discovery?.batch : null;
-        result.stop = batch
-          ? await this.pushBatches(eligible, batch, onSettled)
-          : await this.pushSingles(eligible, onSettled);
+        if (batch) {
+          // Forms and binary bodies (a photo) cannot ride in a batch; they go one by one beside the batches, so a
+          // large upload does not hold up the rest. Whole lanes move together, so per-record order still holds.
+          const lanes = groupLanes(eligible);
+          const alone = lanes.filter((lane) =>
+            lane.some((w) => !isJsonType(w.contentType) && w.body !== null),
+          );
+          const batched = lanes
+            .filter((lane) => !alone.includes(lane))
+            .flat()
+            .sort((a, b) => a.seq - b.seq);
+          const stops = await Promise.all([
+            this.pushBatches(batched, batch, onSettled),
+            this.pushSingles(
+              alone.flat().sort((a, b) => a.seq - b.seq),
+              onSettled,
+            ),
+          ]);
+          result.stop = stops.find((st) => st?.kind === 'auth') ?? stops.find((st) => st !== null) ?? null;
+        } else {
+          result.stop = await this.pushSingles(eligible, onSettled);
+        }
         if (result.stop) return result;
       }
       if (!resolvedAny) break;
