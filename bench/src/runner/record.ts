@@ -4,6 +4,8 @@ import type { VariantId } from './browser.js';
 export type MeasurementId =
   | 'get-p50'
   | 'offline-read-p50'
+  /** Records the offline answer lacks: the list seen online plus (ours) the pending creates overlaid. */
+  | 'offline-read-missing'
   | 'enqueue-seq-p50'
   | 'enqueue-seq-total'
   | 'replay-0'

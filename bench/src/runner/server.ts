@@ -77,6 +77,23 @@ export class MockControl {
     });
   }
 
+  private async token(): Promise<string> {
+    const login = await call(this.base, 'POST', '/api/auth/login', { username: 'alice', password: 'demo' });
+    if (!isObject(login) || typeof login.token !== 'string') throw new Error('login: unexpected answer');
+    return login.token;
+  }
+
+  /** Records of `collection` the demo user sees (the first page of up to 1,000). */
+  async visibleCount(collection: string): Promise<number> {
+    const res = await fetch(`${this.base}/api/${collection}?limit=1000`, {
+      headers: { Authorization: `Bearer ${await this.token()}` },
+    });
+    const body: unknown = await res.json();
+    if (!res.ok || !isObject(body) || !Array.isArray(body.records))
+      throw new Error(`GET /api/${collection} failed`);
+    return body.records.length;
+  }
+
   /**
    * Create `n` records through the API as `user`, as setup for a measurement (not measured). Eight at a time: enough
    * to be quick, few enough not to starve the browser of CPU.
@@ -86,9 +103,7 @@ export class MockControl {
     n: number,
     body: (index: number) => Record<string, unknown>,
   ): Promise<void> {
-    const login = await call(this.base, 'POST', '/api/auth/login', { username: 'alice', password: 'demo' });
-    if (!isObject(login) || typeof login.token !== 'string') throw new Error('login: unexpected answer');
-    const headers = { Authorization: `Bearer ${login.token}`, 'Content-Type': 'application/json' };
+    const headers = { Authorization: `Bearer ${await this.token()}`, 'Content-Type': 'application/json' };
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < n) {

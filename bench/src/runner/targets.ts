@@ -205,6 +205,18 @@ export function buildRows(rec: Recorder, options: BenchOptions, sizes: BundleSiz
     ),
   );
 
+  // The offline read must show what the user saw online, and ours the pending creates on top of it.
+  const readRow = rows[1];
+  if (readRow) {
+    const missing = (variant: VariantId): number => Math.max(0, ...v('offline-read-missing', variant));
+    const ours = missing('ours');
+    const workbox = missing('workbox');
+    readRow.correctness =
+      `ours: ${ours === 0 ? 'list + pending creates, complete' : `MISSING ${ours} records`}; ` +
+      `Workbox: ${workbox === 0 ? 'list complete (no pending writes shown)' : `missing ${workbox} records`}`;
+    if (ours > 0 && readRow.pass !== null) readRow.pass = false;
+  }
+
   const rate = stat(v('first-sync-rate', 'ours'));
   const minRate = 20_000;
   rows.push({
