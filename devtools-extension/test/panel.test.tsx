@@ -16,6 +16,13 @@ async function open(client: FakeClient, tab?: string): Promise<Rendered> {
   return current;
 }
 
+/** The row of one record, matched exactly (`wo_1` is not `wo_10`). */
+function rowOf(r: Rendered, record: string): HTMLElement | undefined {
+  return r
+    .$$('okp-row')
+    .find((el) => el.querySelector('[data-testid="okp-queue-record"]')?.textContent === record);
+}
+
 function rowWithText(r: Rendered, text: string): HTMLElement {
   const row = r.$$('okp-row').find((el) => el.textContent?.includes(text));
   if (!row)
@@ -105,6 +112,54 @@ describe('queue', () => {
     list.dispatchEvent(new Event('scroll'));
     await settle();
     expect(r.$('okp-write-details')?.textContent).toContain('w-10000');
+  });
+
+  it('opens a 10,000-write queue with one page asked for, the total shown, and loads more on scroll', async () => {
+    const client = new FakeClient();
+    client.writes = Array.from({ length: 10_000 }, (_, i) => makeWrite(i + 1));
+    const r = await open(client, 'queue');
+    const pages = (): { offset?: number; limit?: number }[] =>
+      client.calls
+        .filter((c) => c.method === 'listQueue')
+        .map((c) => c.params[0] as { offset?: number; limit?: number });
+    expect(pages()).toHaveLength(1);
+    expect(pages()[0]?.offset).toBe(0);
+    expect(pages()[0]?.limit).toBeLessThanOrEqual(100);
+    expect(r.$('okp-queue-total')?.textContent).toBe('10000 writes');
+    expect(rowOf(r, 'work-orders/wo_1')).toBeTruthy();
+
+    // Scrolled to the middle: the rows there show, from the one page that holds them.
+    const list = r.$('okp-queue-list') as HTMLElement;
+    list.scrollTop = 5010 * 24;
+    list.dispatchEvent(new Event('scroll'));
+    await settle();
+    expect(rowOf(r, 'work-orders/wo_5011')).toBeTruthy();
+    expect(pages().map((p) => p.offset)).toEqual([0, 5000]);
+
+    // A change reloads only the pages in view, not the whole queue.
+    const before = pages().length;
+    client.writes[5010] = makeWrite(5011, { state: 'failed' });
+    client.emit({ type: 'write-failed', write: client.writes[5010] });
+    await settle();
+    expect(rowOf(r, 'work-orders/wo_5011')?.textContent).toContain('failed');
+    expect(
+      pages()
+        .slice(before)
+        .map((p) => p.offset),
+    ).toEqual([5000]);
+  });
+
+  it('selects every write of a long queue, not only the loaded rows, and discards them in bulk', async () => {
+    const client = new FakeClient();
+    client.writes = Array.from({ length: 250 }, (_, i) => makeWrite(i + 1));
+    const r = await open(client, 'queue');
+    await r.click('okp-queue-select-all');
+    expect(r.$('okp-queue-bulk-discard')?.textContent).toContain('(250)');
+    await r.click('okp-queue-bulk-discard');
+    await r.click('okp-queue-bulk-discard'); // the second click confirms
+    expect(client.writes).toHaveLength(0);
+    expect(r.$('okp-queue-bulk-message')?.textContent).toContain('Discarded 250 of 250');
+    expect(r.$('okp-queue-total')?.textContent).toBe('0 writes');
   });
 
   it('retries a failed write and shows it pending again', async () => {

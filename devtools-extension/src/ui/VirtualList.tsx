@@ -1,13 +1,19 @@
 /**
  * A windowed list: only the rows in view (plus a few) are in the DOM, so 10,000 queue entries or history events
  * scroll as smoothly as ten. Rows have one fixed height. Keyboard: ↑ ↓ Home End PageUp PageDown move the selection,
- * Enter activates it.
+ * Enter activates it. A list can be longer than what is loaded (`count`): rows not loaded yet show as placeholders, and
+ * `onRange` says which rows are in view so their owner can load them.
  */
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 
 export interface VirtualListProps<T> {
-  items: readonly T[];
+  /** An undefined entry is a row not loaded yet. */
+  items: readonly (T | undefined)[];
+  /** Rows in the list; defaults to `items.length`. */
+  count?: number;
+  /** The rows in view changed: [first, last). */
+  onRange?: (first: number, last: number) => void;
   rowHeight: number;
   getKey: (item: T) => string | number;
   renderRow: (item: T, index: number) => ComponentChildren;
@@ -23,6 +29,7 @@ const OVERSCAN = 6;
 
 export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
   const { items, rowHeight } = props;
+  const count = props.count ?? items.length;
   const ref = useRef<HTMLDivElement>(null);
   const listId = useId();
   const [scrollTop, setScrollTop] = useState(0);
@@ -44,7 +51,9 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
   const selectedIndex =
     props.selectedKey === undefined || props.selectedKey === null
       ? -1
-      : items.findIndex((item) => props.getKey(item) === props.selectedKey);
+      : items.findIndex((item) => item !== undefined && props.getKey(item) === props.selectedKey);
+  // A keyboard move onto a row not loaded yet: selected as soon as it arrives.
+  const [wanted, setWanted] = useState<number | null>(null);
 
   useEffect(() => {
     const el = ref.current;
@@ -55,34 +64,58 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
   }, [selectedIndex, rowHeight, height]);
 
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - OVERSCAN);
-  const last = Math.min(items.length, Math.ceil((scrollTop + height) / rowHeight) + OVERSCAN);
+  const last = Math.min(count, Math.ceil((scrollTop + height) / rowHeight) + OVERSCAN);
+  const onRange = props.onRange;
+  useEffect(() => onRange?.(first, last), [first, last, onRange]);
+
+  const wantedItem = wanted === null ? undefined : items[wanted];
+  useEffect(() => {
+    if (wanted === null || wantedItem === undefined) return;
+    setWanted(null);
+    props.onSelect?.(wantedItem, wanted);
+  }, [wanted, wantedItem]);
+
   const rows: JSX.Element[] = [];
   for (let index = first; index < last; index++) {
-    const item = items[index] as T;
-    const key = props.getKey(item);
+    const item = items[index];
     const selected = index === selectedIndex;
     rows.push(
       <div
-        key={key}
+        key={item === undefined ? `loading-${index}` : props.getKey(item)}
         role="option"
         id={`${listId}-${index}`}
         aria-selected={selected}
+        aria-busy={item === undefined ? true : undefined}
         aria-posinset={index + 1}
-        aria-setsize={items.length}
+        aria-setsize={count}
         class={selected ? 'okp-row okp-row-selected' : 'okp-row'}
-        data-testid="okp-row"
+        data-testid={item === undefined ? 'okp-row-loading' : 'okp-row'}
         style={{ top: `${index * rowHeight}px`, height: `${rowHeight}px` }}
-        onClick={() => props.onSelect?.(item, index)}
+        onClick={() => {
+          if (item !== undefined) props.onSelect?.(item, index);
+        }}
       >
-        {props.renderRow(item, index)}
+        {item === undefined ? <span class="okp-dim">loading…</span> : props.renderRow(item, index)}
       </div>,
     );
   }
 
   const move = (to: number): void => {
-    if (items.length === 0) return;
-    const index = Math.max(0, Math.min(items.length - 1, to));
-    props.onSelect?.(items[index] as T, index);
+    if (count === 0) return;
+    const index = Math.max(0, Math.min(count - 1, to));
+    const item = items[index];
+    if (item !== undefined) {
+      setWanted(null);
+      props.onSelect?.(item, index);
+      return;
+    }
+    // Bring the row into view so that its page loads; the effect above selects it then.
+    setWanted(index);
+    const el = ref.current;
+    if (!el) return;
+    const top = Math.max(0, index * rowHeight - Math.floor(height / 2));
+    el.scrollTop = top;
+    setScrollTop(top);
   };
 
   const onKeyDown = (event: KeyboardEvent): void => {
@@ -91,7 +124,7 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
       ArrowDown: () => move(selectedIndex + 1),
       ArrowUp: () => move(selectedIndex < 0 ? 0 : selectedIndex - 1),
       Home: () => move(0),
-      End: () => move(items.length - 1),
+      End: () => move(count - 1),
       PageDown: () => move(selectedIndex + page),
       PageUp: () => move(selectedIndex - page),
     };
@@ -113,11 +146,11 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
       }
       tabIndex={0}
       data-testid={props.testId}
-      data-total={items.length}
+      data-total={count}
       onScroll={(event) => setScrollTop(event.currentTarget.scrollTop)}
       onKeyDown={onKeyDown}
     >
-      <div class="okp-vlist-spacer" style={{ height: `${items.length * rowHeight}px` }}>
+      <div class="okp-vlist-spacer" style={{ height: `${count * rowHeight}px` }}>
         {rows}
       </div>
     </div>

@@ -1,9 +1,10 @@
 import type { QueuedWriteView, WriteState } from '@offline-kit/sw/api';
 import type { JSX } from 'preact';
-import { useState } from 'preact/hooks';
+import { useCallback, useState } from 'preact/hooks';
 import { PanelError, errorText, type PanelClient } from '../client.js';
 import { formatBytes, formatJson, formatTime } from '../format.js';
-import { isSyncEnd, isWriteEvent, loadAllPages, useLive } from '../live.js';
+import { isSyncEnd, isWriteEvent, useLive } from '../live.js';
+import { collectAll, usePagedList } from '../paged.js';
 import { ActionButton, ErrorLine, Fields, JsonView, StateBadge } from '../parts.js';
 import { VirtualList } from '../VirtualList.js';
 
@@ -14,49 +15,84 @@ export function Queue(props: { client: PanelClient; collections: string[] }): JS
   const { client } = props;
   const [collection, setCollection] = useState('');
   const [state, setState] = useState<WriteState | ''>('');
-  const [picked, setPicked] = useState<{ id: string; record: string } | null>(null);
-  const [checked, setChecked] = useState<ReadonlySet<string>>(new Set());
+  const [picked, setPicked] = useState<{ write: QueuedWriteView; record: string } | null>(null);
+  // Checked ids belong to the filter they were checked under: changing the filter starts a new selection.
+  const [checked, setChecked] = useState<{ filter: string; ids: ReadonlySet<string> }>({
+    filter: '',
+    ids: new Set(),
+  });
+  const [selectingAll, setSelectingAll] = useState(false);
   const [bulkMessage, setBulkMessage] = useState<string | null>(null);
 
-  const queue = useLive(
+  const filterKey = `${collection}\n${state}`;
+  const checkedIds = checked.filter === filterKey ? checked.ids : new Set<string>();
+  const fetchPage = (offset: number, limit: number) =>
+    client.call('listQueue', {
+      ...(collection ? { collection } : {}),
+      ...(state ? { state } : {}),
+      offset,
+      limit,
+    });
+
+  // Only the pages in view are asked for: building 10,000 views (each decoding its body) before the first paint
+  // is what made a long queue slow to open.
+  const queue = usePagedList(
     client,
-    () =>
-      loadAllPages((offset, limit) =>
-        client.call('listQueue', {
-          ...(collection ? { collection } : {}),
-          ...(state ? { state } : {}),
-          offset,
-          limit,
-        }),
-      ),
+    fetchPage,
     [collection, state],
     (event) => isWriteEvent(event) || isSyncEnd(event),
   );
-  const items = queue.data?.items ?? [];
+  const rows = queue.rows;
+  const total = queue.total;
   // A write refused with a 4xx gets a new id (a new Idempotency-Key) when retried or edited: the selection follows
-  // the record it writes to, so the details stay open on the write the developer is working on.
+  // the record it writes to, so the details stay open on the write the developer is working on. A write whose page
+  // is not loaded (scrolled away) stays selected as last seen; once every row is loaded, absence means it is gone.
   const selected =
-    items.find((write) => write.id === picked?.id) ??
-    items.find((write) => recordKey(write) === picked?.record) ??
-    null;
-  const checkedShown = items.filter((write) => checked.has(write.id));
+    rows.find((write) => write?.id === picked?.write.id) ??
+    rows.find((write) => write !== undefined && recordKey(write) === picked?.record) ??
+    (picked && !queue.complete ? picked.write : null);
+
+  const setWindow = queue.setWindow;
+  const onRange = useCallback((first: number, last: number) => setWindow(first, last), [filterKey]);
 
   const toggle = (id: string): void => {
-    const next = new Set(checked);
+    const next = new Set(checkedIds);
     if (next.has(id)) next.delete(id);
     else next.add(id);
-    setChecked(next);
+    setChecked({ filter: filterKey, ids: next });
+  };
+
+  const allChecked = total !== undefined && total > 0 && checkedIds.size >= total;
+  const selectAll = async (): Promise<void> => {
+    if (allChecked) {
+      setChecked({ filter: filterKey, ids: new Set() });
+      return;
+    }
+    setSelectingAll(true);
+    try {
+      // The list holds only the pages in view: the ids of the rest come page by page, in the background.
+      const all = queue.complete ? rows : await collectAll(fetchPage);
+      const ids = new Set<string>();
+      for (const write of all) if (write) ids.add(write.id);
+      setChecked({ filter: filterKey, ids });
+    } catch (error) {
+      setBulkMessage(`Could not select all: ${errorText(error)}`);
+    } finally {
+      setSelectingAll(false);
+    }
   };
 
   const bulk = async (verb: 'retryWrite' | 'discardWrite'): Promise<void> => {
-    const ids = checkedShown.map((write) => write.id);
+    // Only writes still queued under this filter: one sent or discarded since it was checked is skipped.
+    const listed = queue.complete ? rows : await collectAll(fetchPage);
+    const ids = listed.flatMap((write) => (write && checkedIds.has(write.id) ? [write.id] : []));
     const outcomes = await Promise.allSettled(ids.map((id) => client.call(verb, id)));
     const failed = outcomes.filter((outcome) => outcome.status === 'rejected');
     setBulkMessage(
       `${verb === 'retryWrite' ? 'Retried' : 'Discarded'} ${ids.length - failed.length} of ${ids.length}` +
         (failed[0]?.status === 'rejected' ? ` — first failure: ${errorText(failed[0].reason)}` : ''),
     );
-    if (verb === 'discardWrite') setChecked(new Set());
+    if (verb === 'discardWrite') setChecked({ filter: filterKey, ids: new Set() });
     queue.reload();
   };
 
@@ -94,33 +130,29 @@ export function Queue(props: { client: PanelClient; collections: string[] }): JS
           </select>
         </label>
         <span class="okp-dim" data-testid="okp-queue-total">
-          {queue.data ? `${queue.data.total} write${queue.data.total === 1 ? '' : 's'}` : 'Loading…'}
+          {total === undefined ? 'Loading…' : `${total} write${total === 1 ? '' : 's'}`}
         </span>
         <span class="okp-spacer" />
         <button
           type="button"
           data-testid="okp-queue-select-all"
-          disabled={items.length === 0}
-          onClick={() =>
-            setChecked(
-              checkedShown.length === items.length ? new Set() : new Set(items.map((write) => write.id)),
-            )
-          }
+          disabled={!total || selectingAll}
+          onClick={() => void selectAll()}
         >
-          {checkedShown.length === items.length && items.length > 0 ? 'Select none' : 'Select all shown'}
+          {selectingAll ? 'Selecting…' : allChecked ? 'Select none' : `Select all ${total ?? ''}`.trimEnd()}
         </button>
         <ActionButton
-          label={`Retry selected (${checkedShown.length})`}
+          label={`Retry selected (${checkedIds.size})`}
           testId="okp-queue-bulk-retry"
-          disabled={checkedShown.length === 0}
+          disabled={checkedIds.size === 0}
           run={() => bulk('retryWrite')}
         />
         <ActionButton
-          label={`Discard selected (${checkedShown.length})`}
-          confirm={`Really discard ${checkedShown.length}?`}
+          label={`Discard selected (${checkedIds.size})`}
+          confirm={`Really discard ${checkedIds.size}?`}
           variant="danger"
           testId="okp-queue-bulk-discard"
-          disabled={checkedShown.length === 0}
+          disabled={checkedIds.size === 0}
           run={() => bulk('discardWrite')}
         />
       </div>
@@ -140,21 +172,23 @@ export function Queue(props: { client: PanelClient; collections: string[] }): JS
             }
           }}
         >
-          {items.length === 0 && queue.data ? (
+          {total === 0 ? (
             <div class="okp-dim" data-testid="okp-queue-empty">
               No queued writes{collection || state ? ' match the filter' : ''}.
             </div>
           ) : null}
           <VirtualList
-            items={items}
+            items={rows}
+            count={total ?? 0}
+            onRange={onRange}
             rowHeight={ROW_HEIGHT}
             getKey={(write) => write.id}
             selectedKey={selected?.id ?? null}
-            onSelect={(write) => setPicked({ id: write.id, record: recordKey(write) })}
+            onSelect={(write) => setPicked({ write, record: recordKey(write) })}
             label="Queued writes (Space checks a row)"
             testId="okp-queue-list"
             renderRow={(write) => (
-              <QueueRow write={write} checked={checked.has(write.id)} onToggle={() => toggle(write.id)} />
+              <QueueRow write={write} checked={checkedIds.has(write.id)} onToggle={() => toggle(write.id)} />
             )}
           />
         </div>
