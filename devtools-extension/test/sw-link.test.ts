@@ -1,5 +1,5 @@
 import { envelope, type FromServiceWorker, type RequestMessage } from '@offline-kit/sw/devtools-protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SwLink } from '../src/link/sw-link.js';
 import type { HookState } from '../src/protocol/relay.js';
 
@@ -62,7 +62,9 @@ function open(container: FakeContainer | undefined, options: { requestTimeoutMs?
   return { link, states, messages };
 }
 
-const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// Waits for a condition instead of sleeping: the link's timers run on the real clock, and a loaded machine may be
+// slower than any fixed pause.
+const eventually = (assertion: () => void) => vi.waitFor(assertion, { timeout: 5000, interval: 10 });
 const request = (id: number, method: RequestMessage['method']): RequestMessage =>
   envelope({ kind: 'request' as const, id, method, params: [] });
 
@@ -79,19 +81,19 @@ describe('SwLink', () => {
     const worker = new FakeWorker();
     const { link, states, messages } = open(new FakeContainer(worker));
     link.send(request(1, 'getStatus'));
-    await wait(50);
-    expect(states.at(-1)).toMatchObject({ state: 'connected', moduleVersion: '0.1.0' });
-    expect(messages).toEqual([
-      expect.objectContaining({ kind: 'response', id: 1, ok: true, result: 'getStatus' }),
-    ]);
+    await eventually(() => {
+      expect(states.at(-1)).toMatchObject({ state: 'connected', moduleVersion: '0.1.0' });
+      expect(messages).toEqual([
+        expect.objectContaining({ kind: 'response', id: 1, ok: true, result: 'getStatus' }),
+      ]);
+    });
   });
 
   it('relays the reason when the bridge is disabled, and fails requests with it', async () => {
     const worker = new FakeWorker();
     worker.disabled = 'devtools: false';
     const { link, states, messages } = open(new FakeContainer(worker));
-    await wait(50);
-    expect(states.at(-1)).toEqual({ state: 'disabled', reason: 'devtools: false' });
+    await eventually(() => expect(states.at(-1)).toEqual({ state: 'disabled', reason: 'devtools: false' }));
     link.send(request(2, 'listQueue'));
     expect(messages.at(-1)).toMatchObject({ id: 2, ok: false, error: { code: 'devtools_disabled' } });
   });
@@ -100,29 +102,28 @@ describe('SwLink', () => {
     const worker = new FakeWorker();
     worker.silent = true;
     const { states } = open(new FakeContainer(worker));
-    await wait(150);
-    expect(states.at(-1)).toEqual({ state: 'not-found', reason: 'no-answer' });
+    await eventually(() => expect(states.at(-1)).toEqual({ state: 'not-found', reason: 'no-answer' }));
     worker.silent = false;
-    await wait(250);
-    expect(states.at(-1)).toMatchObject({ state: 'connected' });
+    await eventually(() => expect(states.at(-1)).toMatchObject({ state: 'connected' }));
   });
 
   it('after a service-worker restart, re-asks reads on a new port and fails writes it cannot vouch for', async () => {
     const worker = new FakeWorker();
     const { link, states, messages } = open(new FakeContainer(worker));
-    await wait(50);
+    await eventually(() => expect(states.at(-1)).toMatchObject({ state: 'connected' }));
     // The worker stops: the old port goes silent without any event.
     worker.silent = true;
     link.send(request(3, 'listQueue'));
     link.send(request(4, 'discardWrite'));
-    await wait(250);
-    expect(states.some((s) => s.state === 'connecting')).toBe(true);
+    const silentFrom = states.length;
+    await eventually(() => expect(states.slice(silentFrom).some((s) => s.state === 'connecting')).toBe(true));
     worker.silent = false;
-    await wait(250);
-    expect(states.at(-1)).toMatchObject({ state: 'connected' });
-    expect(messages.find((m) => m.kind === 'response' && m.id === 3)).toMatchObject({
-      ok: true,
-      result: 'listQueue',
+    await eventually(() => {
+      expect(states.at(-1)).toMatchObject({ state: 'connected' });
+      expect(messages.find((m) => m.kind === 'response' && m.id === 3)).toMatchObject({
+        ok: true,
+        result: 'listQueue',
+      });
     });
     expect(messages.find((m) => m.kind === 'response' && m.id === 4)).toMatchObject({
       ok: false,
@@ -135,15 +136,13 @@ describe('SwLink', () => {
   it('reconnects to the new worker on controllerchange', async () => {
     const first = new FakeWorker();
     const container = new FakeContainer(first);
-    const { link } = open(container);
-    await wait(50);
+    const { link, states } = open(container);
+    await eventually(() => expect(states.at(-1)).toMatchObject({ state: 'connected' }));
     const second = new FakeWorker();
     container.controller = second;
     container.dispatchEvent(new Event('controllerchange'));
-    await wait(50);
     link.send(request(5, 'getHistory'));
-    await wait(50);
-    expect(second.requests.map((r) => r.id)).toEqual([5]);
+    await eventually(() => expect(second.requests.map((r) => r.id)).toEqual([5]));
     expect(first.requests).toEqual([]);
   });
 });
