@@ -16,7 +16,8 @@ export default defineConfig({
           ],
           environment: 'node',
         },
-        esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
+        // Vitest 4 transforms with oxc; panel tests are .tsx with Preact's automatic JSX runtime.
+        oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
       },
       {
         test: {
