@@ -2,7 +2,11 @@
 import type { HistoryEntry, HistoryExport } from '../shared/api.js';
 import type { Db } from './db.js';
 
-type NewEntry = HistoryEntry extends infer E ? (E extends HistoryEntry ? Omit<E, 'id'> : never) : never;
+export type NewEntry = HistoryEntry extends infer E
+  ? E extends HistoryEntry
+    ? Omit<E, 'id'>
+    : never
+  : never;
 
 export class HistoryStore {
   private appended = 0;
@@ -14,8 +18,15 @@ export class HistoryStore {
 
   async add(entry: NewEntry): Promise<void> {
     await this.db.add('history', entry as HistoryEntry);
-    // Trimming counts the store: do it once per tenth of the limit, so the bound overshoots by at most 10%.
-    this.appended += 1;
+    await this.appendedElsewhere(1);
+  }
+
+  /**
+   * Entries were added inside another transaction (with the queue change they describe): counts them toward the
+   * next trim. Trimming counts the store, so it runs once per tenth of the limit: the bound overshoots by ≤ 10%.
+   */
+  async appendedElsewhere(count: number): Promise<void> {
+    this.appended += count;
     if (this.appended >= Math.max(1, Math.floor(this.limit / 10))) {
       this.appended = 0;
       await this.trim();

@@ -10,6 +10,7 @@ import { isObject, type ServerRecord } from '../shared/guards.js';
 import { bodyFields, encodeFields, encodeJson, isJsonType, parseJsonBody } from './bodies.js';
 import { unitsOf, type EngineContext } from './context.js';
 import type { StoredRecord, StoredWrite } from './db.js';
+import { settleBatch, type Ack } from './settle-batch.js';
 import { SYNC_FIELD, appFields, applyChange, diffFields, mergePatch } from './records.js';
 import { TEMP_PREFIX, isTempId, referencedTempIds, rewriteFields, rewriteUrl } from './temp-ids.js';
 
@@ -251,6 +252,11 @@ export class Outbox {
 
   async view(write: StoredWrite): Promise<QueuedWriteView> {
     const bytes = await this.ctx.codec.openBytes(write.body);
+    return this.viewOf(write, parseJsonBody(bytes, write.contentType) ?? null);
+  }
+
+  /** The view of a write whose JSON body the caller already holds: no decryption, no second parse. */
+  viewOf(write: StoredWrite, json: unknown): QueuedWriteView {
     return {
       id: write.id,
       seq: write.seq,
@@ -267,7 +273,7 @@ export class Outbox {
       lastStatus: write.lastStatus,
       contentType: write.contentType,
       bodySize: write.bodySize,
-      json: parseJsonBody(bytes, write.contentType) ?? null,
+      json: json ?? null,
       units: unitsOf(this.ctx.config, write.collection),
     };
   }
@@ -381,6 +387,28 @@ export class Outbox {
     if (deleted && !data) {
       const left = await ctx.queue.hasForRecord(write.collection, recordId);
       if (!left) await ctx.records.delete(write.collection, recordId);
+    }
+  }
+
+  /**
+   * Settles many 2xx answers together (see `settle-batch.ts`): one commit for the whole chunk, logged in the same
+   * transaction. When something changed underneath, falls back to `acknowledge` one write at a time.
+   */
+  async acknowledgeMany(acks: readonly Ack[]): Promise<void> {
+    if (await settleBatch(this.ctx, acks)) return;
+    for (const ack of acks) {
+      await this.acknowledge(ack.write, ack.record, ack.deleted);
+      await this.ctx.history.add({
+        kind: 'write',
+        at: this.ctx.deps.now(),
+        event: 'acknowledged',
+        writeId: ack.write.id,
+        collection: ack.write.collection,
+        recordId: ack.write.recordId,
+        method: ack.write.method,
+        status: ack.status,
+        error: null,
+      });
     }
   }
 

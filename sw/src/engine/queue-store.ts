@@ -17,6 +17,51 @@ export class QueueStore {
     return this.db.transaction(['queue', 'records'], 'readwrite');
   }
 
+  /** A transaction over every store a settled batch touches (queue, records, temporary-id map, history). */
+  settleTransaction() {
+    return this.db.transaction(['queue', 'records', 'meta', 'history'], 'readwrite');
+  }
+
+  /** A read-only view of the queue and the records, for gathering what a batch of acknowledgements touches. */
+  readTransaction() {
+    return this.db.transaction(['queue', 'records'], 'readonly');
+  }
+
+  /**
+   * Persists `sending` (and counts the attempt) for a whole chunk in ONE transaction, before any of it goes out.
+   * Writes gone, in conflict or failed meanwhile are left out. Returns the rows as stored, in the order asked.
+   */
+  async markSending(ids: readonly string[]): Promise<StoredWrite[]> {
+    if (ids.length === 0) return [];
+    const tx = this.db.transaction('queue', 'readwrite');
+    const rows: unknown[] = await Promise.all(ids.map((id) => tx.store.get(id)));
+    const marked: StoredWrite[] = [];
+    const puts: Promise<unknown>[] = [];
+    for (const row of rows) {
+      if (!isStoredWrite(row) || row.state === 'conflict' || row.state === 'failed') continue;
+      const sending: StoredWrite = { ...row, state: 'sending', attempts: row.attempts + 1, rev: row.rev + 1 };
+      marked.push(sending);
+      puts.push(tx.store.put(sending));
+    }
+    await Promise.all([...puts, tx.done]);
+    return marked;
+  }
+
+  /** Back to `pending` without counting the attempt (it never reached the server), in one transaction. */
+  async unmarkSending(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const tx = this.db.transaction('queue', 'readwrite');
+    const rows: unknown[] = await Promise.all(ids.map((id) => tx.store.get(id)));
+    const puts: Promise<unknown>[] = [];
+    for (const row of rows) {
+      if (!isStoredWrite(row) || row.state !== 'sending') continue;
+      puts.push(
+        tx.store.put({ ...row, state: 'pending', attempts: Math.max(0, row.attempts - 1), rev: row.rev + 1 }),
+      );
+    }
+    await Promise.all([...puts, tx.done]);
+  }
+
   async put(write: StoredWrite): Promise<void> {
     await this.db.put('queue', write);
   }

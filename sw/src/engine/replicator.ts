@@ -13,6 +13,7 @@ import {
   parseDiscovery,
   parseListPage,
   type Discovery,
+  type ListPage,
   type ServerRecord,
 } from '../shared/guards.js';
 import type { ResolvedCollection } from '../shared/validate-config.js';
@@ -22,7 +23,9 @@ import { classify, readJson, type WriteOutcome } from './classify.js';
 import type { EngineContext } from './context.js';
 import type { StoredRecord, StoredWrite } from './db.js';
 import type { ConflictResolver } from './conflicts.js';
+import { cursorKey } from './meta-store.js';
 import type { Outbox } from './outbox.js';
+import type { Ack } from './settle-batch.js';
 import { TEMP_PREFIX, referencedTempIds } from './temp-ids.js';
 
 /** How a push ended: `transient` and `auth` stop the run; the rest let it go on to the pull. */
@@ -113,6 +116,7 @@ export class Replicator {
     const blocked = new Set<string>();
     const total = await this.ctx.queue.count();
     let done = 0;
+    let lastProgressAt = -Infinity;
     // Auto-resolved conflicts become new writes in the same place of the queue: a second pass sends them. Bounded, so
     // a server that keeps answering 409 cannot make a sync run forever.
     for (let pass = 0; pass < 3; pass += 1) {
@@ -147,7 +151,12 @@ export class Replicator {
             resolvedAny = true;
           }
           if (o !== 'ok') laneKeys(w).forEach((k) => blocked.add(k));
-          onProgress({ phase: 'push', done, total, collection: w.collection });
+          // Progress is for a bar, not a log: at most every 50 ms (and the last one), not 1,000 events per replay.
+          const now = this.ctx.deps.now();
+          if (now - lastProgressAt >= 50 || done >= total) {
+            lastProgressAt = now;
+            onProgress({ phase: 'push', done, total, collection: w.collection });
+          }
         };
         const batch = this.ctx.config.batch ? discovery?.batch : null;
         if (batch) {
@@ -235,38 +244,61 @@ export class Replicator {
         if (settled !== 'ok') laneKeys(first).forEach((k) => blocked.add(k));
         continue;
       }
-      const chunk: { write: StoredWrite; entry: Record<string, unknown> }[] = [];
+      // The chunk is chosen from the rows in hand (sizes estimated), then marked `sending` in ONE transaction; the
+      // entries are built from the rows as marked (an edit may have been folded in since the page was read).
+      const candidates: StoredWrite[] = [];
+      let estimate = 0;
+      for (const w of rest) {
+        if (candidates.length >= batch.maxWrites) break;
+        if (!isJsonType(w.contentType) && w.body !== null) break;
+        const size = w.bodySize + w.url.length + 160;
+        if (candidates.length > 0 && estimate + size > batch.maxBytes) break;
+        estimate += size;
+        candidates.push(w);
+      }
+      const candidateIds = new Set(candidates.map((w) => w.id));
+      rest = rest.filter((w) => !candidateIds.has(w.id));
+      const marked = await this.ctx.queue.markSending([...candidateIds]);
+      const chunk: { write: StoredWrite; entry: Record<string, unknown>; json: unknown }[] = [];
       // A later write of a record in the same batch was made on top of the earlier one: its If-Match is the version
       // the earlier one will produce, not the version stored when it was queued.
       const expected = new Map<string, number>();
       let bytes = 0;
-      for (const w of rest) {
-        if (chunk.length >= batch.maxWrites) break;
-        if (!isJsonType(w.contentType) && w.body !== null) break;
-        const fresh = await this.markSending(w);
-        if (!fresh) continue;
+      const overflow: StoredWrite[] = [];
+      for (const fresh of marked) {
+        if (overflow.length > 0) {
+          overflow.push(fresh);
+          continue;
+        }
         const body = parseJsonBody(await this.ctx.codec.openBytes(fresh.body), fresh.contentType);
         const entry: Record<string, unknown> = { key: fresh.id, method: fresh.method, path: fresh.url };
         const recordKey = `${fresh.collection}/${fresh.recordId}`;
-        const chained = expected.get(recordKey);
-        const base = chained ?? fresh.baseVersion;
+        const base = expected.get(recordKey) ?? fresh.baseVersion;
         if (fresh.method !== 'POST' && base !== null && this.detects(fresh)) entry.ifMatch = base;
-        if (fresh.method === 'POST') expected.set(recordKey, 1);
-        else if (base !== null) expected.set(recordKey, base + 1);
-        else expected.delete(recordKey);
         if (fresh.tempId) entry.tempId = fresh.tempId;
         if (body !== undefined) entry.body = body;
         const size = JSON.stringify(entry).length;
         if (chunk.length > 0 && bytes + size > batch.maxBytes) {
-          await this.unmarkSending(fresh);
-          break;
+          overflow.push(fresh);
+          continue;
         }
+        if (fresh.method === 'POST') expected.set(recordKey, 1);
+        else if (base !== null) expected.set(recordKey, base + 1);
+        else expected.delete(recordKey);
         bytes += size;
-        chunk.push({ write: fresh, entry });
+        chunk.push({ write: fresh, entry, json: body });
       }
-      if (chunk.length === 0) break;
-      const sentIds = new Set(chunk.map((c) => c.write.id));
-      rest = rest.filter((w) => !sentIds.has(w.id));
+      if (overflow.length > 0) {
+        // Sent with the next chunk; never counted as an attempt.
+        await this.ctx.queue.unmarkSending(overflow.map((w) => w.id));
+        rest = [...overflow, ...rest].sort((a, b) => a.seq - b.seq);
+      }
+      if (chunk.length === 0) {
+        if (marked.length === 0) continue;
+        break;
+      }
+      for (const c of chunk)
+        this.ctx.deps.emit({ type: 'write-sent', write: this.outbox.viewOf(c.write, c.json) });
       let answer;
       try {
         const response = await this.send(batch.path, {
@@ -295,23 +327,58 @@ export class Replicator {
         return stop;
       }
       const byKey = new Map(answer.results.map((r) => [r.key, r]));
-      for (const { write } of chunk) {
+      const acks: (Ack & { json: unknown })[] = [];
+      const others: { write: StoredWrite; outcome: WriteOutcome }[] = [];
+      const unsent: StoredWrite[] = [];
+      for (const { write, json } of chunk) {
         const r = byKey.get(write.id);
         if (!r || r.status === 424) {
           // Not attempted (the server stopped at an earlier failure): back to pending, sent again later.
-          await this.unmarkSending(write);
-          if (laneKeys(write).some((k) => blocked.has(k))) continue;
-          rest.unshift(write);
+          unsent.push(write);
           continue;
         }
-        const settled = await this.settle(write, classify(write.method, r.status, r.body, null));
+        const outcome = classify(write.method, r.status, r.body, null);
+        if (outcome.kind === 'ok')
+          acks.push({
+            write,
+            record: outcome.record,
+            deleted: outcome.deleted,
+            status: outcome.status,
+            json,
+          });
+        else others.push({ write, outcome });
+      }
+      // Every 2xx of the chunk is settled in one commit; the rare others one by one, in order.
+      await this.outbox.acknowledgeMany(acks);
+      this.announceAcknowledged(acks);
+      for (const a of acks) onSettled(a.write, 'ok');
+      await this.ctx.queue.unmarkSending(unsent.map((w) => w.id));
+      for (const { write, outcome } of others) {
+        const settled = await this.settle(write, outcome);
         if (typeof settled === 'object') return settled;
         onSettled(write, settled);
         if (settled !== 'ok') laneKeys(write).forEach((k) => blocked.add(k));
       }
+      for (const w of unsent) if (!laneKeys(w).some((k) => blocked.has(k))) rest.push(w);
       rest.sort((a, b) => a.seq - b.seq);
     }
     return null;
+  }
+
+  /** Per-write events for settled 2xx answers, built from what is in hand; one `data-changed` per collection. */
+  private announceAcknowledged(acks: readonly (Ack & { json: unknown })[]): void {
+    const changed = new Map<string, string[]>();
+    for (const a of acks) {
+      this.ctx.deps.emit({
+        type: 'write-acknowledged',
+        write: this.outbox.viewOf(a.write, a.json),
+        record: a.record,
+      });
+      const ids = changed.get(a.write.collection) ?? [];
+      ids.push(a.record?.id ?? a.write.recordId);
+      changed.set(a.write.collection, ids);
+    }
+    for (const [collection, ids] of changed) this.ctx.deps.emit({ type: 'data-changed', collection, ids });
   }
 
   private async failAll(writes: StoredWrite[], outcome: WriteOutcome): Promise<Stop | null> {
@@ -321,7 +388,7 @@ export class Replicator {
         const s = await this.settle(w, outcome);
         if (typeof s === 'object') stop = s;
       } else {
-        await this.unmarkSending(w);
+        await this.ctx.queue.unmarkSending([w.id]);
       }
     }
     if (!stop && outcome.kind !== 'ok') {
@@ -336,35 +403,9 @@ export class Replicator {
     return this.ctx.config.collections.get(w.collection)?.detectConflicts ?? false;
   }
 
-  /** Persists `sending` (and counts the attempt) before anything goes out; returns the fresh row, or null if gone. */
-  private async markSending(w: StoredWrite): Promise<StoredWrite | null> {
-    const fresh = await this.ctx.queue.get(w.id);
-    if (!fresh || fresh.state === 'conflict' || fresh.state === 'failed') return null;
-    const sending: StoredWrite = {
-      ...fresh,
-      state: 'sending',
-      attempts: fresh.attempts + 1,
-      rev: fresh.rev + 1,
-    };
-    await this.ctx.queue.put(sending);
-    this.ctx.deps.emit({ type: 'write-sent', write: await this.outbox.view(sending) });
-    return sending;
-  }
-
-  private async unmarkSending(w: StoredWrite): Promise<void> {
-    const fresh = await this.ctx.queue.get(w.id);
-    if (fresh?.state === 'sending') {
-      await this.ctx.queue.put({
-        ...fresh,
-        state: 'pending',
-        attempts: Math.max(0, fresh.attempts - 1),
-        rev: fresh.rev + 1,
-      });
-    }
-  }
-
   private async sendOne(w: StoredWrite): Promise<Settled | Stop> {
-    const fresh = await this.markSending(w);
+    // `sending` is persisted (and the attempt counted) before anything goes out.
+    const [fresh] = await this.ctx.queue.markSending([w.id]);
     if (!fresh) return 'skipped';
     const headers = new Headers(fresh.headers);
     headers.set('Idempotency-Key', fresh.id);
@@ -372,6 +413,8 @@ export class Replicator {
     if (fresh.tempId) headers.set('Offline-Kit-Temp-Id', fresh.tempId);
     if (fresh.contentType) headers.set('content-type', fresh.contentType);
     const body = await this.ctx.codec.openBytes(fresh.body);
+    const json = parseJsonBody(body, fresh.contentType);
+    this.ctx.deps.emit({ type: 'write-sent', write: this.outbox.viewOf(fresh, json) });
     let outcome: WriteOutcome;
     try {
       const response = await this.send(fresh.url, { method: fresh.method, headers, body });
@@ -385,6 +428,18 @@ export class Replicator {
         retryAfterMs: null,
       };
     }
+    if (outcome.kind === 'ok') {
+      const ack = {
+        write: fresh,
+        record: outcome.record,
+        deleted: outcome.deleted,
+        status: outcome.status,
+        json,
+      };
+      await this.outbox.acknowledgeMany([ack]);
+      this.announceAcknowledged([ack]);
+      return 'ok';
+    }
     return this.settle(fresh, outcome);
   }
 
@@ -395,14 +450,16 @@ export class Replicator {
     const status = 'status' in outcome ? outcome.status : (outcome.error.status ?? null);
     switch (outcome.kind) {
       case 'ok': {
-        await outbox.acknowledge(w, outcome.record, outcome.deleted);
-        await this.log(w, 'acknowledged', outcome.status, null);
-        ctx.deps.emit({ type: 'write-acknowledged', write: await outbox.view(w), record: outcome.record });
-        ctx.deps.emit({
-          type: 'data-changed',
-          collection: w.collection,
-          ids: [outcome.record?.id ?? w.recordId],
-        });
+        const json = parseJsonBody(await ctx.codec.openBytes(w.body), w.contentType);
+        const ack = {
+          write: w,
+          record: outcome.record,
+          deleted: outcome.deleted,
+          status: outcome.status,
+          json,
+        };
+        await outbox.acknowledgeMany([ack]);
+        this.announceAcknowledged([ack]);
         return 'ok';
       }
       case 'conflict': {
@@ -488,7 +545,7 @@ export class Replicator {
 
   private async log(
     w: StoredWrite,
-    event: 'acknowledged' | 'conflict' | 'failed',
+    event: 'conflict' | 'failed',
     status: number | null,
     error: ErrorInfo | null,
   ): Promise<void> {
@@ -525,8 +582,15 @@ export class Replicator {
       const conf = this.ctx.config.collections.get(name);
       if (!conf) continue;
       try {
-        result.pulled += await this.pullCollection(conf, mark, (done) =>
-          onProgress({ phase: 'pull', done: result.pulled + done, total: null, collection: name }),
+        // The protocol announces no count: `total` stays null while pages keep coming and becomes the run's count
+        // once a collection's last page is stored (see SyncProgress).
+        result.pulled += await this.pullCollection(conf, mark, (done, last) =>
+          onProgress({
+            phase: 'pull',
+            done: result.pulled + done,
+            total: last ? result.pulled + done : null,
+            collection: name,
+          }),
         );
       } catch (error) {
         const stop = stopFor(error);
@@ -546,62 +610,57 @@ export class Replicator {
     return result;
   }
 
+  /**
+   * Pages of one collection, the next one fetched while the previous is being stored. A delta cursor is saved in the
+   * transaction that stores its page, so a killed sync resumes after the last stored page — except on a full pull over
+   * records already here, which must sweep what the server no longer has: its cursor waits for the sweep (resuming as
+   * a delta would skip it).
+   */
   private async pullCollection(
     conf: ResolvedCollection,
     mark: string,
-    onPage: (done: number) => void,
+    onPage: (done: number, last: boolean) => void,
   ): Promise<number> {
     const { ctx } = this;
     const delta = conf.policy === 'read-only-delta';
     let since = delta ? await ctx.meta.cursor(conf.name) : null;
     const full = since === null;
-    const keep = await ctx.queue.recordIdsWithWrites(conf.name);
+    const sweep = full && (await ctx.records.count(conf.name)) > 0;
     const startedAt = ctx.deps.now();
     let count = 0;
+    let next = this.fetchPage(conf, since);
     for (;;) {
-      const params = new URLSearchParams({ limit: String(conf.pageSize) });
-      if (since !== null) params.set('since', since);
-      const response = await this.send(
-        `${ctx.config.apiBase}/${encodeURIComponent(conf.name)}?${params.toString()}`,
-        {
-          method: 'GET',
-          headers: { accept: 'application/json' },
-        },
-      );
-      if (response.status === 410 && delta && !full) {
-        // The server no longer keeps tombstones that old: start again from nothing (and sweep at the end).
-        await response.body?.cancel();
-        await ctx.meta.setCursor(conf.name, null);
-        return this.pullCollection(conf, mark, onPage);
+      const answer = await next;
+      if (answer === 'expired') {
+        if (delta && !full) {
+          // The server no longer keeps tombstones that old: start again from nothing (and sweep at the end).
+          await ctx.meta.setCursor(conf.name, null);
+          return this.pullCollection(conf, mark, onPage);
+        }
+        throw new OfflineKitError('rejected', `pull of ${conf.name} answered 410`, { status: 410 });
       }
-      const json = await readJson(response);
-      if (response.status === 401)
-        throw new OfflineKitError('unauthorized', 'the server asks for credentials', { status: 401 });
-      if (response.status === 429 || response.status >= 500) {
-        throw new OfflineKitError('server_error', `pull answered ${response.status}`, {
-          status: response.status,
-        });
+      const more = answer.hasMore && answer.cursor !== null;
+      if (answer.cursor !== null) since = answer.cursor;
+      if (more) {
+        next = this.fetchPage(conf, since);
+        // Awaited on the next turn; if storing this page fails first, its failure is not the one to report.
+        next.catch(() => undefined);
       }
-      if (response.status !== 200) {
-        throw new OfflineKitError('rejected', `pull of ${conf.name} answered ${response.status}`, {
-          status: response.status,
-          details: json,
-        });
-      }
-      const page = parseListPage(json);
+      const saveCursor = delta && !sweep && answer.cursor !== null;
       await this.applyPage(
         conf.name,
-        page.records,
-        page.deleted.map((d) => d.id),
-        keep,
+        answer.records,
+        answer.deleted.map((d) => d.id),
+        new Set(),
         mark,
+        saveCursor ? { meta: [[cursorKey(conf.name), answer.cursor]] } : {},
       );
-      count += page.records.length + page.deleted.length;
-      onPage(count);
-      if (page.cursor !== null) since = page.cursor;
-      if (!page.hasMore || page.cursor === null) break;
+      count += answer.records.length + answer.deleted.length;
+      onPage(count, !more);
+      if (!more) break;
     }
-    if (full) {
+    if (sweep) {
+      const keep = await ctx.queue.recordIdsWithWrites(conf.name);
       const removed = await ctx.records.sweep(conf.name, mark, startedAt, keep);
       if (removed.length)
         ctx.deps.emit({ type: 'data-changed', collection: conf.name, ids: removed.slice(0, 1000) });
@@ -611,45 +670,66 @@ export class Replicator {
     return count;
   }
 
-  /** Stores a pulled page. Records with queued writes keep their overlay: only their server copy changes. */
+  /** One pull page, read and narrowed; `expired` for 410 (the cursor is older than the server's tombstones). */
+  private async fetchPage(conf: ResolvedCollection, since: string | null): Promise<ListPage | 'expired'> {
+    const { ctx } = this;
+    const params = new URLSearchParams({ limit: String(conf.pageSize) });
+    if (since !== null) params.set('since', since);
+    const response = await this.send(
+      `${ctx.config.apiBase}/${encodeURIComponent(conf.name)}?${params.toString()}`,
+      { method: 'GET', headers: { accept: 'application/json' } },
+    );
+    if (response.status === 410 && since !== null) {
+      await response.body?.cancel();
+      return 'expired';
+    }
+    const json = await readJson(response);
+    if (response.status === 401)
+      throw new OfflineKitError('unauthorized', 'the server asks for credentials', { status: 401 });
+    if (response.status === 429 || response.status >= 500) {
+      throw new OfflineKitError('server_error', `pull answered ${response.status}`, {
+        status: response.status,
+      });
+    }
+    if (response.status !== 200) {
+      throw new OfflineKitError('rejected', `pull of ${conf.name} answered ${response.status}`, {
+        status: response.status,
+        details: json,
+      });
+    }
+    return parseListPage(json);
+  }
+
+  /**
+   * Stores server records (a pull page, a read's answer, an acknowledged write) in one transaction; versions decide
+   * against what is already stored. Records with queued writes keep their overlay: only their server copy changes, then
+   * the overlay is rebuilt on it. `keep` names records known to have writes (the store also reads them itself, inside
+   * its transaction). `announce: false` is for a page's own read: it already has the data, and a `data-changed` would
+   * only make it read again. Returns the ids whose local copy changed.
+   */
   async applyPage(
     collection: string,
     records: ServerRecord[],
     deletedIds: string[],
     keep: ReadonlySet<string>,
     mark: string | null,
-  ): Promise<void> {
+    options: { announce?: boolean; meta?: [string, unknown][] } = {},
+  ): Promise<string[]> {
     const { ctx } = this;
-    const now = ctx.deps.now();
-    const rows: { row: StoredRecord; data: JsonRecord | null; server: JsonRecord | null }[] = [];
-    const overlaid: string[] = [];
-    for (const r of records) {
-      const row: StoredRecord = {
-        collection,
-        id: r.id,
-        data: null,
-        server: null,
-        version: r.version,
-        fromServer: true,
-        deleted: false,
-        syncedAt: now,
-        pullMark: mark,
-      };
-      rows.push({ row, data: r, server: r });
-      if (keep.has(r.id)) overlaid.push(r.id);
-    }
-    await ctx.records.putMany(rows);
-    for (const id of overlaid) await this.outbox.rebuild(collection, id);
-    for (const id of deletedIds) {
-      if (keep.has(id)) {
-        const existing = await ctx.records.get(collection, id);
-        if (existing) await ctx.records.putMany([{ row: existing.row, data: existing.data, server: null }]);
-      } else {
-        await ctx.records.delete(collection, id);
-      }
-    }
-    const ids = [...records.map((r) => r.id), ...deletedIds];
-    if (ids.length) ctx.deps.emit({ type: 'data-changed', collection, ids });
+    const stored = await ctx.records.storeServerPage({
+      collection,
+      records,
+      deletedIds,
+      mark,
+      now: ctx.deps.now(),
+      meta: options.meta,
+    });
+    const rebuild = new Set(stored.withWrites);
+    for (const id of keep) if (stored.changed.includes(id)) rebuild.add(id);
+    for (const id of rebuild) await this.outbox.rebuild(collection, id);
+    if (stored.changed.length && options.announce !== false)
+      ctx.deps.emit({ type: 'data-changed', collection, ids: stored.changed });
+    return stored.changed;
   }
 }
 

@@ -1,0 +1,375 @@
+/**
+ * Acknowledgements of many writes settled together: the same steps as `Outbox.acknowledge` (store the server's record,
+ * move a temporary id to the server's id in later writes and children, rebase later writes, remove the write, rebuild
+ * the overlay, log it), but in three phases so a chunk of 100 answers costs a few transactions instead of ~15 each:
+ *
+ *   gather  — two read-only transactions load every queue row and record the chunk can touch (by record, by `by-ref`);
+ *   compute — the steps run on that in-memory copy (async codec work allowed: no transaction is open);
+ *   commit  — ONE read-write transaction checks that every row it changes still has the `rev` it was read with (and
+ *             every rebuilt record still has the same writes), then writes queue, records, id map and history together.
+ *
+ * Contract: either the whole chunk commits, or nothing does and `settleBatch` answers false (something changed
+ * underneath, or a row the steps needed was not gathered); the caller then settles the writes one by one. A write
+ * leaves the queue in the same transaction that stores its server record, so a crash can only cause a resend with the
+ * same key.
+ */
+import type { JsonRecord } from '../shared/config.js';
+import type { ServerRecord } from '../shared/guards.js';
+import { bodyFields, encodeFields, parseJsonBody } from './bodies.js';
+import type { EngineContext } from './context.js';
+import { isStoredRecord, isStoredWrite, type StoredRecord, type StoredWrite } from './db.js';
+import type { NewEntry } from './history-store.js';
+import { applyChange } from './records.js';
+import { isTempId, rewriteFields, rewriteUrl } from './temp-ids.js';
+
+export interface Ack {
+  write: StoredWrite;
+  record: ServerRecord | null;
+  deleted: boolean;
+  status: number;
+}
+
+interface OpenRow {
+  row: StoredRecord;
+  data: JsonRecord | null;
+  server: JsonRecord | null;
+}
+
+/** Thrown when the steps reach a row the gather phase did not load: the chunk falls back to one by one. */
+class NotGathered extends Error {}
+
+/** Must match `MetaStore.idFor`'s key. */
+const idKey = (tempId: string): string => `id:${tempId}`;
+const recKey = (collection: string, id: string): string => `${collection}\u0000${id}`;
+
+class Snapshot {
+  readonly queue = new Map<string, StoredWrite>();
+  /** `rev` of each queue row as read: the commit refuses if it moved. */
+  readonly readRev = new Map<string, number>();
+  readonly changedWrites = new Set<string>();
+  readonly deletedWrites = new Set<string>();
+  readonly records = new Map<string, OpenRow | null>();
+  readonly changedRecords = new Set<string>();
+  /** Records whose every queued write was loaded (by the `by-record` index), with the ids on disk then. */
+  readonly recordWrites = new Map<string, Set<string>>();
+  /** Temporary ids whose referring writes were loaded (by the `by-ref` index). */
+  readonly refsLoaded = new Set<string>();
+  /** Records rebuilt: their set of writes is checked again at commit. */
+  readonly rebuilt = new Set<string>();
+  readonly idMap = new Map<string, string>();
+  readonly history: NewEntry[] = [];
+
+  addWrite(w: StoredWrite): void {
+    if (this.queue.has(w.id)) return;
+    this.queue.set(w.id, w);
+    this.readRev.set(w.id, w.rev);
+  }
+
+  rec(collection: string, id: string): OpenRow | null {
+    const key = recKey(collection, id);
+    if (!this.records.has(key)) throw new NotGathered(key);
+    return this.records.get(key) ?? null;
+  }
+
+  setRec(collection: string, id: string, value: OpenRow | null): void {
+    const key = recKey(collection, id);
+    this.records.set(key, value);
+    this.changedRecords.add(key);
+  }
+
+  writesFor(collection: string, id: string): StoredWrite[] {
+    if (!this.recordWrites.has(recKey(collection, id))) throw new NotGathered(recKey(collection, id));
+    return this.live()
+      .filter((w) => w.collection === collection && w.recordId === id)
+      .sort((a, b) => a.seq - b.seq);
+  }
+
+  referring(tempId: string): StoredWrite[] {
+    if (!this.refsLoaded.has(tempId)) throw new NotGathered(tempId);
+    return this.live().filter((w) => w.refs.includes(tempId));
+  }
+
+  private live(): StoredWrite[] {
+    return [...this.queue.values()].filter((w) => !this.deletedWrites.has(w.id));
+  }
+
+  putWrite(w: StoredWrite): void {
+    this.queue.set(w.id, w);
+    this.changedWrites.add(w.id);
+  }
+
+  deleteWrite(id: string): void {
+    this.deletedWrites.add(id);
+  }
+}
+
+/** Settles `acks` (all 2xx) in one commit; false when nothing was written and the caller must go one by one. */
+export async function settleBatch(ctx: EngineContext, acks: readonly Ack[]): Promise<boolean> {
+  if (acks.length === 0) return true;
+  const snap = new Snapshot();
+  try {
+    await gather(ctx, snap, acks);
+    for (const ack of acks) await acknowledgeIn(ctx, snap, ack);
+  } catch (error) {
+    if (error instanceof NotGathered) return false;
+    throw error;
+  }
+  return commit(ctx, snap);
+}
+
+async function gather(ctx: EngineContext, snap: Snapshot, acks: readonly Ack[]): Promise<void> {
+  const recordKeys = new Map<string, [string, string]>();
+  const tempIds = new Set<string>();
+  for (const { write, record } of acks) {
+    recordKeys.set(recKey(write.collection, write.recordId), [write.collection, write.recordId]);
+    if (record) recordKeys.set(recKey(write.collection, record.id), [write.collection, record.id]);
+    tempIds.add(write.recordId);
+  }
+  const first = await load(ctx, snap, recordKeys, tempIds);
+  // Children that name a temporary id are rebuilt after the rename: their records and writes are needed too.
+  const children = new Map<string, [string, string]>();
+  for (const w of first)
+    if (!snap.recordWrites.has(recKey(w.collection, w.recordId)))
+      children.set(recKey(w.collection, w.recordId), [w.collection, w.recordId]);
+  if (children.size) await load(ctx, snap, children, new Set());
+}
+
+/** Loads records and their writes, and writes naming temp ids; returns the writes found through `by-ref`. */
+async function load(
+  ctx: EngineContext,
+  snap: Snapshot,
+  recordKeys: Map<string, [string, string]>,
+  tempIds: Set<string>,
+): Promise<StoredWrite[]> {
+  const tx = ctx.queue.readTransaction();
+  const queue = tx.objectStore('queue');
+  const records = tx.objectStore('records');
+  const keys = [...recordKeys.entries()];
+  const refIds = [...tempIds];
+  const [rows, writeLists, refLists] = await Promise.all([
+    Promise.all(keys.map(([, k]) => records.get(k) as Promise<unknown>)),
+    Promise.all(keys.map(([, k]) => queue.index('by-record').getAll(k) as Promise<unknown[]>)),
+    Promise.all(refIds.map((t) => queue.index('by-ref').getAll(t) as Promise<unknown[]>)),
+    tx.done,
+  ]);
+  // Opening (decrypting) records waits on WebCrypto: only after the transaction is over.
+  for (const [i, [key]] of keys.entries()) {
+    const row = rows[i];
+    snap.records.set(key, isStoredRecord(row) ? await ctx.records.open(row) : null);
+    const ids = new Set<string>();
+    for (const w of (writeLists[i] ?? []).filter(isStoredWrite)) {
+      snap.addWrite(w);
+      ids.add(w.id);
+    }
+    snap.recordWrites.set(key, ids);
+  }
+  const referring: StoredWrite[] = [];
+  for (const [i, t] of refIds.entries()) {
+    for (const w of (refLists[i] ?? []).filter(isStoredWrite)) {
+      snap.addWrite(w);
+      referring.push(snap.queue.get(w.id) ?? w);
+    }
+    snap.refsLoaded.add(t);
+  }
+  return referring;
+}
+
+async function acknowledgeIn(ctx: EngineContext, snap: Snapshot, ack: Ack): Promise<void> {
+  const now = ctx.deps.now();
+  // An earlier acknowledgement of the chunk may have rewritten this write (its record's temporary id).
+  const write = snap.queue.get(ack.write.id) ?? ack.write;
+  const { record, deleted } = ack;
+  const collection = write.collection;
+  let recordId = write.recordId;
+  if (record && record.id !== write.recordId) {
+    await rename(ctx, snap, collection, write.recordId, record.id, write.id);
+    recordId = record.id;
+  }
+  const existing = snap.rec(collection, recordId);
+  const row: StoredRecord = {
+    ...(existing?.row ?? {
+      collection,
+      id: recordId,
+      data: null,
+      server: null,
+      pullMark: null,
+      deleted: false,
+    }),
+    version: record?.version ?? existing?.row.version ?? null,
+    fromServer: true,
+    syncedAt: now,
+  };
+  const server = deleted ? null : (record ?? existing?.server ?? null);
+  snap.setRec(collection, recordId, { row, data: existing?.data ?? null, server });
+  // Later writes of this record were made on top of this one: they now apply to the new version.
+  const sealedBase = record ? await ctx.codec.sealJson(record) : null;
+  for (const later of snap.writesFor(collection, recordId)) {
+    if (later.id === write.id || later.state === 'sending') continue;
+    if (later.method !== 'POST' && record) {
+      snap.putWrite({ ...later, baseVersion: record.version, baseRecord: sealedBase, rev: later.rev + 1 });
+    }
+  }
+  snap.deleteWrite(write.id);
+  const data = await rebuild(ctx, snap, collection, recordId);
+  if (deleted && !data && snap.writesFor(collection, recordId).length === 0)
+    snap.setRec(collection, recordId, null);
+  snap.history.push({
+    kind: 'write',
+    at: now,
+    event: 'acknowledged',
+    writeId: write.id,
+    collection,
+    recordId: write.recordId,
+    method: write.method,
+    status: ack.status,
+    error: null,
+  });
+}
+
+async function rename(
+  ctx: EngineContext,
+  snap: Snapshot,
+  collection: string,
+  from: string,
+  to: string,
+  exceptWrite: string,
+): Promise<void> {
+  const map = new Map([[from, to]]);
+  if (isTempId(from)) snap.idMap.set(from, to);
+  const old = snap.rec(collection, from);
+  if (old) {
+    snap.setRec(collection, to, {
+      row: { ...old.row, id: to },
+      data: old.data ? { ...old.data, id: to } : null,
+      server: old.server,
+    });
+    snap.setRec(collection, from, null);
+  }
+  const named = new Map<string, StoredWrite>();
+  for (const w of snap.writesFor(collection, from)) named.set(w.id, w);
+  for (const w of snap.referring(from)) named.set(w.id, w);
+  const touched = new Map<string, [string, string]>();
+  for (const original of [...named.values()].sort((a, b) => a.seq - b.seq)) {
+    if (original.id === exceptWrite) continue;
+    const w: StoredWrite = {
+      ...original,
+      refs: original.refs.filter((r) => r !== from),
+      rev: original.rev + 1,
+    };
+    w.url = rewriteUrl(w.url, map);
+    if (w.recordId === from && w.collection === collection) w.recordId = to;
+    const bytes = await ctx.codec.openBytes(w.body);
+    const json = parseJsonBody(bytes, w.contentType);
+    const formFields = json === undefined ? await bodyFields(bytes, w.contentType) : null;
+    const rewritten = rewriteFields(json ?? formFields, map);
+    const encoded = rewritten ? encodeFields(rewritten, w.contentType) : null;
+    if (encoded) {
+      w.body = await ctx.codec.sealBytes(encoded);
+      w.bodySize = encoded.byteLength;
+    }
+    snap.putWrite(w);
+    if (w.collection !== collection || w.recordId !== to)
+      touched.set(recKey(w.collection, w.recordId), [w.collection, w.recordId]);
+  }
+  for (const [c, id] of touched.values()) await rebuild(ctx, snap, c, id);
+}
+
+/** `Outbox.rebuild` on the snapshot: the server's copy with every queued write of the record applied in order. */
+async function rebuild(
+  ctx: EngineContext,
+  snap: Snapshot,
+  collection: string,
+  recordId: string,
+): Promise<JsonRecord | null> {
+  const current = snap.rec(collection, recordId);
+  const writes = snap.writesFor(collection, recordId);
+  snap.rebuilt.add(recKey(collection, recordId));
+  let data: JsonRecord | null = current?.server ?? null;
+  for (const w of writes) {
+    const bytes = await ctx.codec.openBytes(w.body);
+    let fields = await bodyFields(bytes, w.contentType);
+    if (w.method === 'POST' && fields === null) fields = { ...(data ?? {}) };
+    data = applyChange(data, w.method, recordId, fields);
+  }
+  if (!current && !data) return null;
+  if (!current?.row.fromServer && writes.length === 0) {
+    snap.setRec(collection, recordId, null);
+    return null;
+  }
+  const row: StoredRecord = current?.row ?? {
+    collection,
+    id: recordId,
+    data: null,
+    server: null,
+    version: null,
+    fromServer: false,
+    deleted: false,
+    syncedAt: null,
+    pullMark: null,
+  };
+  snap.setRec(collection, recordId, {
+    row: { ...row, deleted: data === null },
+    data,
+    server: current?.server ?? null,
+  });
+  return data;
+}
+
+async function commit(ctx: EngineContext, snap: Snapshot): Promise<boolean> {
+  // Sealing waits on WebCrypto: everything is sealed before the transaction opens.
+  const recordPuts: StoredRecord[] = [];
+  const recordDeletes: [string, string][] = [];
+  for (const key of snap.changedRecords) {
+    const [collection = '', id = ''] = key.split('\u0000');
+    const value = snap.records.get(key);
+    if (!value) {
+      recordDeletes.push([collection, id]);
+      continue;
+    }
+    recordPuts.push({
+      ...value.row,
+      data: await ctx.codec.sealJson(value.data),
+      server: await ctx.codec.sealJson(value.server),
+    });
+  }
+  const tx = ctx.queue.settleTransaction();
+  const queue = tx.objectStore('queue');
+  const checked = [...new Set([...snap.changedWrites, ...snap.deletedWrites])];
+  const rebuilt = [...snap.rebuilt].map((key) => key.split('\u0000') as [string, string]);
+  const [current, writeKeys] = await Promise.all([
+    Promise.all(checked.map((id) => queue.get(id) as Promise<unknown>)),
+    Promise.all(rebuilt.map((k) => queue.index('by-record').getAllKeys(k))),
+  ]);
+  const moved = checked.some((id, i) => {
+    const row = current[i];
+    return !isStoredWrite(row) || row.rev !== snap.readRev.get(id);
+  });
+  // A write queued (or discarded) for a rebuilt record meanwhile would make its rebuilt overlay wrong: the record's
+  // writes on disk must still be exactly the ones gathered.
+  const drifted = rebuilt.some(([c, id], i) => {
+    const want = snap.recordWrites.get(recKey(c, id)) ?? new Set<string>();
+    const got = writeKeys[i] ?? [];
+    return got.length !== want.size || got.some((k) => !want.has(k));
+  });
+  if (moved || drifted) {
+    tx.abort();
+    await tx.done.catch(() => undefined);
+    return false;
+  }
+  const records = tx.objectStore('records');
+  const meta = tx.objectStore('meta');
+  const history = tx.objectStore('history');
+  const requests: Promise<unknown>[] = [];
+  for (const id of snap.deletedWrites) requests.push(queue.delete(id));
+  for (const id of snap.changedWrites) {
+    const w = snap.queue.get(id);
+    if (w && !snap.deletedWrites.has(id)) requests.push(queue.put(w));
+  }
+  for (const key of recordDeletes) requests.push(records.delete(key));
+  for (const row of recordPuts) requests.push(records.put(row));
+  for (const [tmp, real] of snap.idMap) requests.push(meta.put(real, idKey(tmp)));
+  for (const entry of snap.history) requests.push(history.add(entry as Parameters<typeof history.add>[0]));
+  await Promise.all([...requests, tx.done]);
+  await ctx.history.appendedElsewhere(snap.history.length);
+  return true;
+}
