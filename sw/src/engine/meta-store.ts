@@ -8,6 +8,12 @@ export interface UnitMeta {
   lastOutcome: SyncOutcome | null;
 }
 
+/** Key of a delta collection's cursor, for code that saves it inside its own transaction (with the page it follows). */
+export const cursorKey = (collection: string): string => `cursor:${collection}`;
+
+/** Key of a collection's last successful sync time, for code that reads it inside its own transaction. */
+export const syncedAtKey = (collection: string): string => `synced:${collection}`;
+
 export class MetaStore {
   constructor(private readonly db: Db) {}
 
@@ -20,21 +26,21 @@ export class MetaStore {
   }
 
   async cursor(collection: string): Promise<string | null> {
-    const v = await this.read(`cursor:${collection}`);
+    const v = await this.read(cursorKey(collection));
     return typeof v === 'string' ? v : null;
   }
 
   setCursor(collection: string, cursor: string | null): Promise<void> {
-    return this.write(`cursor:${collection}`, cursor);
+    return this.write(cursorKey(collection), cursor);
   }
 
   async collectionSyncedAt(collection: string): Promise<number | null> {
-    const v = await this.read(`synced:${collection}`);
+    const v = await this.read(syncedAtKey(collection));
     return typeof v === 'number' ? v : null;
   }
 
   setCollectionSyncedAt(collection: string, at: number): Promise<void> {
-    return this.write(`synced:${collection}`, at);
+    return this.write(syncedAtKey(collection), at);
   }
 
   async unit(name: string): Promise<UnitMeta> {

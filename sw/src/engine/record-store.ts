@@ -1,8 +1,48 @@
 /** The local copy of the server's collections, as records with sync metadata (not response blobs). */
+import { unwrap } from 'idb';
 import type { JsonRecord } from '../shared/config.js';
-import { isObject } from '../shared/guards.js';
+import { isObject, type ServerRecord } from '../shared/guards.js';
 import type { Codec } from './codec.js';
 import { collectionRange, isStoredRecord, type Db, type StoredRecord } from './db.js';
+import {
+  abortQuietly,
+  queueRangeOf,
+  request,
+  transactionDone,
+  writeMarks,
+  type WriteMark,
+} from './idb-raw.js';
+
+/** A page of server records (a pull page or what a read answered) to store. */
+export interface ServerPage {
+  collection: string;
+  records: ServerRecord[];
+  deletedIds: string[];
+  /** The pull that stored it (replace-all sweeps keep what it marked); null for reads and acknowledgements. */
+  mark: string | null;
+  now: number;
+  /** `meta` entries written in the same transaction: a delta cursor is saved exactly when its page is. */
+  meta?: [string, unknown][];
+}
+
+export interface StoredPage {
+  /** Ids whose local copy changed (stored or removed); a record the store already held newer is not among them. */
+  changed: string[];
+  /** Changed records with queued writes: their overlay must be rebuilt on the new server copy. */
+  withWrites: string[];
+}
+
+/** What a list read from the local copy starts from, read in one transaction. */
+export interface LocalListStart {
+  syncedAt: number | null;
+  /** Rows after `afterId` in id order, at most `take`. */
+  rows: StoredRecord[];
+  /** Fewer rows than `take`: nothing further in the collection. */
+  exhausted: boolean;
+  marks: Map<string, WriteMark>;
+  /** Rows of records created here (not from the server) that have queued writes, when asked for. */
+  creates: StoredRecord[];
+}
 
 export interface OpenRecord {
   row: StoredRecord;
@@ -43,17 +83,125 @@ export class RecordStore {
     await Promise.all([...sealed.map((row) => tx.store.put(row)), tx.done]);
   }
 
+  /**
+   * Stores server records in one transaction, puts fired without awaiting each. Versions decide: a record this store
+   * already holds at a newer version (an acknowledged write or a newer read that raced this page) is left alone. Records
+   * with queued writes (read in the same transaction, so a write queued meanwhile is seen) keep their overlay; only
+   * their server copy changes, and the caller rebuilds them.
+   */
+  async storeServerPage(page: ServerPage): Promise<StoredPage> {
+    const { collection, mark, now } = page;
+    const sealed = this.codec.encrypted
+      ? await Promise.all(page.records.map((r) => this.codec.sealJson(r)))
+      : page.records;
+    const db = unwrap(this.db);
+    const tx = db.transaction(page.meta ? ['records', 'queue', 'meta'] : ['records', 'queue'], 'readwrite');
+    const done = transactionDone(tx);
+    const changed: string[] = [];
+    const withWrites: string[] = [];
+    try {
+      const store = tx.objectStore('records');
+      const [marks, existing] = await Promise.all([
+        writeMarks(tx.objectStore('queue'), queueRangeOf(collection)),
+        existingRows(store, collection, [...page.records.map((r) => r.id), ...page.deletedIds]),
+      ]);
+      page.records.forEach((r, i) => {
+        const old = existing.get(r.id);
+        if (old && old.version !== null && old.version > r.version) return;
+        const server = sealed[i] ?? null;
+        const overlaid = marks.has(r.id) && old !== undefined;
+        const row: StoredRecord = {
+          collection,
+          id: r.id,
+          data: overlaid ? old.data : server,
+          server,
+          version: r.version,
+          fromServer: true,
+          deleted: overlaid ? old.deleted : false,
+          syncedAt: now,
+          pullMark: mark ?? old?.pullMark ?? null,
+        };
+        store.put(row);
+        changed.push(r.id);
+        if (marks.has(r.id)) withWrites.push(r.id);
+      });
+      for (const id of page.deletedIds) {
+        const old = existing.get(id);
+        if (marks.has(id)) {
+          if (old) store.put({ ...old, server: null });
+        } else if (old) {
+          store.delete([collection, id]);
+          changed.push(id);
+        }
+      }
+      if (page.meta) {
+        const meta = tx.objectStore('meta');
+        for (const [key, value] of page.meta) meta.put(value, key);
+      }
+    } catch (error) {
+      abortQuietly(tx);
+      throw error;
+    }
+    await done;
+    return { changed, withWrites };
+  }
+
+  /**
+   * The start of a list read from the local copy, in one transaction: the last-sync time, the first `take` rows after
+   * `afterId`, the records with queued writes (keys only), and — for a first page — the rows of records created here.
+   */
+  async readListStart(
+    collection: string,
+    afterId: string | null,
+    take: number,
+    withCreates: boolean,
+    syncedAtKey: string,
+  ): Promise<LocalListStart> {
+    const db = unwrap(this.db);
+    const tx = db.transaction(['records', 'queue', 'meta'], 'readonly');
+    const store = tx.objectStore('records');
+    const [syncedAt, rows, marks] = await Promise.all([
+      request<unknown>(tx.objectStore('meta').get(syncedAtKey)),
+      request<unknown[]>(store.getAll(rangeAfter(collection, afterId), take)),
+      writeMarks(tx.objectStore('queue'), queueRangeOf(collection)),
+    ]);
+    let creates: StoredRecord[] = [];
+    if (withCreates && marks.size > 0) {
+      const ids = [...marks.keys()];
+      const found = await Promise.all(ids.map((id) => request<unknown>(store.get([collection, id]))));
+      creates = found.filter(isStoredRecord).filter((row) => !row.fromServer);
+    }
+    return {
+      syncedAt: typeof syncedAt === 'number' ? syncedAt : null,
+      rows: rows.filter(isStoredRecord),
+      exhausted: rows.length < take,
+      marks,
+      creates,
+    };
+  }
+
+  /** Rows of `ids` with the queued-write marks of their records, in one transaction. */
+  async readWithMarks(
+    collection: string,
+    ids: readonly string[],
+  ): Promise<{ rows: Map<string, StoredRecord>; marks: Map<string, WriteMark> }> {
+    const db = unwrap(this.db);
+    const tx = db.transaction(['records', 'queue'], 'readonly');
+    const range = ids.length === 1 ? queueRangeOf(collection, ids[0]) : queueRangeOf(collection);
+    const [rows, marks] = await Promise.all([
+      existingRows(tx.objectStore('records'), collection, ids),
+      writeMarks(tx.objectStore('queue'), range),
+    ]);
+    return { rows, marks };
+  }
+
   async delete(collection: string, id: string): Promise<void> {
     await this.db.delete('records', [collection, id]);
   }
 
   /** One page of a collection's rows in id order, after `afterId`. */
   async page(collection: string, afterId: string | null, count: number): Promise<StoredRecord[]> {
-    const range =
-      afterId === null
-        ? collectionRange(collection)
-        : IDBKeyRange.bound([collection, afterId], [collection, []], true, false);
-    const rows: unknown[] = await this.db.getAll('records', range, count);
+    const rows: unknown[] = await this.db.getAll('records', rangeAfter(collection, afterId), count);
     return rows.filter(isStoredRecord);
   }
 
@@ -90,4 +238,42 @@ export class RecordStore {
   async clear(): Promise<void> {
     await this.db.clear('records');
   }
+}
+
+function rangeAfter(collection: string, afterId: string | null): IDBKeyRange {
+  return afterId === null
+    ? collectionRange(collection)
+    : IDBKeyRange.bound([collection, afterId], [collection, []], true, false);
+}
+
+/**
+ * The stored rows of `ids`. Pages usually hold ids close together (a catalogue pulled in id order, or nothing stored
+ * yet), so one `getAll` over their span answers at once; a span holding many more rows than asked for falls back to
+ * one `get` per id, all in flight together.
+ */
+async function existingRows(
+  store: IDBObjectStore,
+  collection: string,
+  ids: readonly string[],
+): Promise<Map<string, StoredRecord>> {
+  const out = new Map<string, StoredRecord>();
+  if (ids.length === 0) return out;
+  const wanted = new Set(ids);
+  let min = ids[0] ?? '';
+  let max = min;
+  for (const id of ids) {
+    if (id < min) min = id;
+    if (id > max) max = id;
+  }
+  const cap = ids.length * 2 + 16;
+  const span = await request<unknown[]>(
+    store.getAll(IDBKeyRange.bound([collection, min], [collection, max]), cap),
+  );
+  if (span.length < cap) {
+    for (const row of span) if (isStoredRecord(row) && wanted.has(row.id)) out.set(row.id, row);
+    return out;
+  }
+  const rows = await Promise.all([...wanted].map((id) => request<unknown>(store.get([collection, id]))));
+  for (const row of rows) if (isStoredRecord(row)) out.set(row.id, row);
+  return out;
 }

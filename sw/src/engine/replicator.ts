@@ -6,13 +6,13 @@
  * it goes out; one found `sending` later (the worker was killed) is simply sent again with the same Idempotency-Key.
  */
 import type { ErrorInfo, SyncProgress } from '../shared/api.js';
-import type { JsonRecord } from '../shared/config.js';
 import { OfflineKitError, toErrorInfo } from '../shared/errors.js';
 import {
   parseBatchAnswer,
   parseDiscovery,
   parseListPage,
   type Discovery,
+  type ListPage,
   type ServerRecord,
 } from '../shared/guards.js';
 import type { ResolvedCollection } from '../shared/validate-config.js';
@@ -20,8 +20,9 @@ import { backoffDelay, parseRetryAfter } from './backoff.js';
 import { isJsonType, parseJsonBody } from './bodies.js';
 import { classify, readJson, type WriteOutcome } from './classify.js';
 import type { EngineContext } from './context.js';
-import type { StoredRecord, StoredWrite } from './db.js';
+import type { StoredWrite } from './db.js';
 import type { ConflictResolver } from './conflicts.js';
+import { cursorKey } from './meta-store.js';
 import type { Outbox } from './outbox.js';
 import type { Ack } from './settle-batch.js';
 import { TEMP_PREFIX, referencedTempIds } from './temp-ids.js';
@@ -580,8 +581,15 @@ export class Replicator {
       const conf = this.ctx.config.collections.get(name);
       if (!conf) continue;
       try {
-        result.pulled += await this.pullCollection(conf, mark, (done) =>
-          onProgress({ phase: 'pull', done: result.pulled + done, total: null, collection: name }),
+        // The protocol announces no count: `total` stays null while pages keep coming and becomes the run's count
+        // once a collection's last page is stored (see SyncProgress).
+        result.pulled += await this.pullCollection(conf, mark, (done, last) =>
+          onProgress({
+            phase: 'pull',
+            done: result.pulled + done,
+            total: last ? result.pulled + done : null,
+            collection: name,
+          }),
         );
       } catch (error) {
         const stop = stopFor(error);
@@ -601,62 +609,57 @@ export class Replicator {
     return result;
   }
 
+  /**
+   * Pages of one collection, the next one fetched while the previous is being stored. A delta cursor is saved in the
+   * transaction that stores its page, so a killed sync resumes after the last stored page — except on a full pull over
+   * records already here, which must sweep what the server no longer has: its cursor waits for the sweep (resuming as
+   * a delta would skip it).
+   */
   private async pullCollection(
     conf: ResolvedCollection,
     mark: string,
-    onPage: (done: number) => void,
+    onPage: (done: number, last: boolean) => void,
   ): Promise<number> {
     const { ctx } = this;
     const delta = conf.policy === 'read-only-delta';
     let since = delta ? await ctx.meta.cursor(conf.name) : null;
     const full = since === null;
-    const keep = await ctx.queue.recordIdsWithWrites(conf.name);
+    const sweep = full && (await ctx.records.count(conf.name)) > 0;
     const startedAt = ctx.deps.now();
     let count = 0;
+    let next = this.fetchPage(conf, since);
     for (;;) {
-      const params = new URLSearchParams({ limit: String(conf.pageSize) });
-      if (since !== null) params.set('since', since);
-      const response = await this.send(
-        `${ctx.config.apiBase}/${encodeURIComponent(conf.name)}?${params.toString()}`,
-        {
-          method: 'GET',
-          headers: { accept: 'application/json' },
-        },
-      );
-      if (response.status === 410 && delta && !full) {
-        // The server no longer keeps tombstones that old: start again from nothing (and sweep at the end).
-        await response.body?.cancel();
-        await ctx.meta.setCursor(conf.name, null);
-        return this.pullCollection(conf, mark, onPage);
+      const answer = await next;
+      if (answer === 'expired') {
+        if (delta && !full) {
+          // The server no longer keeps tombstones that old: start again from nothing (and sweep at the end).
+          await ctx.meta.setCursor(conf.name, null);
+          return this.pullCollection(conf, mark, onPage);
+        }
+        throw new OfflineKitError('rejected', `pull of ${conf.name} answered 410`, { status: 410 });
       }
-      const json = await readJson(response);
-      if (response.status === 401)
-        throw new OfflineKitError('unauthorized', 'the server asks for credentials', { status: 401 });
-      if (response.status === 429 || response.status >= 500) {
-        throw new OfflineKitError('server_error', `pull answered ${response.status}`, {
-          status: response.status,
-        });
+      const more = answer.hasMore && answer.cursor !== null;
+      if (answer.cursor !== null) since = answer.cursor;
+      if (more) {
+        next = this.fetchPage(conf, since);
+        // Awaited on the next turn; if storing this page fails first, its failure is not the one to report.
+        next.catch(() => undefined);
       }
-      if (response.status !== 200) {
-        throw new OfflineKitError('rejected', `pull of ${conf.name} answered ${response.status}`, {
-          status: response.status,
-          details: json,
-        });
-      }
-      const page = parseListPage(json);
+      const saveCursor = delta && !sweep && answer.cursor !== null;
       await this.applyPage(
         conf.name,
-        page.records,
-        page.deleted.map((d) => d.id),
-        keep,
+        answer.records,
+        answer.deleted.map((d) => d.id),
+        new Set(),
         mark,
+        saveCursor ? { meta: [[cursorKey(conf.name), answer.cursor]] } : {},
       );
-      count += page.records.length + page.deleted.length;
-      onPage(count);
-      if (page.cursor !== null) since = page.cursor;
-      if (!page.hasMore || page.cursor === null) break;
+      count += answer.records.length + answer.deleted.length;
+      onPage(count, !more);
+      if (!more) break;
     }
-    if (full) {
+    if (sweep) {
+      const keep = await ctx.queue.recordIdsWithWrites(conf.name);
       const removed = await ctx.records.sweep(conf.name, mark, startedAt, keep);
       if (removed.length)
         ctx.deps.emit({ type: 'data-changed', collection: conf.name, ids: removed.slice(0, 1000) });
@@ -666,45 +669,66 @@ export class Replicator {
     return count;
   }
 
-  /** Stores a pulled page. Records with queued writes keep their overlay: only their server copy changes. */
+  /** One pull page, read and narrowed; `expired` for 410 (the cursor is older than the server's tombstones). */
+  private async fetchPage(conf: ResolvedCollection, since: string | null): Promise<ListPage | 'expired'> {
+    const { ctx } = this;
+    const params = new URLSearchParams({ limit: String(conf.pageSize) });
+    if (since !== null) params.set('since', since);
+    const response = await this.send(
+      `${ctx.config.apiBase}/${encodeURIComponent(conf.name)}?${params.toString()}`,
+      { method: 'GET', headers: { accept: 'application/json' } },
+    );
+    if (response.status === 410 && since !== null) {
+      await response.body?.cancel();
+      return 'expired';
+    }
+    const json = await readJson(response);
+    if (response.status === 401)
+      throw new OfflineKitError('unauthorized', 'the server asks for credentials', { status: 401 });
+    if (response.status === 429 || response.status >= 500) {
+      throw new OfflineKitError('server_error', `pull answered ${response.status}`, {
+        status: response.status,
+      });
+    }
+    if (response.status !== 200) {
+      throw new OfflineKitError('rejected', `pull of ${conf.name} answered ${response.status}`, {
+        status: response.status,
+        details: json,
+      });
+    }
+    return parseListPage(json);
+  }
+
+  /**
+   * Stores server records (a pull page, a read's answer, an acknowledged write) in one transaction; versions decide
+   * against what is already stored. Records with queued writes keep their overlay: only their server copy changes, then
+   * the overlay is rebuilt on it. `keep` names records known to have writes (the store also reads them itself, inside
+   * its transaction). `announce: false` is for a page's own read: it already has the data, and a `data-changed` would
+   * only make it read again. Returns the ids whose local copy changed.
+   */
   async applyPage(
     collection: string,
     records: ServerRecord[],
     deletedIds: string[],
     keep: ReadonlySet<string>,
     mark: string | null,
-  ): Promise<void> {
+    options: { announce?: boolean; meta?: [string, unknown][] } = {},
+  ): Promise<string[]> {
     const { ctx } = this;
-    const now = ctx.deps.now();
-    const rows: { row: StoredRecord; data: JsonRecord | null; server: JsonRecord | null }[] = [];
-    const overlaid: string[] = [];
-    for (const r of records) {
-      const row: StoredRecord = {
-        collection,
-        id: r.id,
-        data: null,
-        server: null,
-        version: r.version,
-        fromServer: true,
-        deleted: false,
-        syncedAt: now,
-        pullMark: mark,
-      };
-      rows.push({ row, data: r, server: r });
-      if (keep.has(r.id)) overlaid.push(r.id);
-    }
-    await ctx.records.putMany(rows);
-    for (const id of overlaid) await this.outbox.rebuild(collection, id);
-    for (const id of deletedIds) {
-      if (keep.has(id)) {
-        const existing = await ctx.records.get(collection, id);
-        if (existing) await ctx.records.putMany([{ row: existing.row, data: existing.data, server: null }]);
-      } else {
-        await ctx.records.delete(collection, id);
-      }
-    }
-    const ids = [...records.map((r) => r.id), ...deletedIds];
-    if (ids.length) ctx.deps.emit({ type: 'data-changed', collection, ids });
+    const stored = await ctx.records.storeServerPage({
+      collection,
+      records,
+      deletedIds,
+      mark,
+      now: ctx.deps.now(),
+      meta: options.meta,
+    });
+    const rebuild = new Set(stored.withWrites);
+    for (const id of keep) if (stored.changed.includes(id)) rebuild.add(id);
+    for (const id of rebuild) await this.outbox.rebuild(collection, id);
+    if (stored.changed.length && options.announce !== false)
+      ctx.deps.emit({ type: 'data-changed', collection, ids: stored.changed });
+    return stored.changed;
   }
 }
 

@@ -1,18 +1,48 @@
 /**
  * GETs of configured collections and records: network-first with a timeout, cache-first, or stale-while-revalidate.
- * What the network answers is stored as records; what the local copy answers carries `Offline-Kit-Source: local` and
- * the time of the collection's last successful sync. Queued writes are overlaid either way.
+ * A network answer goes to the page at once and is stored as records afterwards (a clone, parsed under `waitUntil`);
+ * only when the collection has queued writes does the answer wait, to carry them overlaid. What the local copy answers
+ * carries `Offline-Kit-Source: local` and the time of the collection's last successful sync.
  */
 import { HEADERS } from '../shared/api.js';
 import type { JsonRecord } from '../shared/config.js';
 import { isObject, isServerRecord, parseListPage, type ServerRecord } from '../shared/guards.js';
 import type { Engine } from '../engine/engine.js';
+import type { StoredRecord } from '../engine/db.js';
+import { syncedAtKey } from '../engine/meta-store.js';
 import { isTempId } from '../engine/temp-ids.js';
 import type { ApiPath } from './paths.js';
 import { errorResponse, json, withHeaders } from './responses.js';
 
 const LOCAL_CURSOR = 'local:';
 const RESERVED_PARAMS = new Set(['since', 'limit']);
+/** Rows read per further request when filters skip most of a collection. */
+const SCAN_CHUNK = 500;
+
+/**
+ * Stores of network answers still running, per engine and collection: a local answer waits for them, so a list read
+ * online and then offline a moment later shows what the page just saw.
+ */
+const storing = new WeakMap<Engine, Map<string, Set<Promise<void>>>>();
+
+function track(engine: Engine, collection: string, work: Promise<void>): Promise<void> {
+  let byCollection = storing.get(engine);
+  if (!byCollection) storing.set(engine, (byCollection = new Map<string, Set<Promise<void>>>()));
+  let set = byCollection.get(collection);
+  if (!set) byCollection.set(collection, (set = new Set<Promise<void>>()));
+  const entry = work.catch((error: unknown) => {
+    // The page already has its answer; a failed store only means the local copy did not gain it.
+    console.warn('[offline-kit] could not store a network read', error);
+  });
+  set.add(entry);
+  void entry.finally(() => set.delete(entry));
+  return entry;
+}
+
+async function storesSettled(engine: Engine, collection: string): Promise<void> {
+  const set = storing.get(engine)?.get(collection);
+  if (set?.size) await Promise.all([...set]);
+}
 
 export async function handleRead(
   engine: Engine,
@@ -32,13 +62,19 @@ export async function handleRead(
   if (conf.read !== 'network-first') {
     const local = await answerLocal(engine, path, id, url, true);
     if (local) {
-      if (conf.read === 'stale-while-revalidate')
-        waitUntil(fromNetwork(engine, path, id, request).catch(() => null));
+      if (conf.read === 'stale-while-revalidate') {
+        waitUntil(
+          fromNetwork(engine, path, id, request, waitUntil).then(
+            (r) => r.body?.cancel(),
+            () => null,
+          ),
+        );
+      }
       return local;
     }
   }
   try {
-    return await withTimeout(fromNetwork(engine, path, id, request), conf.networkTimeoutMs);
+    return await withTimeout(fromNetwork(engine, path, id, request, waitUntil), conf.networkTimeoutMs);
   } catch {
     return answerLocal(engine, path, id, url);
   }
@@ -65,97 +101,144 @@ async function fromNetwork(
   path: ApiPath,
   id: string | null,
   request: Request,
+  waitUntil: (p: Promise<unknown>) => void,
 ): Promise<Response> {
-  const response = await engine.ctx.deps.fetch(request);
   const name = path.collection.name;
+  // Asked while the request is on the network, so the common answer (nothing queued) costs no extra wait.
+  const queued = engine.ctx.queue.countForCollection(name).catch(() => -1);
+  const response = await engine.ctx.deps.fetch(request);
   const noStore =
     /no-store/i.test(response.headers.get('cache-control') ?? '') && !path.collection.storeNoStore;
-  if (response.status === 404 && id && !noStore) {
-    const body: unknown = await response
-      .clone()
+  if (noStore) return response;
+  if (response.status === 404 && id) {
+    const copy = response.clone();
+    const work = copy
       .json()
-      .catch(() => null);
-    if (isObject(body) && body.error === 'deleted') await engine.storeDeleted(name, id);
+      .catch(() => null)
+      .then(async (body: unknown) => {
+        if (isObject(body) && body.error === 'deleted')
+          await engine.replicator.applyPage(name, [], [id], new Set(), null, { announce: false });
+      });
+    waitUntil(track(engine, name, work));
     return response;
   }
-  if (response.status !== 200 || noStore) return response;
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // Not JSON (a login page, a proxy's error page): pass it on untouched and keep nothing.
-    return withHeaders(response, text, { [HEADERS.source]: 'network' });
-  }
-  if (id) {
-    if (!isServerRecord(parsed)) return withHeaders(response, text, { [HEADERS.source]: 'network' });
-    await engine.storeRead(name, [parsed], []);
-    const overlaid = await overlayOne(engine, name, parsed);
-    return withHeaders(response, JSON.stringify(overlaid), { [HEADERS.source]: 'network' });
-  }
-  let page;
-  try {
-    page = parseListPage(parsed);
-  } catch {
-    return withHeaders(response, text, { [HEADERS.source]: 'network' });
-  }
-  await engine.storeRead(
-    name,
-    page.records,
-    page.deleted.map((d) => d.id),
-  );
+  if (response.status !== 200) return response;
   const url = new URL(request.url);
-  if (![...url.searchParams.keys()].some((k) => k !== 'limit') && !page.hasMore) {
-    await engine.ctx.meta.setCollectionSyncedAt(name, engine.ctx.deps.now());
+  if ((await queued) === 0) {
+    waitUntil(track(engine, name, storeAnswer(engine, name, id, url, response.clone())));
+    return withHeaders(response, response.body, { [HEADERS.source]: 'network' });
   }
-  const meta = await engine.syncMetaOf(name);
-  if (meta.size === 0) return withHeaders(response, text, { [HEADERS.source]: 'network' });
-  const records = await overlayList(engine, name, page.records, meta, url, !url.searchParams.has('since'));
-  const body = Array.isArray(parsed) ? records : { ...(parsed as JsonRecord), records };
+  const text = await response.text();
+  const parsed = parseJson(text);
+  const stored = await store(engine, name, id, url, parsed);
+  if (stored === null) return withHeaders(response, text, { [HEADERS.source]: 'network' });
+  const body = await overlaid(engine, name, stored, url, parsed);
   return withHeaders(response, JSON.stringify(body), { [HEADERS.source]: 'network' });
 }
 
-async function overlayOne(engine: Engine, collection: string, record: ServerRecord): Promise<JsonRecord> {
-  const meta = await engine.syncMetaOf(collection);
-  const m = meta.get(record.id);
-  if (!m) return record;
-  const local = await engine.ctx.records.get(collection, record.id);
-  if (!local?.data) return record;
-  return engine.withMeta(local.data, local.row, m);
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    // Not JSON (a login page, a proxy's error page): passed on untouched, nothing kept.
+    return undefined;
+  }
 }
 
-/** Server records with queued local changes applied, and records created offline that match the filters appended. */
-async function overlayList(
+async function storeAnswer(
+  engine: Engine,
+  collection: string,
+  id: string | null,
+  url: URL,
+  copy: Response,
+): Promise<void> {
+  await store(engine, collection, id, url, parseJson(await copy.text()));
+}
+
+/** Stores what a read answered; the records it held, or null when it was not a record or a list. */
+async function store(
+  engine: Engine,
+  collection: string,
+  id: string | null,
+  url: URL,
+  parsed: unknown,
+): Promise<ServerRecord[] | null> {
+  let records: ServerRecord[];
+  let deleted: string[] = [];
+  let complete = false;
+  if (id) {
+    if (!isServerRecord(parsed)) return null;
+    records = [parsed];
+  } else {
+    try {
+      const page = parseListPage(parsed);
+      records = page.records;
+      deleted = page.deleted.map((d) => d.id);
+      complete = !page.hasMore && ![...url.searchParams.keys()].some((k) => k !== 'limit');
+    } catch {
+      return null;
+    }
+  }
+  // A page's own read: it already shows these records, so no `data-changed` (it would only read again).
+  await engine.replicator.applyPage(collection, records, deleted, new Set(), null, { announce: false });
+  if (complete) await engine.ctx.meta.setCollectionSyncedAt(collection, engine.ctx.deps.now());
+  return records;
+}
+
+/** A network answer with the collection's queued writes overlaid (and, on a first list page, records created here). */
+async function overlaid(
   engine: Engine,
   collection: string,
   records: ServerRecord[],
-  meta: Map<string, { state: 'synced' | 'pending' | 'conflict' | 'failed' | 'local'; writeId: string }>,
   url: URL,
-  appendCreates: boolean,
-): Promise<JsonRecord[]> {
+  parsed: unknown,
+): Promise<unknown> {
+  const { rows, marks } = await engine.ctx.records.readWithMarks(
+    collection,
+    records.length === 1 && isServerRecord(parsed) ? [records[0]?.id ?? ''] : [],
+  );
+  if (marks.size === 0) return parsed;
+  const wanted = [...marks.keys()].filter((k) => !rows.has(k));
+  if (wanted.length) {
+    const more = await engine.ctx.records.readWithMarks(collection, wanted);
+    for (const [k, v] of more.rows) rows.set(k, v);
+  }
+  const open = async (row: StoredRecord): Promise<JsonRecord | null> => openData(engine, row);
+  if (isServerRecord(parsed)) {
+    const m = marks.get(parsed.id);
+    const row = rows.get(parsed.id);
+    const data = row ? await open(row) : null;
+    return m && row && data ? engine.withMeta(data, row, m) : parsed;
+  }
   const out: JsonRecord[] = [];
   const seen = new Set<string>();
   for (const r of records) {
     seen.add(r.id);
-    const m = meta.get(r.id);
-    if (!m) {
+    const m = marks.get(r.id);
+    const row = rows.get(r.id);
+    if (!m || !row) {
       out.push(r);
       continue;
     }
-    const local = await engine.ctx.records.get(collection, r.id);
-    if (local?.data) out.push(engine.withMeta(local.data, local.row, m));
-    else if (!local) out.push(r);
+    const data = await open(row);
+    // A record deleted here (its delete still queued) is left out.
+    if (data) out.push(engine.withMeta(data, row, m));
   }
-  if (appendCreates) {
-    for (const [id, m] of meta) {
-      if (seen.has(id)) continue;
-      const local = await engine.ctx.records.get(collection, id);
-      if (local?.data && !local.row.fromServer && matches(local.data, url)) {
-        out.push(engine.withMeta(local.data, local.row, m));
-      }
+  if (!url.searchParams.has('since')) {
+    for (const [rid, m] of marks) {
+      const row = rows.get(rid);
+      if (seen.has(rid) || !row || row.fromServer) continue;
+      const data = await open(row);
+      if (data && matches(data, url)) out.push(engine.withMeta(data, row, m));
     }
   }
-  return out;
+  return Array.isArray(parsed) ? out : { ...(parsed as JsonRecord), records: out };
+}
+
+/** The app's view of a stored row (decrypted when sealed); plain rows are answered without a promise turn each. */
+function openData(engine: Engine, row: StoredRecord): JsonRecord | null | Promise<JsonRecord | null> {
+  if (!engine.ctx.codec.encrypted) return isObject(row.data) ? row.data : null;
+  return engine.ctx.codec.openJson(row.data).then((data) => (isObject(data) ? data : null));
 }
 
 function matches(data: JsonRecord, url: URL): boolean {
@@ -173,10 +256,9 @@ function matches(data: JsonRecord, url: URL): boolean {
   return true;
 }
 
-async function localHeaders(engine: Engine, collection: string): Promise<Record<string, string>> {
-  const at = await engine.ctx.meta.collectionSyncedAt(collection);
+function localHeaders(syncedAt: number | null): Record<string, string> {
   const headers: Record<string, string> = { [HEADERS.source]: 'local' };
-  if (at !== null) headers[HEADERS.lastSync] = new Date(at).toISOString();
+  if (syncedAt !== null) headers[HEADERS.lastSync] = new Date(syncedAt).toISOString();
   return headers;
 }
 
@@ -197,47 +279,84 @@ async function answerLocal(
   onlyIfPresent = false,
 ): Promise<Response | null> {
   const name = path.collection.name;
-  const headers = await localHeaders(engine, name);
+  await storesSettled(engine, name);
   if (id) {
-    const local = await engine.ctx.records.get(name, id);
-    if (!local?.data) {
+    const [{ rows, marks }, syncedAt] = await Promise.all([
+      engine.ctx.records.readWithMarks(name, [id]),
+      engine.ctx.meta.collectionSyncedAt(name),
+    ]);
+    const row = rows.get(id);
+    const data = row ? await openData(engine, row) : null;
+    if (!row || !data) {
       if (onlyIfPresent) return null;
-      return errorResponse(404, local ? 'deleted' : 'not_found', `${name}/${id} is not in the local copy`);
+      return errorResponse(404, row ? 'deleted' : 'not_found', `${name}/${id} is not in the local copy`);
     }
-    const meta = await engine.syncMetaOf(name);
-    const body = engine.withMeta(local.data, local.row, meta.get(id));
-    const etag: Record<string, string> = local.row.version !== null ? { etag: `"${local.row.version}"` } : {};
-    return json(200, body, { ...headers, ...etag });
+    const etag: Record<string, string> = row.version !== null ? { etag: `"${row.version}"` } : {};
+    return json(200, engine.withMeta(data, row, marks.get(id)), { ...localHeaders(syncedAt), ...etag });
   }
-  const syncedAt = await engine.ctx.meta.collectionSyncedAt(name);
-  const count = await engine.ctx.records.count(name);
-  if (count === 0 && syncedAt === null) {
-    if (onlyIfPresent) return null;
-    return errorResponse(503, 'offline', `${name} has not been synced to this device yet`);
-  }
+  return answerLocalList(engine, path, url, onlyIfPresent);
+}
+
+/**
+ * A list from the local copy, in the protocol's shape. `limit` counts records from the server, in id order; records
+ * created here (their creates still queued) come on top of the first page, as the network answer shows them, so an
+ * offline list never hides what the user created offline.
+ */
+async function answerLocalList(
+  engine: Engine,
+  path: ApiPath,
+  url: URL,
+  onlyIfPresent: boolean,
+): Promise<Response | null> {
+  const name = path.collection.name;
   const limitParam = Number(url.searchParams.get('limit'));
   const limit = Number.isSafeInteger(limitParam) && limitParam > 0 ? limitParam : path.collection.pageSize;
   const since = url.searchParams.get('since');
-  let after = since?.startsWith(LOCAL_CURSOR) ? since.slice(LOCAL_CURSOR.length) : null;
-  const meta = await engine.syncMetaOf(name);
+  const firstPage = !since?.startsWith(LOCAL_CURSOR);
+  let after = firstPage ? null : (since?.slice(LOCAL_CURSOR.length) ?? null);
+  // Enough for the whole page in one request when no filter skips rows: the page, one more to tell `hasMore`, and
+  // the rows of records created here that the scan skips.
+  const start = await engine.ctx.records.readListStart(
+    name,
+    after,
+    limit + 1 + 64,
+    firstPage,
+    syncedAtKey(name),
+  );
+  const { marks, syncedAt } = start;
+  if (firstPage && start.rows.length === 0 && start.creates.length === 0 && syncedAt === null) {
+    if (onlyIfPresent) return null;
+    return errorResponse(503, 'offline', `${name} has not been synced to this device yet`);
+  }
   const records: JsonRecord[] = [];
   let hasMore = false;
+  let cursor: string | null = null;
+  let rows = start.rows;
+  let exhausted = start.exhausted;
   outer: for (;;) {
-    const rows = await engine.ctx.records.page(name, after, 500);
-    if (rows.length === 0) break;
-    for (const raw of rows) {
-      const open = await engine.ctx.records.open(raw);
-      if (open.data && matches(open.data, url)) {
-        if (records.length === limit) {
-          hasMore = true;
-          break outer;
-        }
-        records.push(engine.withMeta(open.data, raw, meta.get(raw.id)));
+    for (const row of rows) {
+      after = row.id;
+      // Created here: shown on top of the first page instead.
+      if (!row.fromServer && marks.has(row.id)) continue;
+      const opened = openData(engine, row);
+      const data = opened instanceof Promise ? await opened : opened;
+      if (!data || !matches(data, url)) continue;
+      if (records.length === limit) {
+        hasMore = true;
+        break outer;
       }
-      after = raw.id;
+      records.push(engine.withMeta(data, row, marks.get(row.id)));
+      cursor = LOCAL_CURSOR + row.id;
+    }
+    if (exhausted) break;
+    rows = await engine.ctx.records.page(name, after, SCAN_CHUNK);
+    exhausted = rows.length < SCAN_CHUNK;
+  }
+  if (firstPage) {
+    for (const row of start.creates) {
+      const data = await openData(engine, row);
+      if (data && matches(data, url)) records.push(engine.withMeta(data, row, marks.get(row.id)));
     }
   }
-  const last = records[records.length - 1];
-  const cursor = last ? LOCAL_CURSOR + String(last.id) : null;
-  return json(200, { records, deleted: [], cursor, hasMore }, headers);
+  return json(200, { records, deleted: [], cursor, hasMore }, localHeaders(syncedAt));
 }
