@@ -115,6 +115,46 @@ describe('engine against a fake server', () => {
     expect(server.live('work-orders').map((r) => r.title)).toEqual(['Auth']);
   });
 
+  it('a worker with no credentials in hand sends nothing and asks for them as missing, unlike a refused token', async () => {
+    let token: string | null = null;
+    const server = new FakeServer();
+    server.requireToken = 'good';
+    const rig = await makeRig(baseConfig, {
+      server,
+      deps: { credentials: () => Promise.resolve(token ? { Authorization: `Bearer ${token}` } : null) },
+    });
+    await rig.write('POST', '/api/work-orders', { title: 'Kept' });
+    expect((await rig.engine.sync('all', 'background-sync')).outcome).toBe('failed');
+    expect(server.requests).toEqual([]);
+    const asked = rig.events.filter((e) => e.type === 'credentials-needed');
+    expect(asked).toEqual([
+      {
+        type: 'credentials-needed',
+        reason: {
+          code: 'unauthorized',
+          message: 'the service worker has no credentials',
+          details: { missing: true },
+        },
+      },
+    ]);
+    expect(await rig.engine.status()).toMatchObject({ paused: true, pending: 1 });
+    token = 'expired';
+    expect((await rig.engine.sync('all', 'login')).outcome).toBe('failed');
+    const refused = rig.events.filter((e) => e.type === 'credentials-needed').slice(1);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]?.type === 'credentials-needed' && refused[0].reason.details).toBeUndefined();
+    token = 'good';
+    expect((await rig.engine.sync('all', 'login')).outcome).toBe('completed');
+    expect(server.live('work-orders').map((r) => r.title)).toEqual(['Kept']);
+  });
+
+  it('an anonymous partition without a credentials hook replays on cookies alone', async () => {
+    const rig = await makeRig(baseConfig, { user: null, deps: { credentials: () => Promise.resolve(null) } });
+    await rig.write('POST', '/api/work-orders', { title: 'Cookie' });
+    expect((await rig.engine.sync()).outcome).toBe('completed');
+    expect(rig.server.live('work-orders').map((r) => r.title)).toEqual(['Cookie']);
+  });
+
   it('marks 4xx writes failed, keeps them, lets a person edit and retry them', async () => {
     const server = new FakeServer();
     server.batch = false;

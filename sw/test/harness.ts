@@ -38,7 +38,7 @@ export interface Rig {
 
 export async function makeRig(
   config: OfflineKitConfig = baseConfig,
-  options: { server?: FakeServer; deps?: Partial<EngineDeps>; dbName?: string } = {},
+  options: { server?: FakeServer; deps?: Partial<EngineDeps>; dbName?: string; user?: string | null } = {},
 ): Promise<Rig> {
   const server = options.server ?? new FakeServer();
   const events: OfflineKitEvent[] = [];
@@ -52,14 +52,16 @@ export async function makeRig(
     random: () => 0.5,
     uuid: () => `00000000-0000-4000-8000-${String(++uuid).padStart(12, '0')}-${dbCounter}`,
     emit: (e) => events.push(e),
-    credentials: () => Promise.resolve(null),
+    // The page handed over credentials (cookies only: no headers), as `connect({ credentials })` does on every connect.
+    credentials: () => Promise.resolve({}),
     origin: server.origin,
     browserOnline: () => true,
     ...options.deps,
   };
+  const user = options.user === undefined ? 'alice' : options.user;
   const dbName = options.dbName ?? `test-${++dbCounter}-${Math.random()}`;
   const rig: Rig = {
-    engine: await Engine.open(resolved, deps, await openPartition(dbName), 'alice'),
+    engine: await Engine.open(resolved, deps, await openPartition(dbName), user),
     server,
     events,
     dbName,
@@ -84,12 +86,12 @@ export async function makeRig(
       return { id: result.write.id, recordId: result.write.recordId };
     },
     async abandon() {
-      rig.engine = await Engine.open(resolved, deps, await openPartition(dbName), 'alice');
+      rig.engine = await Engine.open(resolved, deps, await openPartition(dbName), user);
       return rig.engine;
     },
     async reopen() {
       await rig.engine.close();
-      rig.engine = await Engine.open(resolved, deps, await openPartition(dbName), 'alice');
+      rig.engine = await Engine.open(resolved, deps, await openPartition(dbName), user);
       return rig.engine;
     },
   };

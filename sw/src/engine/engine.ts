@@ -48,7 +48,7 @@ import { Outbox, type Enqueued, type WriteInput } from './outbox.js';
 import { QueueStore } from './queue-store.js';
 import { RecordStore } from './record-store.js';
 import { SYNC_FIELD } from './records.js';
-import { Replicator, type Stop } from './replicator.js';
+import { Replicator, type PushResult, type Stop } from './replicator.js';
 
 /** While writes wait and the server is unreachable, retry at least this often, so they land within seconds of its return. */
 export const NETWORK_RETRY_CAP_MS = 3000;
@@ -263,7 +263,10 @@ export class Engine {
     for (const w of await ctx.queue.inState('sending'))
       await ctx.queue.put({ ...w, state: 'pending', rev: w.rev + 1 });
 
-    const push = await this.replicator.push(new Set(collections), onProgress);
+    const missing = await this.missingCredentials();
+    const push: PushResult = missing
+      ? { pushed: 0, conflicts: 0, failed: 0, stop: { kind: 'auth', error: missing } }
+      : await this.replicator.push(new Set(collections), onProgress);
     let pulled = 0;
     let pullFailed = 0;
     let stop: Stop | null = push.stop;
@@ -313,6 +316,22 @@ export class Engine {
     ctx.deps.emit({ type: outcome === 'failed' ? 'sync-failed' : 'sync-completed', summary });
     this.statusSoon();
     return summary;
+  }
+
+  /**
+   * Why nothing may be sent yet: a signed-in user (or a configured credentials hook) but no credentials in hand — a
+   * restarted worker forgets what the page handed over. Sending anyway would earn a 401 that reads like a refused
+   * token; instead the run pauses with `details.missing` and waits for `setCredentials`. An anonymous partition
+   * without a hook relies on the origin's cookies and is sent as is.
+   */
+  private async missingCredentials(): Promise<ErrorInfo | null> {
+    if (this.user === null && this.ctx.config.credentials === null) return null;
+    if ((await this.ctx.deps.credentials()) !== null) return null;
+    return {
+      code: 'unauthorized',
+      message: 'the service worker has no credentials',
+      details: { missing: true },
+    };
   }
 
   private async scheduleRetry(stop: Extract<Stop, { kind: 'transient' }>): Promise<void> {
