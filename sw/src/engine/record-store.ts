@@ -89,7 +89,10 @@ export class RecordStore {
    * with queued writes (read in the same transaction, so a write queued meanwhile is seen) keep their overlay; only
    * their server copy changes, and the caller rebuilds them.
    */
-  async storeServerPage(page: ServerPage): Promise<StoredPage> {
+  async storeServerPage(input: ServerPage): Promise<StoredPage> {
+    const page = input.mark === null && !input.meta ? await this.withoutKnown(input) : input;
+    if (page.records.length === 0 && page.deletedIds.length === 0 && !page.meta)
+      return { changed: [], withWrites: [] };
     const { collection, mark, now } = page;
     const sealed = this.codec.encrypted
       ? await Promise.all(page.records.map((r) => this.codec.sealJson(r)))
@@ -144,6 +147,27 @@ export class RecordStore {
     }
     await done;
     return { changed, withWrites };
+  }
+
+  /**
+   * A read's page without what the store already holds at that version or newer, checked in a read-only transaction:
+   * a page read again and again (a list the app polls) then writes nothing and never holds up the queue. Only for
+   * stores without a pull mark (a pull must mark every record it saw, for its sweep).
+   */
+  private async withoutKnown(page: ServerPage): Promise<ServerPage> {
+    const tx = unwrap(this.db).transaction('records', 'readonly');
+    const existing = await existingRows(tx.objectStore('records'), page.collection, [
+      ...page.records.map((r) => r.id),
+      ...page.deletedIds,
+    ]);
+    return {
+      ...page,
+      records: page.records.filter((r) => {
+        const old = existing.get(r.id);
+        return !old?.fromServer || old.version === null || old.version < r.version;
+      }),
+      deletedIds: page.deletedIds.filter((id) => existing.has(id)),
+    };
   }
 
   /**
