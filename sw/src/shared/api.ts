@@ -99,8 +99,15 @@ export interface SyncProgress {
   runId: string;
   unit: string;
   phase: 'push' | 'pull';
-  /** Writes or records done so far and expected (total null while unknown). */
+  /**
+   * Push: writes settled so far. Pull: records and tombstones stored so far in this run, growing page by page.
+   */
   done: number;
+  /**
+   * Push: the writes queued when the run began. Pull: the protocol announces no count, so `null` while the server has
+   * more pages, and equal to `done` once a collection's last page is stored — never a guess that could overshoot. Show
+   * `done` (and the collection) while it is null.
+   */
   total: number | null;
   collection?: string;
 }

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../src/shared/validate-config.js';
+import { handleRead } from '../src/worker/reads.js';
+import { parseApiPath } from '../src/worker/paths.js';
+import { baseConfig, makeRig, type Rig } from './harness.js';
+
+async function read(rig: Rig, path: string): Promise<{ response: Response; stores: Promise<unknown>[] }> {
+  const url = new URL(path, rig.server.origin);
+  const apiPath = parseApiPath(validateConfig(baseConfig), url, rig.server.origin);
+  if (!apiPath) throw new Error('path not recognised');
+  const stores: Promise<unknown>[] = [];
+  const response = await handleRead(rig.engine, apiPath, new Request(url), (p) => stores.push(p));
+  return { response, stores };
+}
+
+async function records(response: Response): Promise<Record<string, unknown>[]> {
+  const body = (await response.json()) as { records: Record<string, unknown>[] };
+  return body.records;
+}
+
+describe('reads', () => {
+  it('shows records created offline on top of a limited offline list', async () => {
+    let online = true;
+    const rig = await makeRig(baseConfig, { deps: { browserOnline: () => online } });
+    for (let i = 0; i < 5; i += 1) rig.server.seed('work-orders', { title: `server ${i}` });
+    await rig.engine.sync();
+    online = false;
+    await rig.write('POST', '/api/work-orders', { title: 'made offline 1' });
+    await rig.write('POST', '/api/work-orders', { title: 'made offline 2' });
+    const { response } = await read(rig, '/api/work-orders?limit=5');
+    expect(response.headers.get('offline-kit-source')).toBe('local');
+    const titles = (await records(response)).map((r) => r.title);
+    expect(titles).toHaveLength(7);
+    expect(titles).toEqual(expect.arrayContaining(['made offline 1', 'made offline 2']));
+  });
+
+  it('stores what a page read online without announcing data-changed, and answers it offline afterwards', async () => {
+    let online = true;
+    const rig = await makeRig(baseConfig, { deps: { browserOnline: () => online } });
+    rig.server.seed('work-orders', { title: 'Boiler' });
+    const { response, stores } = await read(rig, '/api/work-orders');
+    expect(response.headers.get('offline-kit-source')).toBe('network');
+    expect((await records(response)).map((r) => r.title)).toEqual(['Boiler']);
+    await Promise.all(stores);
+    expect(rig.events.filter((e) => e.type === 'data-changed')).toEqual([]);
+    online = false;
+    const local = await read(rig, '/api/work-orders');
+    expect(local.response.headers.get('offline-kit-source')).toBe('local');
+    expect((await records(local.response)).map((r) => r.title)).toEqual(['Boiler']);
+  });
+
+  it('never lets an older read overwrite a newer copy', async () => {
+    let online = true;
+    const rig = await makeRig(baseConfig, { deps: { browserOnline: () => online } });
+    const wo = rig.server.seed('work-orders', { title: 'v1' });
+    const old = await read(rig, `/api/work-orders/${wo.id}`);
+    rig.server.edit('work-orders', wo.id, { title: 'v2' });
+    await rig.engine.sync();
+    // The first read's store lands after the sync stored version 2.
+    await Promise.all(old.stores);
+    await rig.engine.replicator.applyPage(
+      'work-orders',
+      [{ id: wo.id, version: 1, title: 'v1' }],
+      [],
+      new Set(),
+      null,
+    );
+    online = false;
+    const local = await read(rig, `/api/work-orders/${wo.id}`);
+    expect(((await local.response.json()) as Record<string, unknown>).title).toBe('v2');
+  });
+
+  it('counts pulled records page by page and saves a delta cursor with its page', async () => {
+    const rig = await makeRig({
+      ...baseConfig,
+      collections: { ...baseConfig.collections, parts: { policy: 'read-only-delta', pageSize: 2 } },
+    });
+    for (let i = 0; i < 5; i += 1) rig.server.seed('parts', { name: `part ${i}` });
+    await rig.engine.sync();
+    const pulls = rig.events.flatMap((e) =>
+      e.type === 'sync-progress' && e.progress.phase === 'pull' && e.progress.collection === 'parts'
+        ? [e.progress]
+        : [],
+    );
+    expect(pulls.map((p) => p.done)).toEqual([2, 4, 5]);
+    expect(pulls[pulls.length - 1]?.total).toBe(pulls[pulls.length - 1]?.done);
+    expect(pulls.slice(0, -1).every((p) => p.total === null)).toBe(true);
+    expect(await rig.engine.ctx.records.count('parts')).toBe(5);
+    expect(await rig.engine.ctx.meta.cursor('parts')).not.toBeNull();
+  });
+});
