@@ -63,6 +63,74 @@ describe('inline devtools overlay', () => {
     expect(await page.locator('[data-offline-kit-inline]').count()).toBe(0);
   });
 
+  it('opens a long queue page by page, scrolls to its end, and discards all of it in bulk', async () => {
+    const { context, page } = await suite.open();
+    await goOffline(context);
+    const writes = 400;
+    const statuses = await page.evaluate(async (count) => {
+      const out: number[] = [];
+      for (let i = 0; i < count; i++) {
+        const response = await fetch('/api/work-orders', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ title: `Long queue ${i + 1}` }),
+        });
+        out.push(response.status);
+      }
+      return out;
+    }, writes);
+    expect(statuses.every((status) => status === 202)).toBe(true);
+    await mountInline(page);
+    await byTestId(page, 'okp-tab-queue').click();
+    await waitFor(
+      async () => (await byTestId(page, 'okp-queue-total').textContent()) === `${writes} writes`,
+      {
+        message: 'the overlay to show the whole queue count',
+      },
+    );
+    expect(await byTestId(page, 'okp-queue-list').getAttribute('data-total')).toBe(String(writes));
+    expect(await byTestId(page, 'okp-row').count()).toBeLessThan(60);
+    // The last rows are on a page not asked for yet: scrolling there loads them.
+    await byTestId(page, 'okp-queue-list').evaluate((el) => {
+      el.scrollTop = el.scrollHeight;
+    });
+    await waitFor(
+      async () => (await page.locator(`[data-testid="okp-row"][aria-posinset="${writes}"]`).count()) === 1,
+      {
+        message: 'the last queued write to show after scrolling to the end',
+      },
+    );
+    await screenshot(page, 'devtools-inline-queue-long');
+
+    await byTestId(page, 'okp-queue-select-all').click();
+    await waitFor(
+      async () => (await byTestId(page, 'okp-queue-bulk-discard').textContent())?.includes(`(${writes})`),
+      {
+        message: 'every write of the queue selected, not only the loaded rows',
+      },
+    );
+    await byTestId(page, 'okp-queue-bulk-discard').click();
+    await byTestId(page, 'okp-queue-bulk-discard').click(); // the second click confirms
+    await waitFor(async () => (await byTestId(page, 'okp-queue-total').textContent()) === '0 writes', {
+      message: 'the overlay to show the queue emptied',
+    });
+    await goOnline(context);
+    await waitFor(
+      async () =>
+        (await byTestId(page, 'okp-queue-bulk-message').textContent())?.includes(
+          `Discarded ${writes} of ${writes}`,
+        ),
+      {
+        message: 'the bulk outcome',
+      },
+    );
+    expect(
+      (await suite.server.mock.liveRecords('work-orders')).some((r) =>
+        String(r.title).startsWith('Long queue'),
+      ),
+    ).toBe(false);
+  });
+
   it('sets server-mock faults from the Network view', async () => {
     const { page } = await suite.open();
     await mountInline(page);

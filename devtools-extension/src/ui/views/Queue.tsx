@@ -255,6 +255,15 @@ function WriteDetails(props: {
   const body = detail.data?.body;
   const json = isJsonType(write.contentType);
 
+  // The list keeps a write selected while its page is scrolled away; the service worker says when it is gone.
+  if (detail.data === null) {
+    return (
+      <div class="okp-dim" data-testid="okp-write-gone">
+        Write #{write.seq} is no longer queued: it was sent or discarded.
+      </div>
+    );
+  }
+
   const saveEdit = async (): Promise<void> => {
     if (editing === null) return;
     let parsed: unknown;
