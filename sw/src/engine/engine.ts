@@ -444,6 +444,12 @@ export class Engine {
   async listQueue(query: QueueQuery = {}): Promise<Page<QueuedWriteView>> {
     const offset = query.offset ?? 0;
     const limit = query.limit ?? 100;
+    if (!query.collection && !query.state) {
+      // The unfiltered list (the panel's first render): count by the store, read only the page asked for.
+      const [total, page] = await Promise.all([this.ctx.queue.count(), this.ctx.queue.slice(offset, limit)]);
+      const views = await Promise.all(page.map((w) => this.outbox.view(w)));
+      return { items: views, total };
+    }
     const items: QueuedWriteView[] = [];
     let total = 0;
     let after = 0;

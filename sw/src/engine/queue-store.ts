@@ -98,6 +98,21 @@ export class QueueStore {
     return ok;
   }
 
+  /**
+   * The writes at positions `offset` … `offset + count - 1` of the queue, in `seq` order. The cursor skips the first
+   * `offset` rows without reading their values, so a page deep in a 10,000-write queue costs one page, not the queue.
+   */
+  async slice(offset: number, count: number): Promise<StoredWrite[]> {
+    const rows: unknown[] = [];
+    let cursor = await this.db.transaction('queue').store.index('by-seq').openCursor();
+    if (cursor && offset > 0) cursor = await cursor.advance(offset);
+    while (cursor && rows.length < count) {
+      rows.push(cursor.value);
+      cursor = await cursor.continue();
+    }
+    return valid(rows);
+  }
+
   async forRecord(collection: string, recordId: string): Promise<StoredWrite[]> {
     const writes = valid(await this.db.getAllFromIndex('queue', 'by-record', [collection, recordId]));
     return writes.sort((a, b) => a.seq - b.seq);
