@@ -6,6 +6,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { format, resolveConfig } from 'prettier';
 import { launchChromium } from './browser.js';
 import { machineInfo, type MachineInfo } from './machine.js';
 import {
@@ -137,7 +138,10 @@ async function main(): Promise<void> {
     await page.locator('svg').screenshot({ path: join(options.resultsDir, 'latest.png') });
     await page.close();
     if (options.resultsMarkdown) {
-      await writeFile(options.resultsMarkdown, markdown(rows, options, machine, at, minutes, recorder.notes));
+      // Formatted as the repository's format check expects, so a committed RESULTS.md passes `npm test`.
+      const text = markdown(rows, options, machine, at, minutes, recorder.notes);
+      const config = (await resolveConfig(options.resultsMarkdown)) ?? {};
+      await writeFile(options.resultsMarkdown, await format(text, { ...config, parser: 'markdown' }));
     }
     log(
       `bench: wrote ${relative(process.cwd(), options.resultsDir) || '.'}/latest.{json,svg,png}${options.resultsMarkdown ? ' and RESULTS.md' : ''}`,
