@@ -133,23 +133,19 @@ export class Engine {
     return false;
   }
 
+  /**
+   * Answers as soon as the write, its record and its history entry are committed; what follows is synchronous (the
+   * events are built from what the outbox had in hand) or left running (the history trim).
+   */
   async enqueue(input: WriteInput): Promise<Enqueued> {
     const result = await this.outbox.enqueue(input);
     const { write } = result;
-    await this.ctx.history.add({
-      kind: 'write',
-      at: this.ctx.deps.now(),
-      event: result.coalesced ? 'edited' : 'queued',
-      writeId: write.id,
-      collection: write.collection,
-      recordId: write.recordId,
-      method: write.method,
-      status: null,
-      error: null,
-    });
-    this.ctx.deps.emit({ type: 'write-queued', write: await this.outbox.view(write) });
+    this.ctx.deps.emit({ type: 'write-queued', write: this.outbox.viewOf(write, result.json) });
     this.ctx.deps.emit({ type: 'data-changed', collection: write.collection, ids: [write.recordId] });
     this.statusSoon();
+    this.ctx.history.appendedElsewhere(1).catch((error: unknown) => {
+      console.warn('[offline-kit] could not trim the sync history', error);
+    });
     return result;
   }
 

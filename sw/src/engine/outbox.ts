@@ -3,13 +3,14 @@
  * the panel, and what happens to the local copy when a write is acknowledged, edited, discarded or superseded.
  * Sending is not here (see `replicator.ts`).
  */
-import type { ConflictView, QueuedWriteView, WriteMethod } from '../shared/api.js';
+import type { ConflictView, HistoryEntry, QueuedWriteView, WriteMethod } from '../shared/api.js';
 import type { JsonRecord } from '../shared/config.js';
 import { OfflineKitError, isQuotaError } from '../shared/errors.js';
 import { isObject, type ServerRecord } from '../shared/guards.js';
 import { bodyFields, encodeFields, encodeJson, isJsonType, parseJsonBody } from './bodies.js';
 import { unitsOf, type EngineContext } from './context.js';
 import type { StoredRecord, StoredWrite } from './db.js';
+import type { NewEntry } from './history-store.js';
 import { settleBatch, type Ack } from './settle-batch.js';
 import { SYNC_FIELD, appFields, applyChange, diffFields, mergePatch } from './records.js';
 import { TEMP_PREFIX, isTempId, referencedTempIds, rewriteFields, rewriteUrl } from './temp-ids.js';
@@ -30,12 +31,16 @@ export interface WriteInput {
   idempotencyKey: string | null;
   /** Reserved at arrival (`Outbox.reserveSeq`), so issue order survives bodies that finish reading out of order. */
   seq: number;
+  /** The body as the caller already parsed it (`parseJsonBody`), so it is not parsed again; absent: not parsed yet. */
+  json?: { value: unknown };
 }
 
 export interface Enqueued {
   write: StoredWrite;
   record: JsonRecord | null;
   coalesced: boolean;
+  /** The stored body's JSON (undefined when it is not JSON), for the write's view without reading the body again. */
+  json: unknown;
 }
 
 const HEADERS_NEVER_STORED = new Set([
@@ -70,38 +75,57 @@ export class Outbox {
     return this.seqReady.then(() => ++this.seq);
   }
 
-  /** Stores a write durably. Rejects with `quota_exceeded` when the browser refuses the space: never a silent drop. */
+  /**
+   * Stores a write durably, with its optimistic record and its history entry in ONE transaction: when this resolves
+   * the write survives a crash. Rejects with `quota_exceeded` when the browser refuses the space: never a silent drop.
+   */
   async enqueue(input: WriteInput): Promise<Enqueued> {
     const { ctx } = this;
-    const stripped = stripSyncField(input.body, input.contentType);
-    const idMap = await this.knownIds(input);
-    let url = idMap.size ? rewriteUrl(input.url, idMap) : input.url;
-    let body = stripped;
-    if (idMap.size && body) {
-      const fields = rewriteFields(parseJsonBody(body, input.contentType), idMap);
-      if (fields) body = encodeJson(fields);
+    const create = input.method === 'POST';
+    // The body is parsed once: stripping `_sync`, finding temporary ids and the record's fields all read this object.
+    let json = input.json !== undefined ? input.json.value : parseJsonBody(input.body, input.contentType);
+    let body = input.body;
+    if (isObject(json) && SYNC_FIELD in json) {
+      const copy = { ...json };
+      delete copy[SYNC_FIELD];
+      json = copy;
+      body = encodeJson(copy);
     }
-    const recordId =
-      input.method === 'POST'
-        ? TEMP_PREFIX + ctx.deps.uuid()
-        : (idMap.get(input.recordId ?? '') ?? input.recordId);
+    const idMap = await this.knownIds(input, json);
+    let url = idMap.size ? rewriteUrl(input.url, idMap) : input.url;
+    if (idMap.size && body) {
+      const rewritten = rewriteFields(json, idMap);
+      if (rewritten) {
+        json = rewritten;
+        body = encodeJson(rewritten);
+      }
+    }
+    const recordId = create
+      ? TEMP_PREFIX + ctx.deps.uuid()
+      : (idMap.get(input.recordId ?? '') ?? input.recordId);
     if (!recordId) throw new OfflineKitError('invalid_state', 'a write without a record id');
-    if (input.method !== 'POST' && input.recordId && recordId !== input.recordId)
-      url = rewriteUrl(url, idMap);
+    if (!create && input.recordId && recordId !== input.recordId) url = rewriteUrl(url, idMap);
 
-    let fields = await bodyFields(body, input.contentType);
-    if (input.method === 'POST' && fields === null) {
+    let fields: JsonRecord | null;
+    if (isJsonType(input.contentType)) fields = body && isObject(json) ? json : null;
+    else fields = await bodyFields(body, input.contentType);
+    if (create && fields === null) {
       // Binary creates (a photo) carry their fields in the query, e.g. ?workOrderId=…
       fields = Object.fromEntries(new URL(url, 'http://x').searchParams);
       if (input.contentType) fields.contentType = input.contentType;
       fields.size = body?.byteLength ?? 0;
     }
-    const current = await ctx.records.get(input.collection, recordId);
+    // A create's record id was made just above: there is no local record to read.
+    const current = create ? undefined : await ctx.records.get(input.collection, recordId);
     const now = ctx.deps.now();
 
     const coalesced = await this.tryCoalesce(input, recordId, body, fields, current?.data ?? null);
     if (coalesced) return coalesced;
 
+    const [sealedBody, baseRecord] = await Promise.all([
+      ctx.codec.sealBytes(body),
+      ctx.codec.sealJson(create ? null : (current?.server ?? null)),
+    ]);
     const write: StoredWrite = {
       id: input.idempotencyKey ?? ctx.deps.uuid(),
       seq: input.seq,
@@ -110,13 +134,13 @@ export class Outbox {
       method: input.method,
       url,
       headers: storableHeaders(input.headers),
-      body: await ctx.codec.sealBytes(body),
+      body: sealedBody,
       contentType: input.contentType,
       bodySize: body?.byteLength ?? 0,
-      baseVersion: input.method === 'POST' ? null : (input.ifMatch ?? current?.row.version ?? null),
-      baseRecord: await ctx.codec.sealJson(input.method === 'POST' ? null : (current?.server ?? null)),
+      baseVersion: create ? null : (input.ifMatch ?? current?.row.version ?? null),
+      baseRecord,
       refs: referencedTempIds(url, fields).filter((id) => id !== recordId),
-      tempId: input.method === 'POST' ? recordId : null,
+      tempId: create ? recordId : null,
       createdAt: now,
       attempts: 0,
       nextAttemptAt: null,
@@ -139,7 +163,7 @@ export class Outbox {
       pullMark: null,
     };
     const sealedData = await ctx.codec.sealJson(data);
-    // One transaction for the write and its optimistic record: both or neither.
+    // One transaction for the write, its optimistic record and its history entry: all or none.
     try {
       const tx = this.tx();
       // Awaiting the requests with the transaction surfaces the request's own error (QuotaExceededError) first and
@@ -147,12 +171,13 @@ export class Outbox {
       await Promise.all([
         tx.objectStore('queue').add(write),
         tx.objectStore('records').put({ ...row, data: sealedData, deleted: data === null }),
+        tx.objectStore('history').add(historyEntry(write, 'queued', now) as HistoryEntry),
         tx.done,
       ]);
     } catch (error) {
       throw storageError(error);
     }
-    return { write, record: data, coalesced: false };
+    return { write, record: data, coalesced: false, json: body ? json : undefined };
   }
 
   private tx() {
@@ -160,12 +185,11 @@ export class Outbox {
   }
 
   /** Server ids already learnt for temporary ids this write uses (a page may still show a record's temporary id). */
-  private async knownIds(input: WriteInput): Promise<Map<string, string>> {
+  private async knownIds(input: WriteInput, json: unknown): Promise<Map<string, string>> {
     const map = new Map<string, string>();
     const candidates = new Set<string>();
     if (isTempId(input.recordId)) candidates.add(input.recordId);
     for (const v of new URL(input.url, 'http://x').searchParams.values()) if (isTempId(v)) candidates.add(v);
-    const json = parseJsonBody(input.body, input.contentType);
     if (isObject(json)) for (const v of Object.values(json)) if (isTempId(v)) candidates.add(v);
     for (const tmp of candidates) {
       const real = await this.ctx.meta.idFor(tmp);
@@ -205,15 +229,18 @@ export class Outbox {
 
     let method: WriteMethod = last.method;
     let newBody: ArrayBuffer | null;
+    let newJson: unknown;
     if (input.method === 'DELETE') {
       if (last.method === 'POST') return null;
       method = 'DELETE';
       newBody = null;
     } else if (input.method === 'PUT') {
-      newBody = encodeJson(appFields(fields));
+      newJson = appFields(fields);
+      newBody = encodeJson(newJson);
       if (last.method === 'PATCH') method = 'PUT';
     } else {
-      newBody = encodeJson(mergePatch(lastJson, appFields(fields)));
+      newJson = mergePatch(lastJson, appFields(fields));
+      newBody = encodeJson(newJson);
     }
     const sealed = await this.ctx.codec.sealBytes(newBody);
     const data = applyChange(currentData, input.method, recordId, fields);
@@ -242,12 +269,13 @@ export class Outbox {
       await Promise.all([
         queue.put(write),
         row ? records.put({ ...row, data: sealedData, deleted: data === null }) : null,
+        tx.objectStore('history').add(historyEntry(write, 'edited', this.ctx.deps.now()) as HistoryEntry),
         tx.done,
       ]);
     } catch (error) {
       throw storageError(error);
     }
-    return { write, record: data, coalesced: true };
+    return { write, record: data, coalesced: true, json: newJson };
   }
 
   async view(write: StoredWrite): Promise<QueuedWriteView> {
@@ -493,15 +521,19 @@ function asRecord(value: unknown): JsonRecord | null {
   return isObject(value) ? value : null;
 }
 
-/** Pages may send back a record they got from us, with its `_sync` metadata: it is never sent to the server. */
-function stripSyncField(body: ArrayBuffer | null, contentType: string | null): ArrayBuffer | null {
-  const json = parseJsonBody(body, contentType);
-  if (isObject(json) && SYNC_FIELD in json) {
-    const copy = { ...json };
-    delete copy[SYNC_FIELD];
-    return encodeJson(copy);
-  }
-  return body;
+/** The history entry of a write just queued or folded into a queued one (stored in the same transaction). */
+function historyEntry(write: StoredWrite, event: 'queued' | 'edited', at: number): NewEntry {
+  return {
+    kind: 'write',
+    at,
+    event,
+    writeId: write.id,
+    collection: write.collection,
+    recordId: write.recordId,
+    method: write.method,
+    status: null,
+    error: null,
+  };
 }
 
 function storageError(error: unknown): OfflineKitError {

@@ -1,6 +1,7 @@
 /**
- * Queue semantics over the `queue` store: one transaction per write on enqueue (fast, and a crash loses nothing that
- * was acknowledged to the page), reads in `seq` pages so 10,000 queued writes never sit in memory at once.
+ * Queue semantics over the `queue` store: one transaction per write on enqueue, with its record and history entry
+ * (fast, and a crash loses nothing that was acknowledged to the page), reads in `seq` pages so 10,000 queued writes
+ * never sit in memory at once.
  */
 import type { WriteState } from '../shared/api.js';
 import { isStoredWrite, type Db, type StoredWrite } from './db.js';
@@ -12,9 +13,12 @@ function valid(rows: unknown[]): StoredWrite[] {
 export class QueueStore {
   constructor(private readonly db: Db) {}
 
-  /** A transaction over the queue and the records, for changes that must land together. */
+  /**
+   * A transaction over the queue, the records and the history, for changes that must land together: a write, its
+   * optimistic record and its log entry commit once (one commit per enqueue instead of two).
+   */
   writeTransaction() {
-    return this.db.transaction(['queue', 'records'], 'readwrite');
+    return this.db.transaction(['queue', 'records', 'history'], 'readwrite');
   }
 
   /** A transaction over every store a settled batch touches (queue, records, temporary-id map, history). */

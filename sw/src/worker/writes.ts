@@ -46,6 +46,8 @@ export async function handleWrite(
   const ifMatch =
     ifMatchRaw !== null && /^"?\d+"?$/.test(ifMatchRaw.trim()) ? Number(ifMatchRaw.replace(/"/g, '')) : null;
   const ownKey = request.headers.get('idempotency-key');
+  // Parsed once here; the outbox and the direct send reuse it.
+  const fields = parseJsonBody(body, contentType);
   const input: WriteInput = {
     method,
     url: url.pathname + url.search,
@@ -57,9 +59,9 @@ export async function handleWrite(
     ifMatch,
     idempotencyKey: ownKey && ownKey.length <= 200 ? ownKey : null,
     seq: await seq,
+    json: { value: fields },
   };
 
-  const fields = parseJsonBody(body, contentType);
   const refs: string[] = [...url.searchParams.values()];
   if (isObject(fields))
     for (const p of conf.parents)
@@ -137,7 +139,7 @@ async function sendDirect(
     if (local?.row.version != null) headers.set('If-Match', `"${local.row.version}"`);
   }
   let body = input.body;
-  const parsed = parseJsonBody(body, input.contentType);
+  const parsed = input.json ? input.json.value : parseJsonBody(body, input.contentType);
   if (isObject(parsed) && SYNC_FIELD in parsed) {
     const copy = { ...parsed };
     delete copy[SYNC_FIELD];
