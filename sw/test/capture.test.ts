@@ -66,6 +66,31 @@ describe('write capture in the worker', () => {
     expect(answer.status).toBe(507);
     expect(await answer.json()).toMatchObject({ error: 'quota_exceeded' });
     expect((await rig.engine.listQueue()).total).toBe(0);
+    // The history entry shares the write's transaction: a refused write leaves no "queued" line behind.
+    expect(await rig.engine.ctx.history.list()).toEqual([]);
+  });
+
+  it("answers 202 only with the write, its record and its history entry stored, without the page's _sync", async () => {
+    const rig = await makeRig(baseConfig, { deps: { browserOnline: () => false } });
+    const request = new Request(`${rig.server.origin}/api/work-orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Stored', _sync: { pending: true } }),
+    });
+    const answer = await handleWrite(rig.engine, pathOf(rig, '/api/work-orders'), request, hooks);
+    expect(answer.status).toBe(202);
+    const record = (await answer.json()) as { id: string; title: string };
+    expect(record.title).toBe('Stored');
+    const queued = (await rig.engine.listQueue()).items;
+    expect(queued).toHaveLength(1);
+    expect(queued[0]).toMatchObject({ recordId: record.id, method: 'POST', json: { title: 'Stored' } });
+    expect(queued[0]?.json).not.toHaveProperty('_sync');
+    expect((await rig.engine.ctx.records.get('work-orders', record.id))?.data).toMatchObject({
+      id: record.id,
+      title: 'Stored',
+    });
+    const history = await rig.engine.ctx.history.list();
+    expect(history).toMatchObject([{ kind: 'write', event: 'queued', writeId: queued[0]?.id }]);
   });
 
   it('online, forwards with Idempotency-Key and If-Match and keeps the acknowledged record', async () => {
