@@ -134,18 +134,22 @@ export class Engine {
   }
 
   /**
-   * Answers as soon as the write, its record and its history entry are committed; what follows is synchronous (the
-   * events are built from what the outbox had in hand) or left running (the history trim).
+   * Answers as soon as the write, its record and its history entry are committed; the events (built from what the
+   * outbox had in hand) and the history trim run after the answer is out.
    */
   async enqueue(input: WriteInput): Promise<Enqueued> {
     const result = await this.outbox.enqueue(input);
     const { write } = result;
-    this.ctx.deps.emit({ type: 'write-queued', write: this.outbox.viewOf(write, result.json) });
-    this.ctx.deps.emit({ type: 'data-changed', collection: write.collection, ids: [write.recordId] });
-    this.statusSoon();
-    this.ctx.history.appendedElsewhere(1).catch((error: unknown) => {
-      console.warn('[offline-kit] could not trim the sync history', error);
-    });
+    // Pages learn of the write from its 202; the broadcasts and the history trim wait until that answer is out.
+    this.ctx.deps.setTimer(() => {
+      this.ctx.deps.emit({ type: 'write-queued', write: this.outbox.viewOf(write, result.json) });
+      this.ctx.deps.emit({ type: 'data-changed', collection: write.collection, ids: [write.recordId] });
+      this.statusSoon();
+      if (this.closed) return;
+      this.ctx.history.appendedElsewhere(1).catch((error: unknown) => {
+        console.warn('[offline-kit] could not trim the sync history', error);
+      });
+    }, 0);
     return result;
   }
 
