@@ -366,7 +366,7 @@ export class Engine {
     if (this.running || this.paused || !this.online) return;
     if (trigger === 'retry') {
       if (this.retryAt !== null && this.retryAt > this.ctx.deps.now()) return;
-      const pending = (await this.ctx.queue.count('pending')) + (await this.ctx.queue.count('sending'));
+      const pending = await this.ctx.queue.countUnsent();
       if (pending === 0) return;
     }
     await this.sync('all', trigger);
@@ -428,7 +428,7 @@ export class Engine {
       serverReachable: this.serverReachable,
       paused: this.paused,
       pausedReason: this.pausedReason,
-      pending: (await ctx.queue.count('pending')) + (await ctx.queue.count('sending')),
+      pending: await ctx.queue.countUnsent(),
       failed: await ctx.queue.count('failed'),
       conflicts: await ctx.queue.count('conflict'),
       syncing: this.progress,

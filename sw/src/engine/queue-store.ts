@@ -154,6 +154,16 @@ export class QueueStore {
     return state ? this.db.countFromIndex('queue', 'by-state', state) : this.db.count('queue');
   }
 
+  /**
+   * Writes not yet acknowledged nor stopped (`pending` + `sending`), counted in one transaction: two separate counts
+   * miss a write that the replay moves from `pending` to `sending` between them.
+   */
+  async countUnsent(): Promise<number> {
+    const index = this.db.transaction('queue').store.index('by-state');
+    const [pending, sending] = await Promise.all([index.count('pending'), index.count('sending')]);
+    return pending + sending;
+  }
+
   /** Writes in one state, in `seq` order. */
   async inState(state: WriteState): Promise<StoredWrite[]> {
     const writes = valid(await this.db.getAllFromIndex('queue', 'by-state', state));
