@@ -15,6 +15,7 @@ import {
 import { refreshQueue, useSyncState } from '../app/store.js';
 import { useLoad } from '../app/useLoad.js';
 import { InlineDevtoolsButton } from './InlineDevtools.js';
+import { describeFaults } from '../logic/faults.js';
 
 export function WorkOfflineSwitch() {
   const { status, kit } = useSyncState();
@@ -98,7 +99,7 @@ export function DemoPanel() {
           <section class="panel" aria-labelledby="faults-heading">
             <h2 id="faults-heading">Server faults</h2>
             <p class="muted" data-testid="faults">
-              Active: {Object.keys(faults).length === 0 ? 'none' : JSON.stringify(faults)}
+              Active: {describeFaults(faults, Date.now())}
             </p>
             <div class="button-grid">
               <button
