@@ -13,6 +13,7 @@
 import { wrap, releaseProxy, type Remote } from 'comlink';
 import {
   EVENTS_CHANNEL,
+  OFFLINE_KIT_METHODS,
   type ErrorCode,
   type OfflineKitApi,
   type OfflineKitEvent,
@@ -87,25 +88,6 @@ function isEvent(value: unknown): value is OfflineKitEvent {
   );
 }
 
-const METHODS: (keyof OfflineKitApi)[] = [
-  'getStatus',
-  'syncNow',
-  'listQueue',
-  'getWrite',
-  'retryWrite',
-  'editWrite',
-  'discardWrite',
-  'listConflicts',
-  'resolveConflict',
-  'listCollections',
-  'listRecords',
-  'getHistory',
-  'exportHistory',
-  'setSimulatedOffline',
-  'setCredentials',
-  'clearLocalData',
-];
-
 export async function connect(options: ConnectOptions = {}): Promise<OfflineKitClient> {
   const container = options.container ?? navigator.serviceWorker;
   await container.ready;
@@ -161,7 +143,7 @@ export async function connect(options: ConnectOptions = {}): Promise<OfflineKitC
   const heartbeat = heartbeatMs > 0 ? setInterval(() => nudge('heartbeat'), heartbeatMs) : null;
 
   const api = {} as OfflineKitApi;
-  for (const method of METHODS) {
+  for (const method of OFFLINE_KIT_METHODS) {
     (api as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[method] = (
       ...args: unknown[]
     ) => call(method, args);

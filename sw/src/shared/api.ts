@@ -275,6 +275,31 @@ export interface OfflineKitApi {
 
 export type OfflineKitMethod = keyof OfflineKitApi;
 
+/** Every method of `OfflineKitApi`, once: the page client and the devtools bridge build their tables from it. */
+export const OFFLINE_KIT_METHODS = [
+  'getStatus',
+  'syncNow',
+  'listQueue',
+  'getWrite',
+  'retryWrite',
+  'editWrite',
+  'discardWrite',
+  'listConflicts',
+  'resolveConflict',
+  'listCollections',
+  'listRecords',
+  'getHistory',
+  'exportHistory',
+  'setSimulatedOffline',
+  'setCredentials',
+  'clearLocalData',
+] as const satisfies readonly OfflineKitMethod[];
+
+// Fails to compile when a method is added to OfflineKitApi but not to the list above.
+const _everyMethodListed: Exclude<OfflineKitMethod, (typeof OFFLINE_KIT_METHODS)[number]> extends never
+  ? true
+  : never = true;
+
 /** Events every open page (BroadcastChannel `offline-kit`) and the devtools panel receive. */
 export type OfflineKitEvent =
   | { type: 'status'; status: SyncStatus }

@@ -8,7 +8,7 @@
  * port; everything after that flows on the port. The other hops only relay envelopes, each checked with the guards
  * below before use: anything arriving from outside is `unknown` until narrowed here.
  */
-import type { ErrorInfo, OfflineKitEvent, OfflineKitMethod } from './api.js';
+import { OFFLINE_KIT_METHODS, type ErrorInfo, type OfflineKitEvent, type OfflineKitMethod } from './api.js';
 
 export const DEVTOOLS_SOURCE = 'offline-kit-devtools';
 export const DEVTOOLS_PROTOCOL_VERSION = 1;
@@ -77,24 +77,7 @@ export interface EventMessage {
 export type FromServiceWorker = HelloMessage | ResponseMessage | EventMessage;
 export type ToServiceWorker = ConnectMessage | RequestMessage;
 
-const METHODS: ReadonlySet<string> = new Set<OfflineKitMethod>([
-  'getStatus',
-  'syncNow',
-  'listQueue',
-  'getWrite',
-  'retryWrite',
-  'editWrite',
-  'discardWrite',
-  'listConflicts',
-  'resolveConflict',
-  'listCollections',
-  'listRecords',
-  'getHistory',
-  'exportHistory',
-  'setSimulatedOffline',
-  'setCredentials',
-  'clearLocalData',
-]);
+const METHODS: ReadonlySet<string> = new Set<string>(OFFLINE_KIT_METHODS);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
