@@ -442,6 +442,21 @@ export class Replicator {
     return this.settle(fresh, outcome);
   }
 
+  private async markFailed(w: StoredWrite, status: number | null, error: ErrorInfo): Promise<'failed'> {
+    const stored: StoredWrite = {
+      ...w,
+      state: 'failed',
+      lastStatus: status,
+      lastError: error,
+      nextAttemptAt: null,
+      rev: w.rev + 1,
+    };
+    await this.ctx.queue.put(stored);
+    await this.log(w, 'failed', status, error);
+    this.ctx.deps.emit({ type: 'write-failed', write: await this.outbox.view(stored) });
+    return 'failed';
+  }
+
   /** Applies an answer to a write. Returns how it settled, or a Stop that ends the push. */
   private async settle(w: StoredWrite, outcome: WriteOutcome): Promise<Settled | Stop> {
     const { ctx, outbox } = this;
@@ -493,36 +508,12 @@ export class Replicator {
         });
         return { kind: 'auth', error: outcome.error };
       }
-      case 'failed': {
-        const stored: StoredWrite = {
-          ...w,
-          state: 'failed',
-          lastStatus: status,
-          lastError: outcome.error,
-          nextAttemptAt: null,
-          rev: w.rev + 1,
-        };
-        await ctx.queue.put(stored);
-        await this.log(w, 'failed', status, outcome.error);
-        ctx.deps.emit({ type: 'write-failed', write: await outbox.view(stored) });
-        return 'failed';
-      }
+      case 'failed':
+        return this.markFailed(w, status, outcome.error);
       case 'transient': {
         const max = ctx.config.retry.maxAttempts;
-        if (max > 0 && w.attempts >= max) {
-          const stored: StoredWrite = {
-            ...w,
-            state: 'failed',
-            lastStatus: status,
-            lastError: outcome.error,
-            nextAttemptAt: null,
-            rev: w.rev + 1,
-          };
-          await ctx.queue.put(stored);
-          await this.log(w, 'failed', status, outcome.error);
-          ctx.deps.emit({ type: 'write-failed', write: await outbox.view(stored) });
-          return 'failed';
-        }
+        // Out of attempts: kept as failed, visible with its last error, for a person to retry, edit or discard.
+        if (max > 0 && w.attempts >= max) return this.markFailed(w, status, outcome.error);
         const delay = outcome.retryAfterMs ?? backoffDelay(w.attempts, ctx.config.retry, ctx.deps.random);
         await ctx.queue.put({
           ...w,
