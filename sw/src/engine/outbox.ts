@@ -11,6 +11,7 @@ import { bodyFields, encodeFields, encodeJson, isJsonType, parseJsonBody } from 
 import { unitsOf, type EngineContext } from './context.js';
 import type { StoredRecord, StoredWrite } from './db.js';
 import type { NewEntry } from './history-store.js';
+import { rebuildRecord } from './rebuild.js';
 import { settleBatch, type Ack } from './settle-batch.js';
 import { SYNC_FIELD, appFields, applyChange, diffFields, mergePatch } from './records.js';
 import { TEMP_PREFIX, isTempId, referencedTempIds, rewriteFields, rewriteUrl } from './temp-ids.js';
@@ -340,35 +341,11 @@ export class Outbox {
     const { ctx } = this;
     const current = await ctx.records.get(collection, recordId);
     const writes = await ctx.queue.forRecord(collection, recordId);
-    let data: JsonRecord | null = current?.server ?? null;
-    for (const w of writes) {
-      const bytes = await ctx.codec.openBytes(w.body);
-      let fields = await bodyFields(bytes, w.contentType);
-      if (w.method === 'POST' && fields === null) fields = { ...(data ?? {}) };
-      data = applyChange(data, w.method, recordId, fields);
-    }
-    if (!current) {
-      if (!data) return null;
-    }
-    if (!current?.row.fromServer && writes.length === 0) {
-      await ctx.records.delete(collection, recordId);
-      return null;
-    }
-    const row: StoredRecord = current?.row ?? {
-      collection,
-      id: recordId,
-      data: null,
-      server: null,
-      version: null,
-      fromServer: false,
-      deleted: false,
-      syncedAt: null,
-      pullMark: null,
-    };
-    await ctx.records.putMany([
-      { row: { ...row, deleted: data === null }, data, server: current?.server ?? null },
-    ]);
-    return data;
+    const rebuilt = await rebuildRecord(ctx.codec, current, writes, collection, recordId);
+    if (rebuilt.action === 'delete') await ctx.records.delete(collection, recordId);
+    if (rebuilt.action !== 'put') return null;
+    await ctx.records.putMany([rebuilt.record]);
+    return rebuilt.record.data;
   }
 
   /**

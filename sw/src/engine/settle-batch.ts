@@ -19,7 +19,8 @@ import { bodyFields, encodeFields, parseJsonBody } from './bodies.js';
 import type { EngineContext } from './context.js';
 import { isStoredRecord, isStoredWrite, type StoredRecord, type StoredWrite } from './db.js';
 import type { NewEntry } from './history-store.js';
-import { applyChange } from './records.js';
+import { rebuildRecord } from './rebuild.js';
+import type { OpenRecord } from './record-store.js';
 import { isTempId, rewriteFields, rewriteUrl } from './temp-ids.js';
 
 export interface Ack {
@@ -29,11 +30,8 @@ export interface Ack {
   status: number;
 }
 
-interface OpenRow {
-  row: StoredRecord;
-  data: JsonRecord | null;
-  server: JsonRecord | null;
-}
+/** A record row with its data opened (decrypted), as the record store hands it out. */
+type OpenRow = OpenRecord;
 
 /** Thrown when the steps reach a row the gather phase did not load: the chunk falls back to one by one. */
 class NotGathered extends Error {}
@@ -281,38 +279,19 @@ async function rebuild(
   collection: string,
   recordId: string,
 ): Promise<JsonRecord | null> {
-  const current = snap.rec(collection, recordId);
   const writes = snap.writesFor(collection, recordId);
   snap.rebuilt.add(recKey(collection, recordId));
-  let data: JsonRecord | null = current?.server ?? null;
-  for (const w of writes) {
-    const bytes = await ctx.codec.openBytes(w.body);
-    let fields = await bodyFields(bytes, w.contentType);
-    if (w.method === 'POST' && fields === null) fields = { ...(data ?? {}) };
-    data = applyChange(data, w.method, recordId, fields);
-  }
-  if (!current && !data) return null;
-  if (!current?.row.fromServer && writes.length === 0) {
-    snap.setRec(collection, recordId, null);
-    return null;
-  }
-  const row: StoredRecord = current?.row ?? {
+  const rebuilt = await rebuildRecord(
+    ctx.codec,
+    snap.rec(collection, recordId),
+    writes,
     collection,
-    id: recordId,
-    data: null,
-    server: null,
-    version: null,
-    fromServer: false,
-    deleted: false,
-    syncedAt: null,
-    pullMark: null,
-  };
-  snap.setRec(collection, recordId, {
-    row: { ...row, deleted: data === null },
-    data,
-    server: current?.server ?? null,
-  });
-  return data;
+    recordId,
+  );
+  if (rebuilt.action === 'delete') snap.setRec(collection, recordId, null);
+  if (rebuilt.action !== 'put') return null;
+  snap.setRec(collection, recordId, rebuilt.record);
+  return rebuilt.record.data;
 }
 
 async function commit(ctx: EngineContext, snap: Snapshot): Promise<boolean> {
