@@ -2,46 +2,13 @@
  * Headless Chromium for the benchmark (flags from shared/BROWSER-TESTING.md), one fresh context per variant, and the
  * two things only CDP can do: wake a Background Sync queue, and read the service worker's heap.
  */
-import { accessSync, constants } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import type { BenchMethod } from '../shared/page-api.js';
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-function executable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function findChromium(): string {
-  const fromEnv = process.env.CHROME_PATH;
-  if (fromEnv) {
-    if (executable(fromEnv)) return fromEnv;
-    throw new Error(`CHROME_PATH=${fromEnv} is not an executable file`);
-  }
-  for (const dir of [
-    '/usr/bin/chromium',
-    ...(process.env.PATH ?? '').split(':').flatMap((d) => [`${d}/chromium`, `${d}/google-chrome`]),
-  ]) {
-    if (executable(dir)) return dir;
-  }
-  throw new Error('No Chromium found: install one (`apt-get install chromium`) or set CHROME_PATH');
-}
+// The same browser lookup and launch flags as the end-to-end tests: one place to change them.
+import { CHROMIUM_ARGS, findChromium } from '../../../test/harness/chromium.js';
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: findChromium(), headless: true, args: [...CHROMIUM_ARGS] });
 }
 
 /** The service workers the benchmark compares; `none` is the baseline without one. */
