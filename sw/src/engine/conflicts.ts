@@ -50,6 +50,14 @@ export class ConflictResolver {
   }
 
   async resolve(writeId: string, resolution: Resolution, by: 'auto' | 'person' = 'person'): Promise<void> {
+    const found = await this.ctx.queue.get(writeId);
+    if (!found) throw new OfflineKitError('not_found', `no queued write ${writeId}`);
+    // The record's lock: a write captured meanwhile is queued either before the resolution reads the queue or after
+    // the resolution's write, never on a version in between.
+    await this.ctx.locks.run([found.recordId], () => this.resolveLocked(writeId, resolution, by));
+  }
+
+  private async resolveLocked(writeId: string, resolution: Resolution, by: 'auto' | 'person'): Promise<void> {
     const { ctx, outbox } = this;
     const write = await ctx.queue.get(writeId);
     if (!write) throw new OfflineKitError('not_found', `no queued write ${writeId}`);

@@ -5,6 +5,7 @@ import type { Codec } from './codec.js';
 import type { HistoryStore } from './history-store.js';
 import type { MetaStore } from './meta-store.js';
 import type { QueueStore } from './queue-store.js';
+import type { RecordLocks } from './record-locks.js';
 import type { RecordStore } from './record-store.js';
 
 /**
@@ -37,6 +38,8 @@ export interface EngineContext {
   records: RecordStore;
   meta: MetaStore;
   history: HistoryStore;
+  /** Serializes read-modify-write of the same records across awaits (see `record-locks.ts`). */
+  locks: RecordLocks;
 }
 
 export function unitsOf(config: ResolvedConfig, collection: string): string[] {

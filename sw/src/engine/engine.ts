@@ -44,6 +44,7 @@ import type { EngineContext, EngineDeps } from './context.js';
 import type { Db, StoredWrite } from './db.js';
 import { HistoryStore } from './history-store.js';
 import { MetaStore } from './meta-store.js';
+import { RecordLocks } from './record-locks.js';
 import { Outbox, type Enqueued, type WriteInput } from './outbox.js';
 import { QueueStore } from './queue-store.js';
 import { RecordStore } from './record-store.js';
@@ -92,6 +93,7 @@ export class Engine {
       records: new RecordStore(db, codec),
       meta: new MetaStore(db),
       history: new HistoryStore(db, config.historyLimit),
+      locks: new RecordLocks(),
     };
     this.outbox = new Outbox(this.ctx);
     this.conflicts = new ConflictResolver(this.ctx, this.outbox);
@@ -483,7 +485,13 @@ export class Engine {
     return w;
   }
 
+  /** Retry, edit and discard hold the record's lock (`record-locks.ts`) so a write captured meanwhile sees their result. */
   async retryWrite(id: string): Promise<void> {
+    const w = await this.mustGet(id);
+    await this.ctx.locks.run([w.recordId], () => this.retryLocked(id));
+  }
+
+  private async retryLocked(id: string): Promise<void> {
     const w = await this.mustGet(id);
     if (w.state === 'conflict') throw new OfflineKitError('invalid_state', 'resolve the conflict instead');
     if (w.state === 'failed') {
@@ -506,6 +514,11 @@ export class Engine {
 
   async editWrite(id: string, body: unknown): Promise<void> {
     const w = await this.mustGet(id);
+    await this.ctx.locks.run([w.recordId], () => this.editLocked(id, body));
+  }
+
+  private async editLocked(id: string, body: unknown): Promise<void> {
+    const w = await this.mustGet(id);
     if (w.state === 'sending')
       throw new OfflineKitError('invalid_state', 'the write is being sent; try again');
     if (w.method === 'DELETE') throw new OfflineKitError('invalid_state', 'a delete has no body to edit');
@@ -525,6 +538,11 @@ export class Engine {
   }
 
   async discardWrite(id: string): Promise<void> {
+    const w = await this.mustGet(id);
+    await this.ctx.locks.run([w.recordId], () => this.discardLocked(id));
+  }
+
+  private async discardLocked(id: string): Promise<void> {
     const w = await this.mustGet(id);
     if (w.state === 'sending')
       throw new OfflineKitError('invalid_state', 'the write is being sent; try again');

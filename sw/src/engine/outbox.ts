@@ -81,8 +81,6 @@ export class Outbox {
    * the write survives a crash. Rejects with `quota_exceeded` when the browser refuses the space: never a silent drop.
    */
   async enqueue(input: WriteInput): Promise<Enqueued> {
-    const { ctx } = this;
-    const create = input.method === 'POST';
     // The body is parsed once: stripping `_sync`, finding temporary ids and the record's fields all read this object.
     let json = input.json !== undefined ? input.json.value : parseJsonBody(input.body, input.contentType);
     let body = input.body;
@@ -92,7 +90,38 @@ export class Outbox {
       json = copy;
       body = encodeJson(copy);
     }
-    const idMap = await this.knownIds(input, json);
+    // Locked on the record and on every temporary id the write names, and on the server ids already learnt for them:
+    // an acknowledgement settling meanwhile would otherwise leave this write on a stale version or a stale id. A
+    // create of a record with no parent in the queue locks nothing (a new temporary id is not known to anyone yet).
+    const candidates = tempIdsIn(input, json);
+    for (;;) {
+      const seen = await this.knownIds(candidates);
+      const keys = new Set<string>([...candidates, ...seen.values()]);
+      if (input.recordId) keys.add(input.recordId);
+      const captured =
+        keys.size === 0
+          ? await this.capture(input, json, body, seen)
+          : await this.ctx.locks.run(keys, async () => {
+              const idMap = await this.knownIds(candidates);
+              // A temporary id got its server id between the look-up and the lock: take the new id's lock too.
+              for (const real of idMap.values()) if (!keys.has(real)) return null;
+              return this.capture(input, json, body, idMap);
+            });
+      if (captured) return captured;
+    }
+  }
+
+  /** `enqueue` once the record's lock is held (or not needed) and the server ids of its temporary ids are known. */
+  private async capture(
+    input: WriteInput,
+    parsed: unknown,
+    original: ArrayBuffer | null,
+    idMap: Map<string, string>,
+  ): Promise<Enqueued> {
+    const { ctx } = this;
+    const create = input.method === 'POST';
+    let json = parsed;
+    let body = original;
     let url = idMap.size ? rewriteUrl(input.url, idMap) : input.url;
     if (idMap.size && body) {
       const rewritten = rewriteFields(json, idMap);
@@ -186,12 +215,8 @@ export class Outbox {
   }
 
   /** Server ids already learnt for temporary ids this write uses (a page may still show a record's temporary id). */
-  private async knownIds(input: WriteInput, json: unknown): Promise<Map<string, string>> {
+  private async knownIds(candidates: ReadonlySet<string>): Promise<Map<string, string>> {
     const map = new Map<string, string>();
-    const candidates = new Set<string>();
-    if (isTempId(input.recordId)) candidates.add(input.recordId);
-    for (const v of new URL(input.url, 'http://x').searchParams.values()) if (isTempId(v)) candidates.add(v);
-    if (isObject(json)) for (const v of Object.values(json)) if (isTempId(v)) candidates.add(v);
     for (const tmp of candidates) {
       const real = await this.ctx.meta.idFor(tmp);
       if (real) map.set(tmp, real);
@@ -400,6 +425,15 @@ export class Outbox {
    * transaction. When something changed underneath, falls back to `acknowledge` one write at a time.
    */
   async acknowledgeMany(acks: readonly Ack[]): Promise<void> {
+    const keys: string[] = [];
+    for (const { write, record } of acks) {
+      keys.push(write.recordId);
+      if (record) keys.push(record.id);
+    }
+    await this.ctx.locks.run(keys, () => this.settle(acks));
+  }
+
+  private async settle(acks: readonly Ack[]): Promise<void> {
     if (await settleBatch(this.ctx, acks)) return;
     for (const ack of acks) {
       await this.acknowledge(ack.write, ack.record, ack.deleted);
@@ -492,6 +526,15 @@ export class Outbox {
     await this.rebuild(write.collection, write.recordId);
     return write;
   }
+}
+
+/** Temporary ids a write names: its record, its query, its top-level fields (a child's `workOrderId`). */
+function tempIdsIn(input: WriteInput, json: unknown): Set<string> {
+  const candidates = new Set<string>();
+  if (isTempId(input.recordId)) candidates.add(input.recordId);
+  for (const v of new URL(input.url, 'http://x').searchParams.values()) if (isTempId(v)) candidates.add(v);
+  if (isObject(json)) for (const v of Object.values(json)) if (isTempId(v)) candidates.add(v);
+  return candidates;
 }
 
 function asRecord(value: unknown): JsonRecord | null {

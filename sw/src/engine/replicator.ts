@@ -553,11 +553,13 @@ export class Replicator {
   }
 
   private async storeServerCopy(collection: string, id: string, server: ServerRecord): Promise<void> {
-    const existing = await this.ctx.records.get(collection, id);
-    if (!existing) return;
-    await this.ctx.records.putMany([
-      { row: { ...existing.row, version: server.version, fromServer: true }, data: existing.data, server },
-    ]);
+    await this.ctx.locks.run([id], async () => {
+      const existing = await this.ctx.records.get(collection, id);
+      if (!existing) return;
+      await this.ctx.records.putMany([
+        { row: { ...existing.row, version: server.version, fromServer: true }, data: existing.data, server },
+      ]);
+    });
   }
 
   // ---- pull ----
@@ -706,17 +708,22 @@ export class Replicator {
     options: { announce?: boolean; meta?: [string, unknown][] } = {},
   ): Promise<string[]> {
     const { ctx } = this;
-    const stored = await ctx.records.storeServerPage({
-      collection,
-      records,
-      deletedIds,
-      mark,
-      now: ctx.deps.now(),
-      meta: options.meta,
+    // Locked on the page's records: a write captured meanwhile must not commit a version older than the page's.
+    const ids = [...records.map((r) => r.id), ...deletedIds];
+    const stored = await ctx.locks.run(ids, async () => {
+      const page = await ctx.records.storeServerPage({
+        collection,
+        records,
+        deletedIds,
+        mark,
+        now: ctx.deps.now(),
+        meta: options.meta,
+      });
+      const rebuild = new Set(page.withWrites);
+      for (const id of keep) if (page.changed.includes(id)) rebuild.add(id);
+      for (const id of rebuild) await this.outbox.rebuild(collection, id);
+      return page;
     });
-    const rebuild = new Set(stored.withWrites);
-    for (const id of keep) if (stored.changed.includes(id)) rebuild.add(id);
-    for (const id of rebuild) await this.outbox.rebuild(collection, id);
     if (stored.changed.length && options.announce !== false)
       ctx.deps.emit({ type: 'data-changed', collection, ids: stored.changed });
     return stored.changed;
