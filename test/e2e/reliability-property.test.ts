@@ -23,10 +23,10 @@ import {
  * interleaved with worker stops and answers lost after commit. Whatever the sequence, once the network is back the
  * server holds exactly what the user did, each write applied once.
  *
- * Each run is a real browser session (a few seconds), so the default is a handful of runs; raise it with
+ * Each run is a real browser session (about a second), so the default is 10 runs; raise it with
  * `OFFLINE_KIT_E2E_PROPERTY_RUNS=50`. A failure prints the seed: `OFFLINE_KIT_E2E_PROPERTY_SEED=<seed>` replays it.
  */
-const RUNS = Number(process.env.OFFLINE_KIT_E2E_PROPERTY_RUNS ?? '3');
+const RUNS = Number(process.env.OFFLINE_KIT_E2E_PROPERTY_RUNS ?? '10');
 const SEED = process.env.OFFLINE_KIT_E2E_PROPERTY_SEED;
 
 type Step =
