@@ -17,7 +17,9 @@ type Op =
   | { kind: 'other-edit'; target: number; value: number }
   | { kind: 'fault'; fault: 'network' | '5xx' | 'drop' | 'crash-before-commit' | 'crash-after-commit' }
   | { kind: 'restart' }
-  | { kind: 'sync'; times: number };
+  | { kind: 'sync'; times: number }
+  | { kind: 'edit-during-sync'; target: number; value: number; delay: number }
+  | { kind: 'clock'; jumpMs: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({
@@ -40,7 +42,20 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   }),
   fc.record({ kind: fc.constant('restart' as const) }),
   fc.record({ kind: fc.constant('sync' as const), times: fc.integer({ min: 1, max: 3 }) }),
+  // The page writes while a replay is settling: the write must land on the acknowledged version (sw/test/race.test.ts).
+  fc.record({
+    kind: fc.constant('edit-during-sync' as const),
+    target: fc.nat(20),
+    value: fc.nat(1000),
+    delay: fc.nat(12),
+  }),
+  // The device clock jumps (manual change, NTP correction, sleep): retry timers and back-off must not strand a write.
+  fc.record({ kind: fc.constant('clock' as const), jumpMs: fc.integer({ min: -3_600_000, max: 3_600_000 }) }),
 );
+
+async function macrotasks(count: number): Promise<void> {
+  for (let i = 0; i < count; i += 1) await new Promise((resolve) => setImmediate(resolve));
+}
 
 const config = {
   apiBase: '/api',
@@ -60,7 +75,10 @@ describe('property: exactly once, in order, nothing lost', () => {
         const server = new FakeServer();
         server.batch = batch;
         const seeded = [server.seed('work-orders', { v: -1 }), server.seed('notes', { v: -1 })];
-        const rig = await makeRig(config, { server });
+        let clockOffset = 0;
+        const rig = await makeRig(config, { server, deps: { now: () => Date.now() + clockOffset } });
+        // Server ids another user edited: the only records where a conflict is expected.
+        const editedByOther = new Set<string>();
         await rig.engine.sync();
         // Records this client knows: [collection, id] (ids may be temporary).
         const known: [string, string][] = seeded.map((r) => [
@@ -93,7 +111,10 @@ describe('property: exactly once, in order, nothing lost', () => {
             case 'other-edit': {
               const live = server.live('work-orders');
               const r = live[o.target % Math.max(1, live.length)];
-              if (r) server.edit('work-orders', r.id, { v: o.value + 10000 });
+              if (r) {
+                server.edit('work-orders', r.id, { v: o.value + 10000 });
+                editedByOther.add(r.id);
+              }
               break;
             }
             case 'fault':
@@ -106,7 +127,11 @@ describe('property: exactly once, in order, nothing lost', () => {
             case 'restart':
               await rig.reopen();
               break;
-            case 'sync': {
+            case 'clock':
+              clockOffset += o.jumpMs;
+              break;
+            case 'sync':
+            case 'edit-during-sync': {
               // Duplicate triggers at once: one run at a time, the duplicates join or wait. A hung request stands for
               // a worker killed mid-replay: the run is abandoned where it stands and a fresh engine takes over.
               let hung: () => void = () => undefined;
@@ -114,9 +139,19 @@ describe('property: exactly once, in order, nothing lost', () => {
                 hung = () => resolve('killed');
               });
               server.onHang = hung;
+              const times = o.kind === 'sync' ? o.times : 1;
               const runs = Promise.all(
-                Array.from({ length: o.times }, (_, i) => rig.engine.sync('all', i ? 'online' : 'manual')),
+                Array.from({ length: times }, (_, i) => rig.engine.sync('all', i ? 'online' : 'manual')),
               );
+              if (o.kind === 'edit-during-sync') {
+                await macrotasks(o.delay);
+                const target = known[o.target % known.length];
+                const local = target ? await rig.engine.ctx.records.get(target[0], target[1]) : null;
+                if (target && local?.data) {
+                  const w = await rig.write('PATCH', `/api/${target[0]}/${target[1]}`, { v: o.value });
+                  writes.push({ id: w.id, collection: target[0], recordId: w.recordId });
+                }
+              }
               if ((await Promise.race([runs, killed])) === 'killed') {
                 await rig.abandon();
                 await rig.engine.sync('all', 'start');
@@ -138,6 +173,11 @@ describe('property: exactly once, in order, nothing lost', () => {
         const stuck = new Set<string>();
         for (const w of queue.items) {
           const key = `${w.collection}/${w.recordId}`;
+          // A conflict needs another writer: this client never conflicts with its own earlier writes.
+          if (w.state === 'conflict')
+            expect(editedByOther.has(w.recordId), `${w.method} ${w.url} conflicts with no other writer`).toBe(
+              true,
+            );
           if (w.state === 'conflict' || w.state === 'failed') stuck.add(key);
           else expect(stuck.has(key), `${w.method} ${w.url} is ${w.state} behind nothing`).toBe(true);
         }
