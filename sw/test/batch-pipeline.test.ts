@@ -112,3 +112,33 @@ describe('pipelined batch push', () => {
     await rig.engine.close();
   });
 });
+
+describe('one by one (batch push off)', () => {
+  it('acknowledgements that arrive while one commits share the next commit', async () => {
+    const server = new FakeServer();
+    server.batch = false;
+    const rig = await makeRig(baseConfig, { server });
+    let commits = 0;
+    const queue = rig.engine.ctx.queue;
+    const open = queue.settleTransaction.bind(queue);
+    queue.settleTransaction = () => {
+      commits += 1;
+      return open();
+    };
+    const keys: string[] = [];
+    for (let i = 0; i < 12; i += 1)
+      keys.push((await rig.write('POST', '/api/work-orders', { title: `w${i}` })).id);
+    const first = (await rig.engine.ctx.queue.get(keys[0] ?? ''))?.recordId ?? '';
+    // The first acknowledgement waits for its record's lock until the other five in flight are answered.
+    const lock = rig.engine.ctx.locks.run([first], async () => {
+      for (let i = 0; i < 200 && server.applied.length < 6; i += 1)
+        await new Promise((resolve) => setTimeout(resolve, 5));
+    });
+    await rig.engine.sync('all', 'manual');
+    await lock;
+    expect(server.applied.map((a) => a.key).sort()).toEqual([...keys].sort());
+    expect(await rig.engine.ctx.queue.count()).toBe(0);
+    expect(commits).toBeLessThan(keys.length);
+    await rig.engine.close();
+  });
+});
