@@ -29,7 +29,7 @@ describe('validateConfig', () => {
     expect(c.syncUnits.get('all')).toEqual(['notes']);
     expect(c).toMatchObject({
       batch: true,
-      concurrency: 4,
+      concurrency: 6,
       maxBodyBytes: 10485760,
       historyLimit: 2000,
       dbName: 'offline-kit',

@@ -38,6 +38,8 @@ export class FakeServer {
   private nextId = 1;
   faults: Faults = {};
   batch = true;
+  /** `maxWrites` announced for batch push (small values make a replay several chunks). */
+  batchMaxWrites = 100;
   /** Every write applied (not replays), in order: `${method} ${path}`. */
   readonly applied: { key: string; method: string; path: string }[] = [];
   readonly requests: string[] = [];
@@ -93,7 +95,9 @@ export class FakeServer {
         body: {
           protocol: 'offline-kit-sync',
           version: 1,
-          batch: this.batch ? { path: '/api/_batch', maxWrites: 100, maxBytes: 1048576 } : null,
+          batch: this.batch
+            ? { path: '/api/_batch', maxWrites: this.batchMaxWrites, maxBytes: 1048576 }
+            : null,
           collections: {},
         },
       });

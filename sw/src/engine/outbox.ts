@@ -62,8 +62,11 @@ export function storableHeaders(headers: Iterable<[string, string]>): [string, s
 export class Outbox {
   private seq = -1;
   private seqReady: Promise<void> | null = null;
+  private readonly captures: CaptureCommits;
 
-  constructor(private readonly ctx: EngineContext) {}
+  constructor(private readonly ctx: EngineContext) {
+    this.captures = new CaptureCommits(() => this.tx());
+  }
 
   /**
    * The next `seq`. Callers call this synchronously when a request arrives; the promise callbacks run in call order
@@ -193,17 +196,14 @@ export class Outbox {
       pullMark: null,
     };
     const sealedData = await ctx.codec.sealJson(data);
-    // One transaction for the write, its optimistic record and its history entry: all or none.
+    // The write, its optimistic record and its history entry commit together (all or none), in the next group commit.
+    // The record's lock (when it has one) is held until then, so no other step of this record lands in between.
     try {
-      const tx = this.tx();
-      // Awaiting the requests with the transaction surfaces the request's own error (QuotaExceededError) first and
-      // leaves no rejected request promise unhandled when the transaction aborts.
-      await Promise.all([
-        tx.objectStore('queue').add(write),
-        tx.objectStore('records').put({ ...row, data: sealedData, deleted: data === null }),
-        tx.objectStore('history').add(historyEntry(write, 'queued', now) as HistoryEntry),
-        tx.done,
-      ]);
+      await this.captures.add({
+        write,
+        record: { ...row, data: sealedData, deleted: data === null },
+        entry: historyEntry(write, 'queued', now),
+      });
     } catch (error) {
       throw storageError(error);
     }
@@ -527,6 +527,84 @@ export class Outbox {
     return write;
   }
 }
+
+interface Capture {
+  write: StoredWrite;
+  record: StoredRecord;
+  entry: NewEntry;
+}
+
+/**
+ * Group commit of captured writes: the first capture commits at once; captures that arrive while a commit runs wait
+ * for it and then commit together in ONE transaction (a burst of 1,000 writes costs tens of commits, not 1,000). Each
+ * `add` resolves only once its own write, record and history entry are committed: the page's 202 still means durable.
+ * `seq` was reserved at arrival, so the order of the rows inside a transaction does not matter. A group that fails
+ * (the quota is full) is retried one capture per transaction, so only the captures that do not fit are refused.
+ */
+class CaptureCommits {
+  private waiting: { capture: Capture; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private running = false;
+
+  constructor(private readonly open: () => ReturnType<QueueStoreTx>) {}
+
+  add(capture: Capture): Promise<void> {
+    const stored = new Promise<void>((resolve, reject) => this.waiting.push({ capture, resolve, reject }));
+    if (!this.running) void this.flush();
+    return stored;
+  }
+
+  private async flush(): Promise<void> {
+    this.running = true;
+    while (this.waiting.length > 0) {
+      const group = this.waiting.splice(0);
+      try {
+        await this.commit(group.map((g) => g.capture));
+        for (const g of group) g.resolve();
+      } catch (error) {
+        if (group.length === 1) {
+          group[0]?.reject(error);
+          continue;
+        }
+        for (const g of group) {
+          try {
+            await this.commit([g.capture]);
+            g.resolve();
+          } catch (alone) {
+            g.reject(alone);
+          }
+        }
+      }
+    }
+    this.running = false;
+  }
+
+  private async commit(captures: readonly Capture[]): Promise<void> {
+    const tx = this.open();
+    const queue = tx.objectStore('queue');
+    const records = tx.objectStore('records');
+    const history = tx.objectStore('history');
+    const requests: Promise<unknown>[] = [];
+    try {
+      for (const c of captures)
+        requests.push(queue.add(c.write), records.put(c.record), history.add(c.entry as HistoryEntry));
+    } catch (error) {
+      // A row refused on the spot (DataCloneError): nothing of the group may commit, and the requests already made
+      // fail with the abort, observed here.
+      for (const r of [...requests, tx.done]) r.catch(() => undefined);
+      try {
+        tx.abort();
+      } catch {
+        // Already finished.
+      }
+      throw error;
+    }
+    // Awaiting the requests with the transaction surfaces the request's own error (QuotaExceededError) first and
+    // leaves no rejected request promise unhandled when the transaction aborts.
+    await Promise.all([...requests, tx.done]);
+  }
+}
+
+type QueueStoreTx = EngineContext['queue']['writeTransaction'];
 
 /** Temporary ids a write names: its record, its query, its top-level fields (a child's `workOrderId`). */
 function tempIdsIn(input: WriteInput, json: unknown): Set<string> {

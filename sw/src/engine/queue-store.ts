@@ -1,7 +1,7 @@
 /**
- * Queue semantics over the `queue` store: one transaction per write on enqueue, with its record and history entry
- * (fast, and a crash loses nothing that was acknowledged to the page), reads in `seq` pages so 10,000 queued writes
- * never sit in memory at once.
+ * Queue semantics over the `queue` store: a write is enqueued in one transaction with its record and history entry
+ * (shared with the writes captured at the same time; a crash loses nothing that was acknowledged to the page), reads
+ * in `seq` pages so 10,000 queued writes never sit in memory at once.
  */
 import type { WriteState } from '../shared/api.js';
 import { isStoredWrite, type Db, type StoredWrite } from './db.js';

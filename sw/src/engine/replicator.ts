@@ -51,6 +51,8 @@ const DISCOVERY_TTL_MS = 5 * 60 * 1000;
 
 export class Replicator {
   private discovery: { at: number; value: Discovery | null } | null = null;
+  /** 2xx answers of writes sent one by one: those that arrive while a settle commits share the next commit. */
+  private readonly acks = new AckGroups((acks) => this.outbox.acknowledgeMany(acks));
 
   constructor(
     private readonly ctx: EngineContext,
@@ -121,66 +123,75 @@ export class Replicator {
     for (let pass = 0; pass < 3; pass += 1) {
       let resolvedAny = false;
       let after = 0;
-      for (;;) {
-        const page = await this.ctx.queue.page(after, PAGE);
-        if (page.length === 0) break;
-        after = page[page.length - 1]?.seq ?? after;
-        const eligible: StoredWrite[] = [];
-        for (const w of page) {
-          const keys = laneKeys(w);
-          if (!collections.has(w.collection)) continue;
-          if (w.state === 'conflict' || w.state === 'failed' || keys.some((k) => blocked.has(k))) {
-            keys.forEach((k) => blocked.add(k));
-            continue;
+      // Batch chunks may still be settling when a page's last chunk is answered: the next page starts meanwhile, and
+      // the pass (or the push) ends only once they are settled.
+      const pipe = new BatchPipeline();
+      try {
+        for (;;) {
+          const page = await this.ctx.queue.page(after, PAGE);
+          if (page.length === 0) break;
+          after = page[page.length - 1]?.seq ?? after;
+          const eligible: StoredWrite[] = [];
+          for (const w of page) {
+            const keys = laneKeys(w);
+            if (!collections.has(w.collection)) continue;
+            if (w.state === 'conflict' || w.state === 'failed' || keys.some((k) => blocked.has(k))) {
+              keys.forEach((k) => blocked.add(k));
+              continue;
+            }
+            const conf = this.ctx.config.collections.get(w.collection);
+            if (conf?.blockSyncOnConflict && (await this.hasConflicts(w.collection))) {
+              keys.forEach((k) => blocked.add(k));
+              continue;
+            }
+            eligible.push(w);
           }
-          const conf = this.ctx.config.collections.get(w.collection);
-          if (conf?.blockSyncOnConflict && (await this.hasConflicts(w.collection))) {
-            keys.forEach((k) => blocked.add(k));
-            continue;
+          const onSettled = (w: StoredWrite, o: Settled): void => {
+            done += 1;
+            if (o === 'ok') result.pushed += 1;
+            if (o === 'conflict') result.conflicts += 1;
+            if (o === 'failed') result.failed += 1;
+            if (o === 'resolved') {
+              result.conflicts += 1;
+              resolvedAny = true;
+            }
+            if (o !== 'ok') laneKeys(w).forEach((k) => blocked.add(k));
+            // Progress is for a bar, not a log: at most every 50 ms (and the last one), not 1,000 events per replay.
+            const now = this.ctx.deps.now();
+            if (now - lastProgressAt >= 50 || done >= total) {
+              lastProgressAt = now;
+              onProgress({ phase: 'push', done, total, collection: w.collection });
+            }
+          };
+          const batch = this.ctx.config.batch ? discovery?.batch : null;
+          if (batch) {
+            // Forms and binary bodies (a photo) cannot ride in a batch; they go one by one beside the batches, so a
+            // large upload does not hold up the rest. Whole lanes move together, so per-record order still holds.
+            const lanes = groupLanes(eligible);
+            const alone = lanes.filter((lane) =>
+              lane.some((w) => !isJsonType(w.contentType) && w.body !== null),
+            );
+            const batched = lanes
+              .filter((lane) => !alone.includes(lane))
+              .flat()
+              .sort((a, b) => a.seq - b.seq);
+            // A lane sent alone may share a record with a chunk still settling from an earlier page.
+            if (alone.length > 0) await pipe.drain();
+            const stops = await Promise.all([
+              this.pushBatches(batched, batch, onSettled, pipe),
+              this.pushSingles(
+                alone.flat().sort((a, b) => a.seq - b.seq),
+                onSettled,
+              ),
+            ]);
+            result.stop = stops.find((st) => st?.kind === 'auth') ?? stops.find((st) => st !== null) ?? null;
+          } else {
+            result.stop = await this.pushSingles(eligible, onSettled);
           }
-          eligible.push(w);
+          if (result.stop) return result;
         }
-        const onSettled = (w: StoredWrite, o: Settled): void => {
-          done += 1;
-          if (o === 'ok') result.pushed += 1;
-          if (o === 'conflict') result.conflicts += 1;
-          if (o === 'failed') result.failed += 1;
-          if (o === 'resolved') {
-            result.conflicts += 1;
-            resolvedAny = true;
-          }
-          if (o !== 'ok') laneKeys(w).forEach((k) => blocked.add(k));
-          // Progress is for a bar, not a log: at most every 50 ms (and the last one), not 1,000 events per replay.
-          const now = this.ctx.deps.now();
-          if (now - lastProgressAt >= 50 || done >= total) {
-            lastProgressAt = now;
-            onProgress({ phase: 'push', done, total, collection: w.collection });
-          }
-        };
-        const batch = this.ctx.config.batch ? discovery?.batch : null;
-        if (batch) {
-          // Forms and binary bodies (a photo) cannot ride in a batch; they go one by one beside the batches, so a
-          // large upload does not hold up the rest. Whole lanes move together, so per-record order still holds.
-          const lanes = groupLanes(eligible);
-          const alone = lanes.filter((lane) =>
-            lane.some((w) => !isJsonType(w.contentType) && w.body !== null),
-          );
-          const batched = lanes
-            .filter((lane) => !alone.includes(lane))
-            .flat()
-            .sort((a, b) => a.seq - b.seq);
-          const stops = await Promise.all([
-            this.pushBatches(batched, batch, onSettled),
-            this.pushSingles(
-              alone.flat().sort((a, b) => a.seq - b.seq),
-              onSettled,
-            ),
-          ]);
-          result.stop = stops.find((st) => st?.kind === 'auth') ?? stops.find((st) => st !== null) ?? null;
-        } else {
-          result.stop = await this.pushSingles(eligible, onSettled);
-        }
-        if (result.stop) return result;
+      } finally {
+        await pipe.drain();
       }
       if (!resolvedAny) break;
       blocked.clear();
@@ -223,144 +234,235 @@ export class Replicator {
     return stop;
   }
 
+  /**
+   * Batch push, pipelined: while chunk N is on the wire the next chunk is chosen and marked `sending`, and once N's
+   * answer is in, N is settled in the background while that next chunk goes out. Chunks still go out one after the
+   * other, each only once the previous one was answered, so the server applies them in queue order.
+   *
+   * Contract of the overlap: a chunk never carries a write whose record (or temporary id) has a write in a chunk that
+   * is sent but not yet settled (`BatchPipeline.busy`); the chunk ends just before it. So a settle running in the
+   * background never rebases, renames or rechecks a row of a chunk being prepared, and a prepared chunk's rows (base
+   * versions, ids) are the ones on disk. A chunk whose answer is not all 2xx stops the overlap: the chunk prepared
+   * meanwhile goes back to `pending` uncounted, every settle in flight is awaited, and the chunk is settled in line.
+   */
   private async pushBatches(
     writes: StoredWrite[],
     batch: NonNullable<Discovery['batch']>,
     onSettled: (w: StoredWrite, o: Settled) => void,
+    pipe: BatchPipeline,
   ): Promise<Stop | null> {
-    let rest = writes;
-    const blocked = new Set<string>();
-    while (rest.length > 0) {
-      rest = rest.filter((w) => !laneKeys(w).some((k) => blocked.has(k)));
-      const first = rest[0];
-      if (!first) break;
-      if (!isJsonType(first.contentType) && first.body !== null) {
-        // Non-JSON bodies (forms, photos) cannot ride in a batch: sent alone, in their place in the order.
-        rest = rest.slice(1);
-        const settled = await this.sendOne(first);
-        if (typeof settled === 'object') return settled;
-        onSettled(first, settled);
-        if (settled !== 'ok') laneKeys(first).forEach((k) => blocked.add(k));
+    const state: ChunkSource = { rest: writes, blocked: new Set<string>() };
+    let next = this.prepareChunk(state, batch, pipe);
+    for (;;) {
+      const prepared = await next;
+      if (prepared.kind === 'done') return null;
+      if (prepared.kind === 'skip') {
+        next = this.prepareChunk(state, batch, pipe);
         continue;
       }
-      // The chunk is chosen from the rows in hand (sizes estimated), then marked `sending` in ONE transaction; the
-      // entries are built from the rows as marked (an edit may have been folded in since the page was read).
-      const candidates: StoredWrite[] = [];
-      let estimate = 0;
-      for (const w of rest) {
-        if (candidates.length >= batch.maxWrites) break;
-        if (!isJsonType(w.contentType) && w.body !== null) break;
-        const size = w.bodySize + w.url.length + 160;
-        if (candidates.length > 0 && estimate + size > batch.maxBytes) break;
-        estimate += size;
-        candidates.push(w);
-      }
-      const candidateIds = new Set(candidates.map((w) => w.id));
-      rest = rest.filter((w) => !candidateIds.has(w.id));
-      const marked = await this.ctx.queue.markSending([...candidateIds]);
-      const chunk: { write: StoredWrite; entry: Record<string, unknown>; json: unknown }[] = [];
-      // A later write of a record in the same batch was made on top of the earlier one: its If-Match is the version
-      // the earlier one will produce, not the version stored when it was queued.
-      const expected = new Map<string, number>();
-      let bytes = 0;
-      const overflow: StoredWrite[] = [];
-      for (const fresh of marked) {
-        if (overflow.length > 0) {
-          overflow.push(fresh);
-          continue;
+      if (prepared.kind === 'busy' || prepared.kind === 'alone') {
+        // The queue's next write shares a record with a chunk still settling, or goes alone: wait for the settles.
+        await pipe.drain();
+        if (prepared.kind === 'alone') {
+          // Non-JSON bodies (forms, photos) cannot ride in a batch: sent alone, in their place in the order.
+          const settled = await this.sendOne(prepared.write);
+          if (typeof settled === 'object') return settled;
+          onSettled(prepared.write, settled);
+          if (settled !== 'ok') laneKeys(prepared.write).forEach((k) => state.blocked.add(k));
         }
-        const body = parseJsonBody(await this.ctx.codec.openBytes(fresh.body), fresh.contentType);
-        const entry: Record<string, unknown> = { key: fresh.id, method: fresh.method, path: fresh.url };
-        const recordKey = `${fresh.collection}/${fresh.recordId}`;
-        const base = expected.get(recordKey) ?? fresh.baseVersion;
-        if (fresh.method !== 'POST' && base !== null && this.detects(fresh)) entry.ifMatch = base;
-        if (fresh.tempId) entry.tempId = fresh.tempId;
-        if (body !== undefined) entry.body = body;
-        const size = JSON.stringify(entry).length;
-        if (chunk.length > 0 && bytes + size > batch.maxBytes) {
-          overflow.push(fresh);
-          continue;
-        }
-        if (fresh.method === 'POST') expected.set(recordKey, 1);
-        else if (base !== null) expected.set(recordKey, base + 1);
-        else expected.delete(recordKey);
-        bytes += size;
-        chunk.push({ write: fresh, entry, json: body });
+        next = this.prepareChunk(state, batch, pipe);
+        continue;
       }
-      if (overflow.length > 0) {
-        // Sent with the next chunk; never counted as an attempt.
-        await this.ctx.queue.unmarkSending(overflow.map((w) => w.id));
-        rest = [...overflow, ...rest].sort((a, b) => a.seq - b.seq);
-      }
-      if (chunk.length === 0) {
-        if (marked.length === 0) continue;
-        break;
-      }
+      const { chunk } = prepared;
       for (const c of chunk)
         this.ctx.deps.emit({ type: 'write-sent', write: this.outbox.viewOf(c.write, c.json) });
-      let answer;
-      try {
-        const response = await this.send(batch.path, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ writes: chunk.map((c) => c.entry) }),
+      const ticket = pipe.sent(chunk.map((c) => c.write));
+      const answered = this.sendChunk(batch, chunk);
+      // Chosen and marked while this chunk is on the wire; sent only if this one is answered all 2xx.
+      next = this.prepareChunk(state, batch, pipe);
+      next.catch(() => undefined);
+      const answer = await answered;
+      if (answer.kind === 'answered' && answer.others.length === 0 && answer.unsent.length === 0) {
+        const { acks } = answer;
+        pipe.settle(ticket, async () => {
+          await this.outbox.acknowledgeMany(acks);
+          this.announceAcknowledged(acks);
+          for (const a of acks) onSettled(a.write, 'ok');
         });
-        const retryAfter = parseRetryAfter(response.headers.get('retry-after'), this.ctx.deps.now());
-        const json = await readJson(response);
-        if (response.status !== 200) {
-          const outcome = classify('POST', response.status, json, retryAfter);
+        continue;
+      }
+      // Not all 2xx: the chunk prepared meanwhile waits (back to pending, uncounted) and this one settles in line.
+      const discarded = await next;
+      if (discarded.kind === 'chunk') {
+        const back = discarded.chunk.map((c) => c.write);
+        await this.ctx.queue.unmarkSending(back.map((w) => w.id));
+        state.rest = [...back, ...state.rest].sort((a, b) => a.seq - b.seq);
+      } else if (discarded.kind === 'alone') {
+        state.rest = [discarded.write, ...state.rest];
+      }
+      await pipe.drain();
+      try {
+        if (answer.kind === 'refused') {
           const stop = await this.failAll(
             chunk.map((c) => c.write),
-            outcome,
+            answer.outcome,
           );
           if (stop) return stop;
-          continue;
+        } else if (answer.kind === 'error') {
+          await this.failAll(
+            chunk.map((c) => c.write),
+            { kind: 'transient', error: answer.stop.error, retryAfterMs: null },
+          );
+          return answer.stop;
+        } else {
+          const stop = await this.settleInLine(answer, state, onSettled);
+          if (stop) return stop;
         }
-        answer = parseBatchAnswer(json);
-      } catch (error) {
-        const stop = stopFor(error);
-        await this.failAll(
-          chunk.map((c) => c.write),
-          { kind: 'transient', error: stop.error, retryAfterMs: null },
-        );
-        return stop;
+      } finally {
+        pipe.forget(ticket);
       }
-      const byKey = new Map(answer.results.map((r) => [r.key, r]));
-      const acks: (Ack & { json: unknown })[] = [];
-      const others: { write: StoredWrite; outcome: WriteOutcome }[] = [];
-      const unsent: StoredWrite[] = [];
-      for (const { write, json } of chunk) {
-        const r = byKey.get(write.id);
-        if (!r || r.status === 424) {
-          // Not attempted (the server stopped at an earlier failure): back to pending, sent again later.
-          unsent.push(write);
-          continue;
-        }
-        const outcome = classify(write.method, r.status, r.body, null);
-        if (outcome.kind === 'ok')
-          acks.push({
-            write,
-            record: outcome.record,
-            deleted: outcome.deleted,
-            status: outcome.status,
-            json,
-          });
-        else others.push({ write, outcome });
-      }
-      // Every 2xx of the chunk is settled in one commit; the rare others one by one, in order.
-      await this.outbox.acknowledgeMany(acks);
-      this.announceAcknowledged(acks);
-      for (const a of acks) onSettled(a.write, 'ok');
-      await this.ctx.queue.unmarkSending(unsent.map((w) => w.id));
-      for (const { write, outcome } of others) {
-        const settled = await this.settle(write, outcome);
-        if (typeof settled === 'object') return settled;
-        onSettled(write, settled);
-        if (settled !== 'ok') laneKeys(write).forEach((k) => blocked.add(k));
-      }
-      for (const w of unsent) if (!laneKeys(w).some((k) => blocked.has(k))) rest.push(w);
-      rest.sort((a, b) => a.seq - b.seq);
+      next = this.prepareChunk(state, batch, pipe);
     }
+  }
+
+  /**
+   * The next chunk from `state.rest`: chosen from the rows in hand (sizes estimated), then marked `sending` in ONE
+   * transaction; the entries are built from the rows as marked (an edit may have been folded in since the page was
+   * read). Takes its writes out of `state.rest` before its first await, so two calls never choose the same write.
+   */
+  private async prepareChunk(
+    state: ChunkSource,
+    batch: NonNullable<Discovery['batch']>,
+    pipe: BatchPipeline,
+  ): Promise<Prepared> {
+    const { blocked } = state;
+    state.rest = state.rest.filter((w) => !laneKeys(w).some((k) => blocked.has(k)));
+    const first = state.rest[0];
+    if (!first) return { kind: 'done' };
+    if (!isJsonType(first.contentType) && first.body !== null) {
+      state.rest = state.rest.slice(1);
+      return { kind: 'alone', write: first };
+    }
+    const candidates: StoredWrite[] = [];
+    let estimate = 0;
+    for (const w of state.rest) {
+      if (candidates.length >= batch.maxWrites) break;
+      if (!isJsonType(w.contentType) && w.body !== null) break;
+      if (pipe.isBusy(w)) break;
+      const size = w.bodySize + w.url.length + 160;
+      if (candidates.length > 0 && estimate + size > batch.maxBytes) break;
+      estimate += size;
+      candidates.push(w);
+    }
+    if (candidates.length === 0) return { kind: 'busy' };
+    const candidateIds = new Set(candidates.map((w) => w.id));
+    state.rest = state.rest.filter((w) => !candidateIds.has(w.id));
+    const marked = await this.ctx.queue.markSending([...candidateIds]);
+    const chunk: ChunkEntry[] = [];
+    // A later write of a record in the same batch was made on top of the earlier one: its If-Match is the version
+    // the earlier one will produce, not the version stored when it was queued.
+    const expected = new Map<string, number>();
+    let bytes = 0;
+    const overflow: StoredWrite[] = [];
+    for (const fresh of marked) {
+      if (overflow.length > 0) {
+        overflow.push(fresh);
+        continue;
+      }
+      const body = parseJsonBody(await this.ctx.codec.openBytes(fresh.body), fresh.contentType);
+      const entry: Record<string, unknown> = { key: fresh.id, method: fresh.method, path: fresh.url };
+      const recordKey = `${fresh.collection}/${fresh.recordId}`;
+      const base = expected.get(recordKey) ?? fresh.baseVersion;
+      if (fresh.method !== 'POST' && base !== null && this.detects(fresh)) entry.ifMatch = base;
+      if (fresh.tempId) entry.tempId = fresh.tempId;
+      if (body !== undefined) entry.body = body;
+      const size = JSON.stringify(entry).length;
+      if (chunk.length > 0 && bytes + size > batch.maxBytes) {
+        overflow.push(fresh);
+        continue;
+      }
+      if (fresh.method === 'POST') expected.set(recordKey, 1);
+      else if (base !== null) expected.set(recordKey, base + 1);
+      else expected.delete(recordKey);
+      bytes += size;
+      chunk.push({ write: fresh, entry, json: body });
+    }
+    if (overflow.length > 0) {
+      // Sent with the next chunk; never counted as an attempt.
+      await this.ctx.queue.unmarkSending(overflow.map((w) => w.id));
+      state.rest = [...overflow, ...state.rest].sort((a, b) => a.seq - b.seq);
+    }
+    if (chunk.length === 0) return { kind: 'skip' };
+    return { kind: 'chunk', chunk };
+  }
+
+  /** Sends one chunk and sorts its answer; nothing is stored here. */
+  private async sendChunk(batch: NonNullable<Discovery['batch']>, chunk: ChunkEntry[]): Promise<ChunkAnswer> {
+    let answer;
+    try {
+      const response = await this.send(batch.path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ writes: chunk.map((c) => c.entry) }),
+      });
+      const retryAfter = parseRetryAfter(response.headers.get('retry-after'), this.ctx.deps.now());
+      const json = await readJson(response);
+      if (response.status !== 200)
+        return { kind: 'refused', outcome: classify('POST', response.status, json, retryAfter) };
+      answer = parseBatchAnswer(json);
+    } catch (error) {
+      return { kind: 'error', stop: stopFor(error) };
+    }
+    const byKey = new Map(answer.results.map((r) => [r.key, r]));
+    const sorted: Extract<ChunkAnswer, { kind: 'answered' }> = {
+      kind: 'answered',
+      acks: [],
+      others: [],
+      unsent: [],
+    };
+    for (const { write, json } of chunk) {
+      const r = byKey.get(write.id);
+      if (!r || r.status === 424) {
+        // Not attempted (the server stopped at an earlier failure): back to pending, sent again later.
+        sorted.unsent.push(write);
+        continue;
+      }
+      const outcome = classify(write.method, r.status, r.body, null);
+      if (outcome.kind === 'ok')
+        sorted.acks.push({
+          write,
+          record: outcome.record,
+          deleted: outcome.deleted,
+          status: outcome.status,
+          json,
+        });
+      else sorted.others.push({ write, outcome });
+    }
+    return sorted;
+  }
+
+  /** A chunk answered with some non-2xx results, settled while nothing else settles. */
+  private async settleInLine(
+    answer: Extract<ChunkAnswer, { kind: 'answered' }>,
+    state: ChunkSource,
+    onSettled: (w: StoredWrite, o: Settled) => void,
+  ): Promise<Stop | null> {
+    const { acks, others, unsent } = answer;
+    // The unsent go back to pending first, so acknowledging an earlier write of their record rebases them (a
+    // `sending` row is left as it is): sent again, they carry the version that write produced.
+    await this.ctx.queue.unmarkSending(unsent.map((w) => w.id));
+    // Every 2xx of the chunk is settled in one commit; the rare others one by one, in order.
+    await this.outbox.acknowledgeMany(acks);
+    this.announceAcknowledged(acks);
+    for (const a of acks) onSettled(a.write, 'ok');
+    for (const { write, outcome } of others) {
+      const settled = await this.settle(write, outcome);
+      if (typeof settled === 'object') return settled;
+      onSettled(write, settled);
+      if (settled !== 'ok') laneKeys(write).forEach((k) => state.blocked.add(k));
+    }
+    for (const w of unsent) if (!laneKeys(w).some((k) => state.blocked.has(k))) state.rest.push(w);
+    state.rest.sort((a, b) => a.seq - b.seq);
     return null;
   }
 
@@ -435,7 +537,7 @@ export class Replicator {
         status: outcome.status,
         json,
       };
-      await this.outbox.acknowledgeMany([ack]);
+      await this.acks.add(ack);
       this.announceAcknowledged([ack]);
       return 'ok';
     }
@@ -731,6 +833,121 @@ export class Replicator {
 }
 
 type Settled = 'ok' | 'conflict' | 'resolved' | 'failed' | 'skipped';
+
+/**
+ * Group commit of acknowledgements: the first one commits at once; those added while a commit runs wait for it and
+ * then commit together, in one `acknowledgeMany` (one gather, one transaction). Each `add` resolves once ITS
+ * acknowledgement is stored, or rejects with the group's error. The lanes sending one by one never hold two writes of
+ * a record (or of a parent and its child) in flight at once, so a group never orders two acknowledgements that
+ * depend on each other.
+ */
+class AckGroups {
+  private waiting: { ack: Ack & { json: unknown }; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private running = false;
+
+  constructor(private readonly commit: (acks: readonly Ack[]) => Promise<void>) {}
+
+  add(ack: Ack & { json: unknown }): Promise<void> {
+    const stored = new Promise<void>((resolve, reject) => this.waiting.push({ ack, resolve, reject }));
+    if (!this.running) void this.flush();
+    return stored;
+  }
+
+  private async flush(): Promise<void> {
+    this.running = true;
+    while (this.waiting.length > 0) {
+      const group = this.waiting.splice(0);
+      try {
+        await this.commit(group.map((g) => g.ack));
+        for (const g of group) g.resolve();
+      } catch (error) {
+        for (const g of group) g.reject(error);
+      }
+    }
+    this.running = false;
+  }
+}
+
+interface ChunkEntry {
+  write: StoredWrite;
+  entry: Record<string, unknown>;
+  json: unknown;
+}
+
+/** What the batch path still has to send in this page, and the lanes a failure closed. */
+interface ChunkSource {
+  rest: StoredWrite[];
+  blocked: Set<string>;
+}
+
+type Prepared =
+  /** Nothing left to send. */
+  | { kind: 'done' }
+  /** Every write chosen was gone or stopped meanwhile: choose again. */
+  | { kind: 'skip' }
+  /** The next write shares a record with a chunk that is not settled yet. */
+  | { kind: 'busy' }
+  /** The next write cannot ride in a batch (a form, a photo). */
+  | { kind: 'alone'; write: StoredWrite }
+  | { kind: 'chunk'; chunk: ChunkEntry[] };
+
+type ChunkAnswer =
+  | { kind: 'error'; stop: Stop }
+  /** The batch as a whole was answered with something other than 200. */
+  | { kind: 'refused'; outcome: WriteOutcome }
+  | {
+      kind: 'answered';
+      acks: (Ack & { json: unknown })[];
+      others: { write: StoredWrite; outcome: WriteOutcome }[];
+      unsent: StoredWrite[];
+    };
+
+/**
+ * Batch chunks sent and not yet settled, across the pages of one push pass. `busy` holds their lane keys (records and
+ * temporary ids): a chunk prepared meanwhile stops before a write with one of them, so its rows are never rows a
+ * settle in flight still rebases or renames. Settles run one after another, in the order the chunks were sent.
+ */
+class BatchPipeline {
+  private readonly busy = new Map<string, number>();
+  private settling: Promise<void> = Promise.resolve();
+
+  isBusy(w: StoredWrite): boolean {
+    return laneKeys(w).some((k) => this.busy.has(k));
+  }
+
+  /** A chunk went out: its keys are busy until `forget`. */
+  sent(writes: readonly StoredWrite[]): string[] {
+    const keys = writes.flatMap(laneKeys);
+    for (const k of keys) this.busy.set(k, (this.busy.get(k) ?? 0) + 1);
+    return keys;
+  }
+
+  forget(keys: readonly string[]): void {
+    for (const k of keys) {
+      const n = (this.busy.get(k) ?? 0) - 1;
+      if (n > 0) this.busy.set(k, n);
+      else this.busy.delete(k);
+    }
+  }
+
+  /** Runs `fn` after the settles before it; its keys stay busy until it is done. A failure surfaces in `drain`. */
+  settle(keys: readonly string[], fn: () => Promise<void>): void {
+    this.settling = this.settling.then(async () => {
+      try {
+        await fn();
+      } finally {
+        this.forget(keys);
+      }
+    });
+    // Observed here so a failure is not reported as unhandled before `drain` is awaited; `drain` rethrows it.
+    this.settling.catch(() => undefined);
+  }
+
+  /** Every settle in flight, done: afterwards the queue on disk is up to date again. */
+  async drain(): Promise<void> {
+    await this.settling;
+  }
+}
 
 function stopFor(error: unknown): Stop {
   const info = toErrorInfo(error);

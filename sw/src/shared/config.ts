@@ -111,7 +111,7 @@ export interface OfflineKitConfig {
   credentials?: CredentialsProvider;
   /** Use the server's batch push when `GET {apiBase}/_sync` announces it. Default true. */
   batch?: boolean;
-  /** Concurrent requests when writes go one by one (independent records only). Default 4. */
+  /** Concurrent requests when writes go one by one (independent records only). Default 6. */
   concurrency?: number;
   /** Largest body queued, bytes. Larger writes are refused with 413 `body_too_large`. Default 10 MiB. */
   maxBodyBytes?: number;

@@ -57,7 +57,7 @@ export const DEFAULTS = {
   read: 'network-first' as ReadStrategy,
   networkTimeoutMs: 3000,
   pageSize: 500,
-  concurrency: 4,
+  concurrency: 6,
   maxBodyBytes: 10 * 1024 * 1024,
   historyLimit: 2000,
   dbName: 'offline-kit',
