@@ -13,7 +13,7 @@ import { syncedAtKey } from '../engine/meta-store.js';
 import { isTempId } from '../engine/temp-ids.js';
 import type { ApiPath } from './paths.js';
 import { StampedMemo } from './read-memo.js';
-import { errorResponse, json, jsonText, withHeaders } from './responses.js';
+import { errorResponse, json, jsonBody, withHeaders } from './responses.js';
 
 const LOCAL_CURSOR = 'local:';
 const RESERVED_PARAMS = new Set(['since', 'limit']);
@@ -35,13 +35,15 @@ const lastStored = new StampedMemo<{ text: string; complete: boolean }>(
 /**
  * Per URL, a list answered from the local copy, kept while nothing it was read from (records, queued writes and
  * their states, the last-sync time) has changed: a page reading the same list again offline gets it without the
- * rows being read and decoded again. In memory only, so encrypted records never reach the disk in plain text.
+ * rows being read and decoded again. Kept as a Blob, which the browser hands to the page without streaming it through
+ * this thread again (as it does a Cache API answer) — except for an encrypted partition: the browser may page large
+ * blobs out to disk, so its lists stay strings in this worker's memory and no plaintext copy can reach the disk.
  */
-const localLists = new StampedMemo<{ text: string; syncedAt: number | null }>(
+const localLists = new StampedMemo<{ body: string | Blob; syncedAt: number | null }>(
   ['records', 'queue', 'meta'],
   16,
   8_000_000,
-  (v) => v.text.length,
+  (v) => (typeof v.body === 'string' ? v.body.length : v.body.size),
 );
 
 /**
@@ -348,7 +350,7 @@ async function answerLocalList(
   const key = url.pathname + url.search;
   const stamp = localLists.stamp(engine);
   const kept = localLists.get(engine, key);
-  if (kept) return jsonText(200, kept.text, localHeaders(kept.syncedAt));
+  if (kept) return jsonBody(200, kept.body, localHeaders(kept.syncedAt));
   const limitParam = Number(url.searchParams.get('limit'));
   const limit = Number.isSafeInteger(limitParam) && limitParam > 0 ? limitParam : path.collection.pageSize;
   const since = url.searchParams.get('since');
@@ -399,7 +401,8 @@ async function answerLocalList(
     }
   }
   const text = JSON.stringify({ records, deleted: [], cursor, hasMore });
+  const body = engine.ctx.codec.encrypted ? text : new Blob([text], { type: 'application/json' });
   // Kept only if no write began while the rows were read (`set` checks the stamp is still current).
-  localLists.set(engine, key, stamp, { text, syncedAt });
-  return jsonText(200, text, localHeaders(syncedAt));
+  localLists.set(engine, key, stamp, { body, syncedAt });
+  return jsonBody(200, body, localHeaders(syncedAt));
 }
