@@ -1,7 +1,8 @@
 /**
  * Small per-engine memories of read work, each entry valid only while no read-write transaction has begun on the stores
- * it was built from (`changeStamp` in `engine/db.ts`). Nothing here is ever written to disk, so an encrypted partition
- * keeps no plaintext copy; a restarted worker, another user's engine or a closed partition starts empty.
+ * it was built from (`changeStamp` in `engine/db.ts`). Nothing here is written to IndexedDB; what a value may hold (a
+ * Blob the browser could page to disk, or only a string) is the caller's choice. A restarted worker, another user's
+ * engine or a closed partition starts empty.
  */
 import { changeStamp } from '../engine/db.js';
 import type { Engine } from '../engine/engine.js';
