@@ -22,7 +22,7 @@ import { classify, readJson, type WriteOutcome } from './classify.js';
 import type { EngineContext } from './context.js';
 import type { StoredWrite } from './db.js';
 import type { ConflictResolver } from './conflicts.js';
-import { cursorKey } from './meta-store.js';
+import { cursorKey, syncedAtKey } from './meta-store.js';
 import type { Outbox } from './outbox.js';
 import type { Ack } from './settle-batch.js';
 import { TEMP_PREFIX, referencedTempIds } from './temp-ids.js';
@@ -48,6 +48,8 @@ export interface PullResult {
 
 const PAGE = 200;
 const DISCOVERY_TTL_MS = 5 * 60 * 1000;
+/** Pull pages fetched and not yet stored, at most (the page being stored not counted). */
+const PULL_AHEAD = 2;
 
 export class Replicator {
   private discovery: { at: number; value: Discovery | null } | null = null;
@@ -705,10 +707,10 @@ export class Replicator {
   }
 
   /**
-   * Pages of one collection, the next one fetched while the previous is being stored. A delta cursor is saved in the
-   * transaction that stores its page, so a killed sync resumes after the last stored page — except on a full pull over
-   * records already here, which must sweep what the server no longer has: its cursor waits for the sweep (resuming as
-   * a delta would skip it).
+   * Pages of one collection, fetched ahead of the store (`readAhead`) and stored one at a time in order. A delta cursor
+   * is saved in the transaction that stores its page, so a killed sync resumes after the last stored page — except on
+   * a full pull over records already here, which must sweep what the server no longer has: its cursor waits for the
+   * sweep (resuming as a delta would skip it).
    */
   private async pullCollection(
     conf: ResolvedCollection,
@@ -722,9 +724,9 @@ export class Replicator {
     const sweep = full && (await ctx.records.count(conf.name)) > 0;
     const startedAt = ctx.deps.now();
     let count = 0;
-    let next = this.fetchPage(conf, since);
+    const next = readAhead((cursor) => this.fetchPage(conf, cursor), since, PULL_AHEAD);
     for (;;) {
-      const answer = await next;
+      const answer = await next();
       if (answer === 'expired') {
         if (delta && !full) {
           // The server no longer keeps tombstones that old: start again from nothing (and sweep at the end).
@@ -733,21 +735,19 @@ export class Replicator {
         }
         throw new OfflineKitError('rejected', `pull of ${conf.name} answered 410`, { status: 410 });
       }
-      const more = answer.hasMore && answer.cursor !== null;
+      const more = hasNext(answer);
       if (answer.cursor !== null) since = answer.cursor;
-      if (more) {
-        next = this.fetchPage(conf, since);
-        // Awaited on the next turn; if storing this page fails first, its failure is not the one to report.
-        next.catch(() => undefined);
-      }
-      const saveCursor = delta && !sweep && answer.cursor !== null;
+      const meta: [string, unknown][] = [];
+      if (delta && !sweep && answer.cursor !== null) meta.push([cursorKey(conf.name), answer.cursor]);
+      // With no sweep to wait for, the last page's transaction also dates the collection's sync: one commit less.
+      if (!more && !sweep) meta.push([syncedAtKey(conf.name), ctx.deps.now()]);
       await this.applyPage(
         conf.name,
         answer.records,
         answer.deleted.map((d) => d.id),
         new Set(),
         mark,
-        saveCursor ? { meta: [[cursorKey(conf.name), answer.cursor]] } : {},
+        meta.length > 0 ? { meta } : {},
       );
       count += answer.records.length + answer.deleted.length;
       onPage(count, !more);
@@ -758,9 +758,10 @@ export class Replicator {
       const removed = await ctx.records.sweep(conf.name, mark, startedAt, keep);
       if (removed.length)
         ctx.deps.emit({ type: 'data-changed', collection: conf.name, ids: removed.slice(0, 1000) });
+      if (delta) await ctx.meta.setCursor(conf.name, since);
+      await ctx.meta.setCollectionSyncedAt(conf.name, ctx.deps.now());
     }
-    if (delta) await ctx.meta.setCursor(conf.name, since);
-    await ctx.meta.setCollectionSyncedAt(conf.name, ctx.deps.now());
+    // Without a sweep every cursor was saved with its page already.
     return count;
   }
 
@@ -947,6 +948,49 @@ class BatchPipeline {
   async drain(): Promise<void> {
     await this.settling;
   }
+}
+
+const hasNext = (page: ListPage): boolean => page.hasMore && page.cursor !== null;
+
+/**
+ * Pull pages in order, each fetched as soon as the one before it arrived (it only needs that page's cursor), not after
+ * the page before it was stored: the network chain and the stores overlap, and a slow page on one side is absorbed by
+ * the other instead of stalling both. At most `ahead` pages wait unstored. Each call takes the next page; a failed
+ * fetch ends the chain and rejects when its turn comes, so a page stored before it still counts and its own failure
+ * is reported first. Call it only while the previous page had more (`hasNext`).
+ */
+export function readAhead(
+  fetch: (since: string | null) => Promise<ListPage | 'expired'>,
+  since: string | null,
+  ahead: number,
+): () => Promise<ListPage | 'expired'> {
+  const waiting: Promise<ListPage | 'expired'>[] = [];
+  let inFlight = false;
+  /** The cursor the next fetch starts from; undefined once the last page (or a failure, or `expired`) arrived. */
+  let cursor: string | null | undefined = since;
+  const pump = (): void => {
+    if (inFlight || cursor === undefined || waiting.length >= ahead) return;
+    inFlight = true;
+    const page = fetch(cursor);
+    waiting.push(page);
+    page.then(
+      (answer) => {
+        inFlight = false;
+        cursor = answer !== 'expired' && hasNext(answer) ? answer.cursor : undefined;
+        pump();
+      },
+      () => {
+        inFlight = false;
+        cursor = undefined;
+      },
+    );
+  };
+  pump();
+  return () => {
+    const page = waiting.shift();
+    pump();
+    return page ?? Promise.reject(new Error('no further pull page'));
+  };
 }
 
 function stopFor(error: unknown): Stop {

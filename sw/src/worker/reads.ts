@@ -12,12 +12,39 @@ import type { StoredRecord } from '../engine/db.js';
 import { syncedAtKey } from '../engine/meta-store.js';
 import { isTempId } from '../engine/temp-ids.js';
 import type { ApiPath } from './paths.js';
-import { errorResponse, json, withHeaders } from './responses.js';
+import { StampedMemo } from './read-memo.js';
+import { errorResponse, json, jsonBody, withHeaders } from './responses.js';
 
 const LOCAL_CURSOR = 'local:';
 const RESERVED_PARAMS = new Set(['since', 'limit']);
 /** Rows read per further request when filters skip most of a collection. */
 const SCAN_CHUNK = 500;
+
+/**
+ * Per URL, the last network answer whose store found every record already held (nothing written), while the records
+ * and the queue have not changed since: the same answer again would store nothing, so it is not parsed and read
+ * against the store a second time (the cost of an app polling an unchanged list while its next request is in flight).
+ */
+const lastStored = new StampedMemo<{ text: string; complete: boolean }>(
+  ['records', 'queue'],
+  32,
+  4_000_000,
+  (v) => v.text.length,
+);
+
+/**
+ * Per URL, a list answered from the local copy, kept while nothing it was read from (records, queued writes and
+ * their states, the last-sync time) has changed: a page reading the same list again offline gets it without the
+ * rows being read and decoded again. Kept as a Blob, which the browser hands to the page without streaming it through
+ * this thread again (as it does a Cache API answer) — except for an encrypted partition: the browser may page large
+ * blobs out to disk, so its lists stay strings in this worker's memory and no plaintext copy can reach the disk.
+ */
+const localLists = new StampedMemo<{ body: string | Blob; syncedAt: number | null }>(
+  ['records', 'queue', 'meta'],
+  16,
+  8_000_000,
+  (v) => (typeof v.body === 'string' ? v.body.length : v.body.size),
+);
 
 /**
  * Stores of network answers still running, per engine and collection: a local answer waits for them, so a list read
@@ -132,7 +159,7 @@ async function fromNetwork(
   const parsed = parseJson(text);
   const stored = await store(engine, name, id, url, parsed);
   if (stored === null) return withHeaders(response, text, { [HEADERS.source]: 'network' });
-  const body = await overlaid(engine, name, stored, url, parsed);
+  const body = await overlaid(engine, name, stored.records, url, parsed);
   return withHeaders(response, JSON.stringify(body), { [HEADERS.source]: 'network' });
 }
 
@@ -152,7 +179,18 @@ async function storeAnswer(
   url: URL,
   copy: Response,
 ): Promise<void> {
-  await store(engine, collection, id, url, parseJson(await copy.text()));
+  const text = await copy.text();
+  const key = url.pathname + url.search;
+  const stamp = lastStored.stamp(engine);
+  const seen = lastStored.get(engine, key);
+  if (seen?.text === text) {
+    if (seen.complete) await engine.ctx.meta.setCollectionSyncedAt(collection, engine.ctx.deps.now());
+    return;
+  }
+  const stored = await store(engine, collection, id, url, parseJson(text));
+  // Unchanged stamp: no read-write transaction began while storing, so the store found everything already held.
+  if (stored) lastStored.set(engine, key, stamp, { text, complete: stored.complete });
+  else lastStored.delete(engine, key);
 }
 
 /** Stores what a read answered; the records it held, or null when it was not a record or a list. */
@@ -162,7 +200,7 @@ async function store(
   id: string | null,
   url: URL,
   parsed: unknown,
-): Promise<ServerRecord[] | null> {
+): Promise<{ records: ServerRecord[]; complete: boolean } | null> {
   let records: ServerRecord[];
   let deleted: string[] = [];
   let complete = false;
@@ -182,7 +220,7 @@ async function store(
   // A page's own read: it already shows these records, so no `data-changed` (it would only read again).
   await engine.replicator.applyPage(collection, records, deleted, new Set(), null, { announce: false });
   if (complete) await engine.ctx.meta.setCollectionSyncedAt(collection, engine.ctx.deps.now());
-  return records;
+  return { records, complete };
 }
 
 /** A network answer with the collection's queued writes overlaid (and, on a first list page, records created here). */
@@ -309,6 +347,10 @@ async function answerLocalList(
   onlyIfPresent: boolean,
 ): Promise<Response | null> {
   const name = path.collection.name;
+  const key = url.pathname + url.search;
+  const stamp = localLists.stamp(engine);
+  const kept = localLists.get(engine, key);
+  if (kept) return jsonBody(200, kept.body, localHeaders(kept.syncedAt));
   const limitParam = Number(url.searchParams.get('limit'));
   const limit = Number.isSafeInteger(limitParam) && limitParam > 0 ? limitParam : path.collection.pageSize;
   const since = url.searchParams.get('since');
@@ -358,5 +400,9 @@ async function answerLocalList(
       if (data && matches(data, url)) records.push(engine.withMeta(data, row, marks.get(row.id)));
     }
   }
-  return json(200, { records, deleted: [], cursor, hasMore }, localHeaders(syncedAt));
+  const text = JSON.stringify({ records, deleted: [], cursor, hasMore });
+  const body = engine.ctx.codec.encrypted ? text : new Blob([text], { type: 'application/json' });
+  // Kept only if no write began while the rows were read (`set` checks the stamp is still current).
+  localLists.set(engine, key, stamp, { body, syncedAt });
+  return jsonBody(200, body, localHeaders(syncedAt));
 }

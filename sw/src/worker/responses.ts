@@ -2,7 +2,16 @@
 import { HEADERS } from '../shared/api.js';
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
+  return jsonBody(status, JSON.stringify(body), headers);
+}
+
+/** `json` for a body already serialised (an answer kept in memory). */
+export function jsonBody(
+  status: number,
+  body: string | Blob,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(body, {
     status,
     headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
   });
