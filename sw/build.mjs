@@ -1,6 +1,6 @@
 // Builds the four bundles users load and prints each one's minified + gzip size. The core service-worker bundle has
 // a budget: the build fails when it grows past it.
-import { build } from 'esbuild';
+import { analyzeMetafile, build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -25,17 +25,31 @@ const outputs = [
   { entry: 'src/client/index.ts', out: 'dist/client.js', format: 'iife', globalName: 'OfflineKitClient' },
 ];
 
+// `OFFLINE_KIT_ANALYZE=1 npm run build -w sw`: what each source file costs in the service-worker bundle, so a change
+// to the budget starts from the bytes rather than a guess.
+const analyze = process.env.OFFLINE_KIT_ANALYZE === '1';
+
 let failed = false;
 for (const o of outputs) {
-  await build({
+  const result = await build({
     ...common,
     entryPoints: [join(root, o.entry)],
     outfile: join(root, o.out),
     format: o.format,
     ...(o.globalName ? { globalName: o.globalName } : {}),
+    metafile: analyze,
   });
   const bytes = readFileSync(join(root, o.out));
   const gz = gzipSync(bytes, { level: 9 }).length;
+  if (analyze && o.out === 'dist/offline-kit-sw.mjs' && result.metafile) {
+    // Minified bytes per input; gzip is not additive, so the share of the gzip total is an estimate.
+    console.info(await analyzeMetafile(result.metafile));
+    const inputs = Object.entries(Object.values(result.metafile.outputs)[0]?.inputs ?? {});
+    for (const [file, { bytesInOutput }] of inputs.sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput)) {
+      const share = (bytesInOutput / bytes.length) * gz;
+      console.info(`  ~${(share / 1024).toFixed(2).padStart(5)} KB gzip  ${file}`);
+    }
+  }
   const budget = o.out.startsWith('dist/offline-kit-sw') ? SW_BUDGET_BYTES : null;
   const over = budget !== null && gz > budget;
   if (over) failed = true;

@@ -162,7 +162,12 @@ export class FakeClient implements PanelClient {
         );
         const offset = typeof arg?.offset === 'number' ? arg.offset : 0;
         const limit = typeof arg?.limit === 'number' ? arg.limit : 100;
-        return { items: matching.slice(offset, offset + limit), total: matching.length };
+        const items = matching.slice(offset, offset + limit);
+        // As the module does: `bodies: false` lists metadata only, so a panel that shows a listed row's body fails.
+        return {
+          items: arg?.bodies === false ? items.map((w) => ({ ...w, json: null })) : items,
+          total: matching.length,
+        };
       }
       case 'getWrite': {
         const write = this.writes.find((w) => w.id === params[0]);
@@ -214,7 +219,12 @@ export class FakeClient implements PanelClient {
         );
         const offset = typeof arg?.offset === 'number' ? arg.offset : 0;
         const limit = typeof arg?.limit === 'number' ? arg.limit : 100;
-        return { items: matching.slice(offset, offset + limit), total: matching.length };
+        const items = matching.slice(offset, offset + limit);
+        // As the module does: `bodies: false` lists metadata only, so a panel that shows a listed row's body fails.
+        return {
+          items: arg?.bodies === false ? items.map((w) => ({ ...w, json: null })) : items,
+          total: matching.length,
+        };
       }
       case 'getHistory':
         return this.history;

@@ -149,6 +149,22 @@ describe('queue', () => {
     ).toEqual([5000]);
   });
 
+  it('lists rows without bodies, a first page of 50, and shows the body of the selected write from getWrite', async () => {
+    const client = new FakeClient();
+    client.writes = Array.from({ length: 10_000 }, (_, i) => makeWrite(i + 1));
+    const r = await open(client, 'queue');
+    const listed = client.calls.filter((c) => c.method === 'listQueue').map((c) => c.params[0]);
+    expect(listed).toEqual([{ offset: 0, limit: 50, bodies: false }]);
+    expect(rowOf(r, 'work-orders/wo_3')).toBeTruthy();
+    expect(client.calls.some((c) => c.method === 'getWrite')).toBe(false);
+
+    rowWithText(r, 'wo_3').click();
+    await settle();
+    expect(client.calls.filter((c) => c.method === 'getWrite').map((c) => c.params[0])).toEqual(['w-3']);
+    expect(r.$('okp-write-body')?.textContent).toContain('"seq": 3');
+    expect(r.$('okp-write-body')?.textContent).toContain('"status": "done"');
+  });
+
   it('selects every write of a long queue, not only the loaded rows, and discards them in bulk', async () => {
     const client = new FakeClient();
     client.writes = Array.from({ length: 250 }, (_, i) => makeWrite(i + 1));

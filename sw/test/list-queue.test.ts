@@ -31,4 +31,19 @@ describe('listQueue pages', () => {
         .map((w) => w.id),
     );
   });
+
+  it('lists without bodies on request: every other field as with them, json null, bodies still one getWrite away', async () => {
+    const rig = await makeRig();
+    for (let i = 0; i < 3; i++) await rig.write('POST', '/api/work-orders', { title: `w${i}` });
+    const full = await rig.engine.listQueue({ offset: 0, limit: 10 });
+    const bare = await rig.engine.listQueue({ offset: 0, limit: 10, bodies: false });
+    expect(full.items.map((w) => w.json)).toEqual([{ title: 'w0' }, { title: 'w1' }, { title: 'w2' }]);
+    expect(bare.total).toBe(3);
+    expect(bare.items.map((w) => w.json)).toEqual([null, null, null]);
+    expect(bare.items).toEqual(full.items.map((w) => ({ ...w, json: null })));
+    const filtered = await rig.engine.listQueue({ collection: 'work-orders', bodies: false });
+    expect(filtered.items.map((w) => w.json)).toEqual([null, null, null]);
+    const one = await rig.engine.getWrite(bare.items[1]?.id ?? '');
+    expect(one?.write.json).toEqual({ title: 'w1' });
+  });
 });

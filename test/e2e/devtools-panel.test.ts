@@ -115,6 +115,8 @@ describe('devtools panel in DevTools', () => {
     await waitFor(async () => (await panel.texts('okp-row')).some((row) => row.includes('failed')), {
       message: 'the write listed as failed again',
     });
+    // The list rows carry no body: the details show it (and enable Edit) once getWrite answered, as a person sees.
+    await panel.waitForText('okp-write-body', '"title": ""');
     await panel.click('okp-write-edit');
     await panel.fill('okp-write-editor-text', JSON.stringify({ title: 'Fixed in the panel' }));
     await panel.click('okp-write-save');

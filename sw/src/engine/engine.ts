@@ -446,10 +446,13 @@ export class Engine {
   async listQueue(query: QueueQuery = {}): Promise<Page<QueuedWriteView>> {
     const offset = query.offset ?? 0;
     const limit = query.limit ?? 100;
+    // Without bodies a view is built from the row alone: no decryption, no JSON parse (the panel's long list).
+    const view = (w: StoredWrite): Promise<QueuedWriteView> =>
+      query.bodies === false ? Promise.resolve(this.outbox.viewOf(w, null)) : this.outbox.view(w);
     if (!query.collection && !query.state) {
       // The unfiltered list (the panel's first render): count by the store, read only the page asked for.
       const [total, page] = await Promise.all([this.ctx.queue.count(), this.ctx.queue.slice(offset, limit)]);
-      const views = await Promise.all(page.map((w) => this.outbox.view(w)));
+      const views = await Promise.all(page.map(view));
       return { items: views, total };
     }
     const items: QueuedWriteView[] = [];
@@ -462,7 +465,7 @@ export class Engine {
         after = w.seq;
         if (query.collection && w.collection !== query.collection) continue;
         if (query.state && w.state !== query.state) continue;
-        if (total >= offset && items.length < limit) items.push(await this.outbox.view(w));
+        if (total >= offset && items.length < limit) items.push(await view(w));
         total += 1;
       }
     }

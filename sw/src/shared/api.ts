@@ -223,6 +223,11 @@ export interface QueueQuery {
   state?: WriteState;
   offset?: number;
   limit?: number;
+  /**
+   * Default `true`. `false` lists from the queue rows' metadata only: no body is read, decrypted or parsed, and every
+   * item's `json` is `null`. For long lists (the devtools panel); `getWrite(id)` then gives one write's body.
+   */
+  bodies?: boolean;
 }
 
 export interface RecordQuery {

@@ -90,6 +90,11 @@ export class WorkerApi implements OfflineKitApi {
     const limit = optInt(q.limit, 'limit');
     if (offset !== undefined) out.offset = offset;
     if (limit !== undefined) out.limit = limit;
+    if (q.bodies !== undefined) {
+      if (typeof q.bodies !== 'boolean')
+        throw new OfflineKitError('invalid_message', 'bodies must be a boolean');
+      out.bodies = q.bodies;
+    }
     return (await this.engine()).listQueue(out);
   }
 

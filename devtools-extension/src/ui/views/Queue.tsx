@@ -10,6 +10,8 @@ import { VirtualList } from '../VirtualList.js';
 
 const STATES: WriteState[] = ['pending', 'sending', 'failed', 'conflict'];
 const ROW_HEIGHT = 24;
+// One page fills a tall pane (24 px rows): the first paint waits for 50 rows, not 100.
+const QUEUE_PAGE_SIZE = 50;
 
 export function Queue(props: { client: PanelClient; collections: string[] }): JSX.Element {
   const { client } = props;
@@ -32,6 +34,9 @@ export function Queue(props: { client: PanelClient; collections: string[] }): JS
       ...(state ? { state } : {}),
       offset,
       limit,
+      // The rows show metadata only; the selected write's body comes from `getWrite` (WriteDetails), so no listed
+      // write has its body read, decrypted and parsed just to be scrolled past.
+      bodies: false,
     });
 
   // Only the pages in view are asked for: building 10,000 views (each decoding its body) before the first paint
@@ -41,6 +46,7 @@ export function Queue(props: { client: PanelClient; collections: string[] }): JS
     fetchPage,
     [collection, state],
     (event) => isWriteEvent(event) || isSyncEnd(event),
+    QUEUE_PAGE_SIZE,
   );
   const rows = queue.rows;
   const total = queue.total;
@@ -253,6 +259,9 @@ function WriteDetails(props: {
   const [editError, setEditError] = useState<string | null>(null);
   const detail = useLive(client, () => client.call('getWrite', write.id), [write.id], isWriteEvent);
   const body = detail.data?.body;
+  // The listed row has no body (`bodies: false`): the parsed JSON is the one `getWrite` answered.
+  const bodyJson = detail.data?.write.json;
+  const loaded = detail.data !== undefined;
   const json = isJsonType(write.contentType);
 
   // The list keeps a write selected while its page is scrolled away; the service worker says when it is gone.
@@ -292,19 +301,19 @@ function WriteDetails(props: {
         <button
           type="button"
           data-testid="okp-write-edit"
-          disabled={!json || write.state === 'sending' || editing !== null}
+          disabled={!json || !loaded || write.state === 'sending' || editing !== null}
           title={json ? 'Edit the JSON body before it is sent' : 'Only JSON bodies can be edited'}
-          onClick={() => setEditing(formatJson(write.json))}
+          onClick={() => setEditing(formatJson(bodyJson))}
         >
           Edit body
         </button>
-        {write.state === 'failed' && json ? (
+        {write.state === 'failed' && json && loaded ? (
           <ActionButton
             label="Move back to pending"
             testId="okp-write-requeue"
             // The API has no separate "requeue": an edit with the unchanged body is defined to put a failed write
             // back to pending without sending it now, which is exactly this action.
-            run={() => client.call('editWrite', write.id, write.json)}
+            run={() => client.call('editWrite', write.id, bodyJson)}
             onDone={props.onChanged}
           />
         ) : null}
@@ -356,8 +365,12 @@ function WriteDetails(props: {
         ]}
       />
       <h4>Body</h4>
-      {json ? (
-        <JsonView value={write.json} testId="okp-write-body" label="Request body" />
+      {!loaded ? (
+        <span class="okp-dim" data-testid="okp-write-body-loading">
+          Loading the body…
+        </span>
+      ) : json ? (
+        <JsonView value={bodyJson} testId="okp-write-body" label="Request body" />
       ) : typeof body === 'string' ? (
         <JsonView value={body} testId="okp-write-body" label="Request body" />
       ) : (
