@@ -219,7 +219,13 @@ describe('engine against a fake server', () => {
     expect(history[0]).toMatchObject({ kind: 'run', outcome: 'completed', pushed: 8 });
     const exported = await rig.engine.exportHistory();
     expect(exported).toMatchObject({ format: 'offline-kit-history', version: 1 });
-    expect(exported.entries.length).toBeLessThanOrEqual(10);
+    // The trim drops the oldest: exactly the limit is left, and the newest entry (the run) is among them.
+    expect(exported.entries).toHaveLength(10);
+    const newest = history
+      .slice(0, 10)
+      .map((e) => e.id)
+      .sort((a, b) => a - b);
+    expect(exported.entries.map((e) => e.id).sort((a, b) => a - b)).toEqual(newest);
     expect(JSON.parse(JSON.stringify(exported))).toEqual(exported);
   });
 
