@@ -11,6 +11,7 @@ import { bodyFields, encodeFields, encodeJson, isJsonType, parseJsonBody } from 
 import { unitsOf, type EngineContext } from './context.js';
 import type { StoredRecord, StoredWrite } from './db.js';
 import type { NewEntry } from './history-store.js';
+import { GroupCommit } from './group-commit.js';
 import { rebuildRecord } from './rebuild.js';
 import { settleBatch, type Ack } from './settle-batch.js';
 import { SYNC_FIELD, appFields, applyChange, diffFields, mergePatch } from './records.js';
@@ -62,10 +63,10 @@ export function storableHeaders(headers: Iterable<[string, string]>): [string, s
 export class Outbox {
   private seq = -1;
   private seqReady: Promise<void> | null = null;
-  private readonly captures: CaptureCommits;
+  private readonly captures: GroupCommit<Capture>;
 
   constructor(private readonly ctx: EngineContext) {
-    this.captures = new CaptureCommits(() => this.tx());
+    this.captures = captureCommits(() => this.tx());
   }
 
   /**
@@ -535,73 +536,37 @@ interface Capture {
 }
 
 /**
- * Group commit of captured writes: the first capture commits at once; captures that arrive while a commit runs wait
- * for it and then commit together in ONE transaction (a burst of 1,000 writes costs tens of commits, not 1,000). Each
- * `add` resolves only once its own write, record and history entry are committed: the page's 202 still means durable.
- * `seq` was reserved at arrival, so the order of the rows inside a transaction does not matter. A group that fails
- * (the quota is full) is retried one capture per transaction, so only the captures that do not fit are refused.
+ * Commits captured writes together (`GroupCommit`): a burst of 1,000 writes costs tens of commits, not 1,000, and
+ * each page's 202 still waits for its own write's commit. `seq` was reserved at arrival, so the order of the rows
+ * inside a transaction does not matter. A group that fails (the quota is full) is retried one capture per
+ * transaction, so only the captures that do not fit are refused.
  */
-class CaptureCommits {
-  private waiting: { capture: Capture; resolve: () => void; reject: (e: unknown) => void }[] = [];
-  private running = false;
+function captureCommits(open: () => ReturnType<QueueStoreTx>): GroupCommit<Capture> {
+  return new GroupCommit<Capture>((captures) => commitCaptures(open(), captures), { retryAlone: true });
+}
 
-  constructor(private readonly open: () => ReturnType<QueueStoreTx>) {}
-
-  add(capture: Capture): Promise<void> {
-    const stored = new Promise<void>((resolve, reject) => this.waiting.push({ capture, resolve, reject }));
-    if (!this.running) void this.flush();
-    return stored;
-  }
-
-  private async flush(): Promise<void> {
-    this.running = true;
-    while (this.waiting.length > 0) {
-      const group = this.waiting.splice(0);
-      try {
-        await this.commit(group.map((g) => g.capture));
-        for (const g of group) g.resolve();
-      } catch (error) {
-        if (group.length === 1) {
-          group[0]?.reject(error);
-          continue;
-        }
-        for (const g of group) {
-          try {
-            await this.commit([g.capture]);
-            g.resolve();
-          } catch (alone) {
-            g.reject(alone);
-          }
-        }
-      }
-    }
-    this.running = false;
-  }
-
-  private async commit(captures: readonly Capture[]): Promise<void> {
-    const tx = this.open();
-    const queue = tx.objectStore('queue');
-    const records = tx.objectStore('records');
-    const history = tx.objectStore('history');
-    const requests: Promise<unknown>[] = [];
+async function commitCaptures(tx: ReturnType<QueueStoreTx>, captures: readonly Capture[]): Promise<void> {
+  const queue = tx.objectStore('queue');
+  const records = tx.objectStore('records');
+  const history = tx.objectStore('history');
+  const requests: Promise<unknown>[] = [];
+  try {
+    for (const c of captures)
+      requests.push(queue.add(c.write), records.put(c.record), history.add(c.entry as HistoryEntry));
+  } catch (error) {
+    // A row refused on the spot (DataCloneError): nothing of the group may commit, and the requests already made
+    // fail with the abort, observed here.
+    for (const r of [...requests, tx.done]) r.catch(() => undefined);
     try {
-      for (const c of captures)
-        requests.push(queue.add(c.write), records.put(c.record), history.add(c.entry as HistoryEntry));
-    } catch (error) {
-      // A row refused on the spot (DataCloneError): nothing of the group may commit, and the requests already made
-      // fail with the abort, observed here.
-      for (const r of [...requests, tx.done]) r.catch(() => undefined);
-      try {
-        tx.abort();
-      } catch {
-        // Already finished.
-      }
-      throw error;
+      tx.abort();
+    } catch {
+      // Already finished.
     }
-    // Awaiting the requests with the transaction surfaces the request's own error (QuotaExceededError) first and
-    // leaves no rejected request promise unhandled when the transaction aborts.
-    await Promise.all([...requests, tx.done]);
+    throw error;
   }
+  // Awaiting the requests with the transaction surfaces the request's own error (QuotaExceededError) first and
+  // leaves no rejected request promise unhandled when the transaction aborts.
+  await Promise.all([...requests, tx.done]);
 }
 
 type QueueStoreTx = EngineContext['queue']['writeTransaction'];

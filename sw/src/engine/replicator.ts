@@ -23,6 +23,7 @@ import type { EngineContext } from './context.js';
 import type { StoredWrite } from './db.js';
 import type { ConflictResolver } from './conflicts.js';
 import { cursorKey, syncedAtKey } from './meta-store.js';
+import { GroupCommit } from './group-commit.js';
 import type { Outbox } from './outbox.js';
 import type { Ack } from './settle-batch.js';
 import { TEMP_PREFIX, referencedTempIds } from './temp-ids.js';
@@ -54,7 +55,17 @@ const PULL_AHEAD = 2;
 export class Replicator {
   private discovery: { at: number; value: Discovery | null } | null = null;
   /** 2xx answers of writes sent one by one: those that arrive while a settle commits share the next commit. */
-  private readonly acks = new AckGroups((acks) => this.outbox.acknowledgeMany(acks));
+  /**
+   * Acknowledgements of writes sent one by one, stored in groups (one `acknowledgeMany`, one transaction). The lanes
+   * never hold two writes of a record (or of a parent and its child) in flight at once, so a group never orders two
+   * acknowledgements that depend on each other.
+   */
+  private readonly acks = new GroupCommit<Ack & { json: unknown }>(
+    (acks) => this.outbox.acknowledgeMany(acks),
+    {
+      retryAlone: false,
+    },
+  );
 
   constructor(
     private readonly ctx: EngineContext,
@@ -834,40 +845,6 @@ export class Replicator {
 }
 
 type Settled = 'ok' | 'conflict' | 'resolved' | 'failed' | 'skipped';
-
-/**
- * Group commit of acknowledgements: the first one commits at once; those added while a commit runs wait for it and
- * then commit together, in one `acknowledgeMany` (one gather, one transaction). Each `add` resolves once ITS
- * acknowledgement is stored, or rejects with the group's error. The lanes sending one by one never hold two writes of
- * a record (or of a parent and its child) in flight at once, so a group never orders two acknowledgements that
- * depend on each other.
- */
-class AckGroups {
-  private waiting: { ack: Ack & { json: unknown }; resolve: () => void; reject: (e: unknown) => void }[] = [];
-  private running = false;
-
-  constructor(private readonly commit: (acks: readonly Ack[]) => Promise<void>) {}
-
-  add(ack: Ack & { json: unknown }): Promise<void> {
-    const stored = new Promise<void>((resolve, reject) => this.waiting.push({ ack, resolve, reject }));
-    if (!this.running) void this.flush();
-    return stored;
-  }
-
-  private async flush(): Promise<void> {
-    this.running = true;
-    while (this.waiting.length > 0) {
-      const group = this.waiting.splice(0);
-      try {
-        await this.commit(group.map((g) => g.ack));
-        for (const g of group) g.resolve();
-      } catch (error) {
-        for (const g of group) g.reject(error);
-      }
-    }
-    this.running = false;
-  }
-}
 
 interface ChunkEntry {
   write: StoredWrite;
