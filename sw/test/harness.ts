@@ -5,6 +5,8 @@ import type { OfflineKitEvent, WriteMethod } from '../src/shared/api.js';
 import { validateConfig } from '../src/shared/validate-config.js';
 import { openPartition } from '../src/engine/db.js';
 import { Engine } from '../src/engine/engine.js';
+import { handleRead } from '../src/worker/reads.js';
+import { parseApiPath } from '../src/worker/paths.js';
 import type { EngineDeps } from '../src/engine/context.js';
 import type { WriteInput } from '../src/engine/outbox.js';
 import { FakeServer } from './fake-server.js';
@@ -96,4 +98,17 @@ export async function makeRig(
     },
   };
   return rig;
+}
+
+/** A GET through the worker's read path (`handleRead`), with the background stores it started. */
+export async function readThrough(
+  rig: Rig,
+  path: string,
+): Promise<{ response: Response; stores: Promise<unknown>[] }> {
+  const url = new URL(path, rig.server.origin);
+  const apiPath = parseApiPath(validateConfig(baseConfig), url, rig.server.origin);
+  if (!apiPath) throw new Error('path not recognised');
+  const stores: Promise<unknown>[] = [];
+  const response = await handleRead(rig.engine, apiPath, new Request(url), (p) => stores.push(p));
+  return { response, stores };
 }

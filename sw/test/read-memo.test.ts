@@ -6,10 +6,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { OfflineKitConfig } from '../src/shared/config.js';
 import { changeStamp, openPartition } from '../src/engine/db.js';
-import { validateConfig } from '../src/shared/validate-config.js';
-import { handleRead } from '../src/worker/reads.js';
-import { parseApiPath } from '../src/worker/paths.js';
-import { baseConfig, makeRig, type Rig } from './harness.js';
+import { baseConfig, makeRig, readThrough as read, type Rig } from './harness.js';
 
 interface Switch {
   online: boolean;
@@ -19,15 +16,6 @@ async function rigWith(config: OfflineKitConfig = baseConfig): Promise<{ rig: Ri
   const net: Switch = { online: true };
   const rig = await makeRig(config, { deps: { browserOnline: () => net.online } });
   return { rig, net };
-}
-
-async function read(rig: Rig, path: string): Promise<{ response: Response; stores: Promise<unknown>[] }> {
-  const url = new URL(path, rig.server.origin);
-  const apiPath = parseApiPath(validateConfig(baseConfig), url, rig.server.origin);
-  if (!apiPath) throw new Error('path not recognised');
-  const stores: Promise<unknown>[] = [];
-  const response = await handleRead(rig.engine, apiPath, new Request(url), (p) => stores.push(p));
-  return { response, stores };
 }
 
 type Rec = Record<string, unknown> & { _sync?: { state: string; pending: boolean; version: number | null } };

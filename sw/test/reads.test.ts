@@ -1,17 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../src/shared/validate-config.js';
-import { handleRead } from '../src/worker/reads.js';
-import { parseApiPath } from '../src/worker/paths.js';
-import { baseConfig, makeRig, type Rig } from './harness.js';
-
-async function read(rig: Rig, path: string): Promise<{ response: Response; stores: Promise<unknown>[] }> {
-  const url = new URL(path, rig.server.origin);
-  const apiPath = parseApiPath(validateConfig(baseConfig), url, rig.server.origin);
-  if (!apiPath) throw new Error('path not recognised');
-  const stores: Promise<unknown>[] = [];
-  const response = await handleRead(rig.engine, apiPath, new Request(url), (p) => stores.push(p));
-  return { response, stores };
-}
+import { baseConfig, makeRig, readThrough as read } from './harness.js';
 
 async function records(response: Response): Promise<Record<string, unknown>[]> {
   const body = (await response.json()) as { records: Record<string, unknown>[] };
