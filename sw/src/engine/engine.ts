@@ -488,10 +488,17 @@ export class Engine {
     return w;
   }
 
-  /** Retry, edit and discard hold the record's lock (`record-locks.ts`) so a write captured meanwhile sees their result. */
-  async retryWrite(id: string): Promise<void> {
+  /**
+   * Runs `fn` holding the lock of the record write `id` belongs to (`record-locks.ts`), so a write captured meanwhile
+   * sees its result. `fn` reads the write again: it may have changed while the lock was awaited.
+   */
+  private async underWriteLock(id: string, fn: () => Promise<void>): Promise<void> {
     const w = await this.mustGet(id);
-    await this.ctx.locks.run([w.recordId], () => this.retryLocked(id));
+    await this.ctx.locks.run([w.recordId], fn);
+  }
+
+  async retryWrite(id: string): Promise<void> {
+    await this.underWriteLock(id, () => this.retryLocked(id));
   }
 
   private async retryLocked(id: string): Promise<void> {
@@ -516,8 +523,7 @@ export class Engine {
   }
 
   async editWrite(id: string, body: unknown): Promise<void> {
-    const w = await this.mustGet(id);
-    await this.ctx.locks.run([w.recordId], () => this.editLocked(id, body));
+    await this.underWriteLock(id, () => this.editLocked(id, body));
   }
 
   private async editLocked(id: string, body: unknown): Promise<void> {
@@ -541,8 +547,7 @@ export class Engine {
   }
 
   async discardWrite(id: string): Promise<void> {
-    const w = await this.mustGet(id);
-    await this.ctx.locks.run([w.recordId], () => this.discardLocked(id));
+    await this.underWriteLock(id, () => this.discardLocked(id));
   }
 
   private async discardLocked(id: string): Promise<void> {

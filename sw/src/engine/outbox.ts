@@ -63,11 +63,17 @@ export function storableHeaders(headers: Iterable<[string, string]>): [string, s
 export class Outbox {
   private seq = -1;
   private seqReady: Promise<void> | null = null;
-  private readonly captures: GroupCommit<Capture>;
+  /**
+   * Captured writes commit together: a burst of 1,000 writes costs tens of commits, not 1,000, and each page's 202
+   * still waits for its own write's commit. `seq` was reserved at arrival, so the order of the rows inside a
+   * transaction does not matter. A group that fails (the quota is full) is retried one capture per transaction, so
+   * only the captures that do not fit are refused.
+   */
+  private readonly captures = new GroupCommit<Capture>((captures) => commitCaptures(this.tx(), captures), {
+    retryAlone: true,
+  });
 
-  constructor(private readonly ctx: EngineContext) {
-    this.captures = captureCommits(() => this.tx());
-  }
+  constructor(private readonly ctx: EngineContext) {}
 
   /**
    * The next `seq`. Callers call this synchronously when a request arrives; the promise callbacks run in call order
@@ -535,16 +541,7 @@ interface Capture {
   entry: NewEntry;
 }
 
-/**
- * Commits captured writes together (`GroupCommit`): a burst of 1,000 writes costs tens of commits, not 1,000, and
- * each page's 202 still waits for its own write's commit. `seq` was reserved at arrival, so the order of the rows
- * inside a transaction does not matter. A group that fails (the quota is full) is retried one capture per
- * transaction, so only the captures that do not fit are refused.
- */
-function captureCommits(open: () => ReturnType<QueueStoreTx>): GroupCommit<Capture> {
-  return new GroupCommit<Capture>((captures) => commitCaptures(open(), captures), { retryAlone: true });
-}
-
+/** One group of captures: every write, optimistic record and history entry in one transaction, all or none. */
 async function commitCaptures(tx: ReturnType<QueueStoreTx>, captures: readonly Capture[]): Promise<void> {
   const queue = tx.objectStore('queue');
   const records = tx.objectStore('records');

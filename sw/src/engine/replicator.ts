@@ -54,7 +54,6 @@ const PULL_AHEAD = 2;
 
 export class Replicator {
   private discovery: { at: number; value: Discovery | null } | null = null;
-  /** 2xx answers of writes sent one by one: those that arrive while a settle commits share the next commit. */
   /**
    * Acknowledgements of writes sent one by one, stored in groups (one `acknowledgeMany`, one transaction). The lanes
    * never hold two writes of a record (or of a parent and its child) in flight at once, so a group never orders two
