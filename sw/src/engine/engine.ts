@@ -75,6 +75,8 @@ export class Engine {
   private serverReachable = true;
   private pausedReason: ErrorInfo | null = null;
   private closed = false;
+  /** Calls of `clearLocalData` in progress: captures are refused meanwhile. */
+  private clearing = 0;
   simulatedOffline = false;
 
   private constructor(
@@ -140,6 +142,12 @@ export class Engine {
    * outbox had in hand) and the history trim run after the answer is out.
    */
   async enqueue(input: WriteInput): Promise<Enqueued> {
+    // While the partition is being wiped a write would be accepted (202) and then cleared with it: refused instead,
+    // so the page learns at once that the change was not kept.
+    if (this.clearing)
+      throw new OfflineKitError('invalid_state', 'local data is being cleared: the change was not kept', {
+        details: { clearing: true },
+      });
     const result = await this.outbox.enqueue(input);
     const { write } = result;
     // Pages learn of the write from its 202; the broadcasts and the history trim wait until that answer is out.
@@ -694,25 +702,44 @@ export class Engine {
     return this.ctx.history.export(this.ctx.deps.origin, this.ctx.deps.now());
   }
 
-  /** Wipes this partition. `refuse` (default) rejects while writes are unsynced; `discard` drops them. */
+  /**
+   * Wipes this partition. `refuse` (default) rejects while writes are unsynced; `discard` drops them.
+   *
+   * Contract: from the call on, new captures are refused (`invalid_state`); the running sync is awaited; then the
+   * unsynced writes are counted in the same transaction that clears, so no write accepted meanwhile can be counted
+   * before and cleared after.
+   */
   async clearLocalData(unsynced: 'refuse' | 'discard' = 'refuse'): Promise<void> {
-    const left = await this.ctx.queue.count();
-    if (left > 0 && unsynced !== 'discard') {
-      throw new OfflineKitError(
-        'invalid_state',
-        `${left} writes are not synced yet; pass { unsynced: 'discard' } to drop them`,
-        {
-          details: { unsynced: left },
-        },
-      );
+    this.clearing += 1;
+    try {
+      await this.idle();
+      const stores = ['queue', 'records', 'meta', 'history'] as const;
+      const tx = this.db.transaction(stores, 'readwrite');
+      const left = await tx.objectStore('queue').count();
+      if (left > 0 && unsynced !== 'discard') {
+        tx.abort();
+        await tx.done.catch(() => undefined);
+        throw new OfflineKitError(
+          'invalid_state',
+          `${left} writes are not synced yet; pass { unsynced: 'discard' } to drop them`,
+          { details: { unsynced: left } },
+        );
+      }
+      await Promise.all([...stores.map((name) => tx.objectStore(name).clear()), tx.done]);
+    } finally {
+      this.clearing -= 1;
     }
-    await this.idle();
-    await this.ctx.queue.clear();
-    await this.ctx.records.clear();
-    await this.ctx.meta.clear();
-    await this.ctx.history.clear();
     this.pausedReason = null;
     this.simulatedOffline = false;
     this.statusSoon();
+  }
+
+  /** What was read while nobody was signed in is dropped once someone signs in; unsynced writes keep everything. */
+  async dropCachedReads(): Promise<void> {
+    try {
+      await this.clearLocalData('refuse');
+    } catch (error) {
+      if (!(error instanceof OfflineKitError && error.code === 'invalid_state')) throw error;
+    }
   }
 }

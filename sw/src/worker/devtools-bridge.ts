@@ -1,7 +1,7 @@
 /** The devtools panel's way in (see `shared/devtools-protocol.ts`): a port per panel, requests answered, events relayed. */
-import type { OfflineKitApi } from '../shared/api.js';
 import { envelope, isConnectMessage, isRequestMessage } from '../shared/devtools-protocol.js';
 import { toErrorInfo } from '../shared/errors.js';
+import type { ApiSurface } from './comlink-port.js';
 import type { EventHub } from './events.js';
 
 export const MODULE_VERSION = '0.1.0';
@@ -12,7 +12,7 @@ export function isDevtoolsConnect(data: unknown): boolean {
 
 /** Serves one panel on `port`; resolves when the first request is answered (to bound the worker's keep-alive). */
 export function serveDevtools(
-  api: OfflineKitApi,
+  api: ApiSurface,
   port: MessagePort,
   hub: EventHub,
   enabled: boolean,

@@ -14,7 +14,7 @@ import { isObject } from '../shared/guards.js';
 import { validateConfig } from '../shared/validate-config.js';
 import type { Engine } from '../engine/engine.js';
 import { WorkerApi } from './api-impl.js';
-import { installErrorTransfer, isConnect, serveCall } from './comlink-port.js';
+import { apiSurface, installErrorTransfer, isConnect, refuseCall, serveCall } from './comlink-port.js';
 import { CONNECT_TYPE, NUDGE_TYPE, SYNC_TAG } from '../shared/messages.js';
 import { isDevtoolsConnect, serveDevtools } from './devtools-bridge.js';
 import { EventHub } from './events.js';
@@ -43,6 +43,25 @@ export interface OfflineKitHandle {
 
 let started = false;
 
+/** A window or worker client whose URL lies inside this registration's scope. */
+function inScope(source: ExtendableMessageEvent['source']): boolean {
+  if (!source || !('url' in source) || typeof source.url !== 'string') return false;
+  return source.url.startsWith(self.registration.scope);
+}
+
+/** A request we keep nothing of: straight to the network, and a typed 503 when the network is not there. */
+async function passThrough(request: Request): Promise<Response> {
+  try {
+    return await fetch(request);
+  } catch {
+    return errorResponse(
+      503,
+      'network',
+      'offline, and this request carries credentials of no signed-in user: nothing is kept for it on this device',
+    );
+  }
+}
+
 export function init(config: OfflineKitConfig): OfflineKitHandle {
   const resolved = validateConfig(config);
   if (started) throw new Error('Offline Kit: init() was called twice in this service worker');
@@ -57,6 +76,7 @@ export function init(config: OfflineKitConfig): OfflineKitHandle {
     // A unit named `login` is what the app wants after sign-in (the seed's pattern); otherwise everything.
     void runtime.engine().then((e) => e.sync(resolved.syncUnits.has('login') ? 'login' : 'all', 'login'));
   });
+  const surface = apiSurface(api);
   const origin = self.location.origin;
 
   // One Background Sync registration stands for every write queued until its `sync` event: registering again per
@@ -84,7 +104,9 @@ export function init(config: OfflineKitConfig): OfflineKitHandle {
         const path = parseApiPath(resolved, url, origin);
         try {
           if (!path) return await fetch(request);
-          const engine = await runtime.engine();
+          const engine = await runtime.engineFor(request);
+          // Credentials that are not the signed-in user's: nothing of this request is kept or answered locally.
+          if (!engine) return await passThrough(request);
           if (method === 'GET') {
             return await handleRead(engine, path, request, (p) => event.waitUntil(p));
           }
@@ -119,12 +141,19 @@ export function init(config: OfflineKitConfig): OfflineKitHandle {
   self.addEventListener('message', (event: ExtendableMessageEvent) => {
     const data: unknown = event.data;
     const port = event.ports[0];
+    // Only pages this worker controls may talk to it: a same-origin page outside its scope (another app on the
+    // origin) has no business with this app's queue, data or credentials.
+    if (!inScope(event.source)) {
+      if (port && isConnect(data)) refuseCall(port, "this page is outside the service worker's scope");
+      else port?.close();
+      return;
+    }
     if (isConnect(data) && port) {
-      event.waitUntil(serveCall(api, port));
+      event.waitUntil(serveCall(surface, port));
       return;
     }
     if (isDevtoolsConnect(data) && port) {
-      event.waitUntil(serveDevtools(api, port, hub, runtime.devtools, self.registration.scope));
+      event.waitUntil(serveDevtools(surface, port, hub, runtime.devtools, self.registration.scope));
       return;
     }
     if (isObject(data) && data.type === NUDGE_TYPE) {

@@ -101,6 +101,7 @@ async function queue(engine: Engine, input: WriteInput, hooks: WriteHooks): Prom
     result = await engine.enqueue(input);
   } catch (error) {
     const info = toErrorInfo(error);
+    if (info.code === 'invalid_state') return errorResponse(503, 'invalid_state', info.message);
     if (info.code === 'quota_exceeded') {
       return errorResponse(507, 'quota_exceeded', 'The device has no room left to keep this change offline');
     }
