@@ -15,6 +15,9 @@ export default defineConfig({
             'bench/test/**/*.test.ts',
           ],
           environment: 'node',
+          // Engine tests run real IndexedDB work (fake-indexeddb) and pass in well under a second alone; on a loaded
+          // 2-core machine (CI beside a browser, or several builds at once) the 5 s default failed them for load.
+          testTimeout: 30_000,
         },
         // Vitest 4 transforms with oxc; panel tests are .tsx with Preact's automatic JSX runtime.
         oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },

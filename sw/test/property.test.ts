@@ -67,6 +67,15 @@ const config = {
 
 const stats = { applied: 0, writes: 0 };
 const runs = Number(process.env.OFFLINE_KIT_PROPERTY_RUNS ?? 1000);
+const replay =
+  process.env.OFFLINE_KIT_PROPERTY_SEED === undefined
+    ? {}
+    : {
+        seed: Number(process.env.OFFLINE_KIT_PROPERTY_SEED),
+        ...(process.env.OFFLINE_KIT_PROPERTY_PATH === undefined
+          ? {}
+          : { path: process.env.OFFLINE_KIT_PROPERTY_PATH }),
+      };
 
 describe('property: exactly once, in order, nothing lost', () => {
   it(`holds for random histories (${runs} runs)`, async () => {
@@ -213,7 +222,8 @@ describe('property: exactly once, in order, nothing lost', () => {
           await rig.engine.close();
         },
       ),
-      { numRuns: runs },
+      // A failure prints its seed and path: OFFLINE_KIT_PROPERTY_SEED and OFFLINE_KIT_PROPERTY_PATH replay it.
+      { numRuns: runs, ...replay },
     );
     // The histories must actually exercise replay, or the property says nothing.
     expect(stats.applied).toBeGreaterThan(runs);

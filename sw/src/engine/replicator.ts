@@ -288,7 +288,7 @@ export class Replicator {
       const { chunk } = prepared;
       for (const c of chunk)
         this.ctx.deps.emit({ type: 'write-sent', write: this.outbox.viewOf(c.write, c.json) });
-      const ticket = pipe.sent(chunk.map((c) => c.write));
+      const ticket = pipe.sent(prepared.keys);
       const answered = this.sendChunk(batch, chunk);
       // Chosen and marked while this chunk is on the wire; sent only if this one is answered all 2xx.
       next = this.prepareChunk(state, batch, pipe);
@@ -405,7 +405,15 @@ export class Replicator {
       state.rest = [...overflow, ...state.rest].sort((a, b) => a.seq - b.seq);
     }
     if (chunk.length === 0) return { kind: 'skip' };
-    return { kind: 'chunk', chunk };
+    // Busy under the keys of the rows as they were chosen as well as as marked: a settle may have renamed a temporary
+    // id since the page was read, and later writes still waiting in `state.rest` carry the old one. Keys of the
+    // marked rows alone let such a write into the next chunk, built on a version the settle in flight is about to move.
+    const inChunk = new Set(chunk.map((c) => c.write.id));
+    const keys = new Set([
+      ...candidates.filter((w) => inChunk.has(w.id)).flatMap(laneKeys),
+      ...chunk.flatMap((c) => laneKeys(c.write)),
+    ]);
+    return { kind: 'chunk', chunk, keys: [...keys] };
   }
 
   /** Sends one chunk and sorts its answer; nothing is stored here. */
@@ -866,7 +874,7 @@ type Prepared =
   | { kind: 'busy' }
   /** The next write cannot ride in a batch (a form, a photo). */
   | { kind: 'alone'; write: StoredWrite }
-  | { kind: 'chunk'; chunk: ChunkEntry[] };
+  | { kind: 'chunk'; chunk: ChunkEntry[]; keys: string[] };
 
 type ChunkAnswer =
   | { kind: 'error'; stop: Stop }
@@ -893,10 +901,9 @@ class BatchPipeline {
   }
 
   /** A chunk went out: its keys are busy until `forget`. */
-  sent(writes: readonly StoredWrite[]): string[] {
-    const keys = writes.flatMap(laneKeys);
+  sent(keys: readonly string[]): string[] {
     for (const k of keys) this.busy.set(k, (this.busy.get(k) ?? 0) + 1);
-    return keys;
+    return [...keys];
   }
 
   forget(keys: readonly string[]): void {
