@@ -226,6 +226,7 @@ describe('property: exactly once, in order, nothing lost', () => {
       { numRuns: runs, ...replay },
     );
     // The histories must actually exercise replay, or the property says nothing.
-    expect(stats.applied).toBeGreaterThan(runs);
+    // (A replayed counterexample runs only from its path: too few histories to count.)
+    if (!('path' in replay)) expect(stats.applied).toBeGreaterThan(runs);
   }, 600_000);
 });
