@@ -15,7 +15,7 @@ export type ControlAccess = 'loopback' | 'remote' | 'off';
 /** Whether `host` (as given to `listen`) is a loopback interface: 127.0.0.0/8, ::1 or `localhost`. */
 export function isLoopbackHost(host: string): boolean {
   const name = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
-  if (name === 'localhost' || name.endsWith('.localhost')) return true;
+  if (name === 'localhost') return true;
   if (isIP(name) === 4) return name.startsWith('127.');
   if (isIP(name) === 6) {
     if (name === '::1' || name === '0:0:0:0:0:0:0:1') return true;
@@ -65,7 +65,9 @@ export function checkControlAccess(req: IncomingMessage, access: Exclude<Control
   if (origin !== undefined && !isOwnOrigin(origin, host)) {
     throw refuse('foreign_origin', `the control API answers only its own origin, not ${origin}`);
   }
-  if (access === 'loopback' && !isLoopbackHost(host.hostname)) {
+  // Browsers resolve *.localhost to loopback themselves, so no DNS answer can point such a name elsewhere.
+  const loopbackName = isLoopbackHost(host.hostname) || host.hostname.endsWith('.localhost');
+  if (access === 'loopback' && !loopbackName) {
     throw refuse(
       'bad_host',
       `the control API answers only requests addressed to localhost or a loopback address, not ${host.hostname}`,

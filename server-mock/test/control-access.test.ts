@@ -131,6 +131,11 @@ describe('the control API refuses callers that are not the developer', () => {
       origin: `http://localhost:${client.server.port}`,
     });
     expect(named.status).toBe(200);
+    const subdomain = await raw(client.url, 'GET', '/__mock/state', {
+      ...HEADER,
+      host: `app.localhost:${client.server.port}`,
+    });
+    expect(subdomain.status).toBe(200);
   });
 
   it('the header is not enough from another origin, a cross-site request or a rebound DNS name', async () => {
