@@ -5,6 +5,7 @@ import { Auth } from './auth/auth.js';
 import { Faults } from './faults.js';
 import { Records } from './records.js';
 import { RequestLog } from './request-log.js';
+import { isLoopbackHost, remoteControlRefusal, type ControlAccess } from './control-access.js';
 import { seedAll } from './seed/index.js';
 import { createHttpServer } from './server.js';
 import { normaliseMounts, type StaticMount } from './static.js';
@@ -14,14 +15,25 @@ export type { StaticMount } from './static.js';
 export type { StorageOption } from './store/index.js';
 export type { LogEntry } from './request-log.js';
 export type { FaultsView } from './faults.js';
+export { CONTROL_HEADER, CONTROL_HEADER_VALUE } from './control-access.js';
 export { USERS, DEMO_PASSWORD } from './auth/users.js';
 export { LIMITS };
 
 export interface ServerOptions {
   /** Port to listen on; 0 (the default) picks a free one. */
   port?: number;
-  /** Interface to listen on. Default `127.0.0.1`; `0.0.0.0` to be reachable from other devices. */
+  /**
+   * Interface to listen on. Default `127.0.0.1`; `0.0.0.0` to be reachable from other devices, which needs
+   * `allowRemoteControl` or `control: false` (startServer refuses otherwise).
+   */
   host?: string;
+  /** Serve the control API (`/__mock/*`, behind the `X-Offline-Kit-Mock: 1` header). Default true. */
+  control?: boolean;
+  /**
+   * Let the control API answer whoever can reach the server, by any host name, instead of only requests addressed to
+   * a loopback name. Needed to listen beyond loopback with the control API on. Default false.
+   */
+  allowRemoteControl?: boolean;
   /** Where the data lives. Default `{ kind: 'memory' }`: nothing survives `close()`. */
   storage?: StorageOption;
   /** Parts in the catalogue when the store is first seeded (and after `/__mock/reset`). Default 5000. */
@@ -46,6 +58,10 @@ const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** Starts the reference backend. Seeds the store when it is empty; an existing data file is used as it is. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const control = controlAccess(options);
+  // The control API resets data, signs users out and shows every user's records: on a network, only when asked.
+  if (control === 'loopback' && !isLoopbackHost(host)) throw new Error(remoteControlRefusal(host));
   const store = Store.open(options.storage ?? { kind: 'memory' });
   try {
     const records = new Records(store);
@@ -64,8 +80,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       app,
       mounts: normaliseMounts(options.static ?? []),
       verbose: options.quiet !== true,
+      control,
     });
-    const host = options.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 0, host, () => {
@@ -95,6 +111,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     store.close();
     throw error;
   }
+}
+
+function controlAccess(options: ServerOptions): ControlAccess {
+  if (options.control === false) return 'off';
+  return options.allowRemoteControl === true ? 'remote' : 'loopback';
 }
 
 /** The mounts the CLI serves from a checkout of the repository: the sample app, the module's bundles, test pages. */

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { App, RequestInfo } from './app.js';
 import { handleApi } from './api/router.js';
 import { API_BASE } from './api/paths.js';
+import { checkControlAccess, type ControlAccess } from './control-access.js';
 import { CONTROL_BASE, handleControl } from './control.js';
 import { HttpError } from './http/errors.js';
 import { errorReply, send, type Reply } from './http/reply.js';
@@ -16,6 +17,8 @@ export interface ServerParts {
   mounts: StaticMount[];
   /** Print one line per API request. */
   verbose: boolean;
+  /** Who may use `/__mock/*` (control-access.ts). */
+  control: ControlAccess;
 }
 
 /** The HTTP server: `/api/*` (with faults), `/__mock/*`, then static mounts. Never lets an error escape a request. */
@@ -53,10 +56,29 @@ async function handle(parts: ServerParts, req: IncomingMessage, res: ServerRespo
   if (path === API_BASE || path.startsWith(`${API_BASE}/`)) {
     await handleApiRequest(parts, req, res, url);
   } else if (path.startsWith(`${CONTROL_BASE}/`)) {
-    send(res, await answer(() => handleControl(parts.app, req, res, url)), {});
+    await handleControlRequest(parts, req, res, url);
   } else if (!(await serveStatic(parts.mounts, req, res, url))) {
     sendJson(res, 404, { error: 'not_found', message: `nothing is served at ${path}` });
   }
+}
+
+/** Never any Access-Control-Allow-* here: a preflight for the control header must fail in the browser. */
+async function handleControlRequest(
+  parts: ServerParts,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
+  const { control } = parts;
+  if (control === 'off') {
+    sendJson(res, 404, { error: 'not_found', message: 'the control API is switched off on this server' });
+    return;
+  }
+  const reply = await answer(async () => {
+    checkControlAccess(req, control);
+    return handleControl(parts.app, req, res, url);
+  });
+  send(res, reply, {});
 }
 
 /** Faults first (ARCHITECTURE.md: unreachable, latency, fail next, drop before/after commit), then the API. */

@@ -175,7 +175,10 @@ describe('bad input', () => {
     );
     await expectError(client.control('POST', '/faults', { failNext: 'yes' }), 400, 'invalid_body');
     await expectError(
-      client.request('POST', '/__mock/touch', { raw: '{', headers: { 'content-type': 'application/json' } }),
+      client.request('POST', '/__mock/touch', {
+        raw: '{',
+        headers: { 'content-type': 'application/json', 'x-offline-kit-mock': '1' },
+      }),
       400,
       'invalid_json',
     );

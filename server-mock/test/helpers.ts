@@ -69,8 +69,10 @@ export class Client {
     return { status: response.status, headers: response.headers, body: parsed };
   }
 
+  /** A control request, with the header the control API requires. */
   async control(method: string, path: string, json?: unknown): Promise<Answer> {
-    return this.request(method, `/__mock${path}`, json === undefined ? {} : { json });
+    const headers = { 'x-offline-kit-mock': '1' };
+    return this.request(method, `/__mock${path}`, json === undefined ? { headers } : { json, headers });
   }
 
   /** Everything the server holds in a collection, tombstones included. */

@@ -1,3 +1,4 @@
+import { CONTROL_HEADER, CONTROL_HEADER_VALUE } from '../../server-mock/src/control-access.js';
 import { describe, expectShape, isArrayOf, isNumber, isObject, isString } from './guards.js';
 
 /** The `/__mock/*` control API of server-mock (docs/ARCHITECTURE.md), typed. */
@@ -96,7 +97,10 @@ export interface MockClient {
 async function call(base: string, method: string, path: string, body?: unknown): Promise<unknown> {
   const response = await fetch(new URL(path, base), {
     method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    headers: {
+      [CONTROL_HEADER]: CONTROL_HEADER_VALUE,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();

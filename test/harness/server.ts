@@ -118,8 +118,8 @@ export async function startMockServerProcess(
     await waitFor(
       async () => {
         if (proc.exitCode !== null) throw new Error(`server-mock exited with ${proc.exitCode}: ${output}`);
-        const response = await fetch(`${url}/__mock/state`);
-        return response.ok;
+        await mock.state();
+        return true;
       },
       { timeout: 15_000, message: `server-mock child on ${url}` },
     );

@@ -150,7 +150,8 @@ function isState(value: unknown): value is { counts: Record<string, unknown> } {
 }
 
 async function serverCount(collection: string): Promise<number> {
-  const res = await fetch('/__mock/state', { cache: 'no-store' });
+  // server-mock's control API answers only requests with this header (server-mock/src/control-access.ts).
+  const res = await fetch('/__mock/state', { cache: 'no-store', headers: { 'X-Offline-Kit-Mock': '1' } });
   const body: unknown = await res.json();
   if (!isState(body)) throw new Error('/__mock/state answered an unexpected shape');
   const count = body.counts[collection];

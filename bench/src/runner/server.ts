@@ -2,6 +2,7 @@
  * server-mock in the runner's process, serving the bench page and both service workers from `dist/www/` beside the
  * API, and a typed client of its control API (`/__mock/*`, docs/ARCHITECTURE.md).
  */
+import { CONTROL_HEADER, CONTROL_HEADER_VALUE } from '../../../server-mock/src/control-access.js';
 import { startServer } from '../../../server-mock/src/index.js';
 
 export interface BenchServer {
@@ -36,7 +37,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 async function call(base: string, method: string, path: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    headers: {
+      [CONTROL_HEADER]: CONTROL_HEADER_VALUE,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();

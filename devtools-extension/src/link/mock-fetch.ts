@@ -9,9 +9,16 @@ export async function performMock(
   origin: string,
   fetchFn: typeof fetch = fetch,
 ): Promise<MockResponse> {
-  const init: RequestInit = { method: request.method, credentials: 'same-origin', cache: 'no-store' };
+  // server-mock answers its control API only with this header, which a cross-site form cannot send.
+  const headers: Record<string, string> = { 'X-Offline-Kit-Mock': '1' };
+  const init: RequestInit = {
+    method: request.method,
+    credentials: 'same-origin',
+    cache: 'no-store',
+    headers,
+  };
   if (request.method === 'POST') {
-    init.headers = { 'Content-Type': 'application/json' };
+    headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(request.body);
   }
   const response = await fetchFn(new URL(request.path, origin).href, init);

@@ -13,7 +13,8 @@ export interface Faults {
 async function control(path: string, init: RequestInit = {}): Promise<unknown> {
   const response = await fetch(`/__mock/${path}`, {
     ...init,
-    headers: init.body ? { 'Content-Type': 'application/json' } : {},
+    // server-mock answers its control API only with this header, which a cross-site form cannot send.
+    headers: { 'X-Offline-Kit-Mock': '1', ...(init.body ? { 'Content-Type': 'application/json' } : {}) },
   });
   if (!response.ok) throw new Error(`The demo server refused ${path} (${response.status}).`);
   return (await response.json().catch(() => null)) as unknown;
