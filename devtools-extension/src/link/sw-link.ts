@@ -12,6 +12,9 @@
  * heartbeat (`getStatus`) runs while connected, and any request unanswered in time counts as a dead port. On a new
  * port, read-only requests still waiting are sent again; mutating ones are failed with `timeout`, because the
  * service worker may have carried them out before it stopped and the person should decide whether to repeat them.
+ *
+ * Calls come in under the panel's unguessable ids; the worker's protocol numbers requests, so the link sends each
+ * under a number of its own and answers under the call's id. An answer matching nothing in flight is dropped.
  */
 import type { OfflineKitEvent, OfflineKitMethod } from '@offline-kit/sw/api';
 import { envelope, isFromServiceWorker, type RequestMessage } from '@offline-kit/sw/devtools-protocol';
