@@ -1,7 +1,8 @@
-import { envelope, type FromServiceWorker, type RequestMessage } from '@offline-kit/sw/devtools-protocol';
+import type { OfflineKitEvent } from '@offline-kit/sw/api';
+import { envelope, type RequestMessage } from '@offline-kit/sw/devtools-protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SwLink } from '../src/link/sw-link.js';
-import type { HookState } from '../src/protocol/relay.js';
+import { newCallId, type HookState, type PanelAnswer, type PanelCall } from '../src/protocol/relay.js';
 
 /**
  * A service worker stand-in: it receives `connect` messages with a port, like the real bridge, and the test decides
@@ -12,6 +13,8 @@ class FakeWorker {
   silent = false;
   disabled: string | null = null;
   requests: RequestMessage[] = [];
+  /** How many times each request is answered (a worker, or a page script in its place, may answer twice). */
+  answers = 1;
 
   postMessage(_message: unknown, transfer: MessagePort[]): void {
     const port = transfer[0];
@@ -21,10 +24,11 @@ class FakeWorker {
     port.onmessage = (event: MessageEvent<unknown>) => {
       if (this.silent) return;
       const request = event.data as RequestMessage;
-      if (request.id > 0) this.requests.push(request);
-      port.postMessage(
-        envelope({ kind: 'response' as const, id: request.id, ok: true as const, result: request.method }),
-      );
+      this.requests.push(request);
+      for (let i = 0; i < this.answers; i++)
+        port.postMessage(
+          envelope({ kind: 'response' as const, id: request.id, ok: true as const, result: request.method }),
+        );
     };
     port.postMessage(
       this.disabled === null
@@ -47,10 +51,12 @@ afterEach(() => {
 
 function open(container: FakeContainer | undefined, options: { requestTimeoutMs?: number } = {}) {
   const states: HookState[] = [];
-  const messages: FromServiceWorker[] = [];
+  const messages: PanelAnswer[] = [];
+  const events: OfflineKitEvent[] = [];
   const link = new SwLink({
     container: container as unknown as ServiceWorkerContainer | undefined,
-    onMessage: (m) => messages.push(m),
+    onAnswer: (m) => messages.push(m),
+    onEvent: (e) => events.push(e),
     onState: (s) => states.push(s),
     helloTimeoutMs: 100,
     retryMs: 100,
@@ -59,14 +65,13 @@ function open(container: FakeContainer | undefined, options: { requestTimeoutMs?
   });
   links.push(link);
   link.start();
-  return { link, states, messages };
+  return { link, states, messages, events };
 }
 
 // Waits for a condition instead of sleeping: the link's timers run on the real clock, and a loaded machine may be
 // slower than any fixed pause.
 const eventually = (assertion: () => void) => vi.waitFor(assertion, { timeout: 5000, interval: 10 });
-const request = (id: number, method: RequestMessage['method']): RequestMessage =>
-  envelope({ kind: 'request' as const, id, method, params: [] });
+const request = (method: PanelCall['method']): PanelCall => ({ id: newCallId(), method, params: [] });
 
 describe('SwLink', () => {
   it('reports an insecure context and a page without a controlling service worker', () => {
@@ -80,12 +85,11 @@ describe('SwLink', () => {
   it('connects, and answers a request sent before the hello arrived', async () => {
     const worker = new FakeWorker();
     const { link, states, messages } = open(new FakeContainer(worker));
-    link.send(request(1, 'getStatus'));
+    const call = request('getStatus');
+    link.send(call);
     await eventually(() => {
       expect(states.at(-1)).toMatchObject({ state: 'connected', moduleVersion: '0.1.0' });
-      expect(messages).toEqual([
-        expect.objectContaining({ kind: 'response', id: 1, ok: true, result: 'getStatus' }),
-      ]);
+      expect(messages).toEqual([{ id: call.id, ok: true, result: 'getStatus' }]);
     });
   });
 
@@ -94,8 +98,9 @@ describe('SwLink', () => {
     worker.disabled = 'devtools: false';
     const { link, states, messages } = open(new FakeContainer(worker));
     await eventually(() => expect(states.at(-1)).toEqual({ state: 'disabled', reason: 'devtools: false' }));
-    link.send(request(2, 'listQueue'));
-    expect(messages.at(-1)).toMatchObject({ id: 2, ok: false, error: { code: 'devtools_disabled' } });
+    const call = request('listQueue');
+    link.send(call);
+    expect(messages.at(-1)).toMatchObject({ id: call.id, ok: false, error: { code: 'devtools_disabled' } });
   });
 
   it('keeps trying a silent service worker and connects once it answers', async () => {
@@ -113,23 +118,25 @@ describe('SwLink', () => {
     await eventually(() => expect(states.at(-1)).toMatchObject({ state: 'connected' }));
     // The worker stops: the old port goes silent without any event.
     worker.silent = true;
-    link.send(request(3, 'listQueue'));
-    link.send(request(4, 'discardWrite'));
+    const read = request('listQueue');
+    const write = request('discardWrite');
+    link.send(read);
+    link.send(write);
     const silentFrom = states.length;
     await eventually(() => expect(states.slice(silentFrom).some((s) => s.state === 'connecting')).toBe(true));
     worker.silent = false;
     await eventually(() => {
       expect(states.at(-1)).toMatchObject({ state: 'connected' });
-      expect(messages.find((m) => m.kind === 'response' && m.id === 3)).toMatchObject({
+      expect(messages.find((m) => m.id === read.id)).toMatchObject({
         ok: true,
         result: 'listQueue',
       });
     });
-    expect(messages.find((m) => m.kind === 'response' && m.id === 4)).toMatchObject({
+    expect(messages.find((m) => m.id === write.id)).toMatchObject({
       ok: false,
       error: { code: 'timeout' },
     });
-    expect(worker.requests.filter((r) => r.id === 4)).toEqual([]);
+    expect(worker.requests.filter((r) => r.method === 'discardWrite')).toEqual([]);
     expect(worker.ports.length).toBeGreaterThan(1);
   });
 
@@ -141,8 +148,26 @@ describe('SwLink', () => {
     const second = new FakeWorker();
     container.controller = second;
     container.dispatchEvent(new Event('controllerchange'));
-    link.send(request(5, 'getHistory'));
-    await eventually(() => expect(second.requests.map((r) => r.id)).toEqual([5]));
+    link.send(request('getHistory'));
+    await eventually(() => expect(second.requests.map((r) => r.method)).toEqual(['getHistory']));
     expect(first.requests).toEqual([]);
+  });
+
+  it('gives each call one answer, under its own id, whatever numbers the worker sees', async () => {
+    const worker = new FakeWorker();
+    worker.answers = 2;
+    const { link, messages } = open(new FakeContainer(worker));
+    const first = request('getStatus');
+    const second = request('listQueue');
+    link.send(first);
+    link.send(second);
+    await eventually(() => expect(messages).toHaveLength(2));
+    // Let any second answer arrive before looking.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(messages).toEqual([
+      { id: first.id, ok: true, result: 'getStatus' },
+      { id: second.id, ok: true, result: 'listQueue' },
+    ]);
+    expect(worker.requests.map((r) => typeof r.id)).toEqual(['number', 'number']);
   });
 });

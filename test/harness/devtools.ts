@@ -350,6 +350,9 @@ export async function stopExtensionBackground(ext: ExtensionBrowser, anyPage: Pa
   const session = await ext.context.newCDPSession(anyPage);
   try {
     const versions = new Map<string, { scriptURL: string; runningStatus: string }>();
+    // The panel reconnects within ~50 ms, which starts the worker again: remember that it stopped, however briefly,
+    // instead of hoping a poll lands in that window.
+    const stopped = new Set<string>();
     session.on('ServiceWorker.workerVersionUpdated', (event: unknown) => {
       if (!isObject(event) || !Array.isArray(event.versions)) return;
       for (const version of event.versions as unknown[]) {
@@ -358,11 +361,13 @@ export async function stopExtensionBackground(ext: ExtensionBrowser, anyPage: Pa
           isString(version.versionId) &&
           isString(version.scriptURL) &&
           isString(version.runningStatus)
-        )
+        ) {
+          if (version.runningStatus === 'stopped') stopped.add(version.versionId);
           versions.set(version.versionId, {
             scriptURL: version.scriptURL,
             runningStatus: version.runningStatus,
           });
+        }
       }
     });
     await session.send('ServiceWorker.enable');
@@ -372,8 +377,9 @@ export async function stopExtensionBackground(ext: ExtensionBrowser, anyPage: Pa
         [...versions].find(([, v]) => v.scriptURL.startsWith(prefix) && v.runningStatus === 'running')?.[0],
       { timeout: 10_000, message: 'the running extension background worker' },
     );
+    stopped.delete(running);
     await session.send('ServiceWorker.stopWorker', { versionId: running });
-    await waitFor(() => versions.get(running)?.runningStatus === 'stopped', {
+    await waitFor(() => stopped.has(running), {
       timeout: 10_000,
       message: 'the extension background worker to stop',
     });

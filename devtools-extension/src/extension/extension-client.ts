@@ -3,10 +3,17 @@
  * when the browser stops the background worker; it is then opened again (which restarts the worker), and the page
  * hook reports its state anew, which tells the UI to reload what it shows.
  */
-import type { RequestMessage } from '@offline-kit/sw/devtools-protocol';
 import browser, { type Runtime } from 'webextension-polyfill';
 import { BaseClient, connectionFromHook } from '../link/base-client.js';
-import { PANEL_PORT_PREFIX, readToPanel, wrap, type MockRequest, type ToPanel } from '../protocol/relay.js';
+import {
+  PANEL_PORT_PREFIX,
+  readToPanel,
+  wrap,
+  type CallId,
+  type MockRequest,
+  type PanelCall,
+  type ToPanel,
+} from '../protocol/relay.js';
 
 const RECONNECT_MS = [50, 200, 500, 1000];
 
@@ -26,26 +33,19 @@ export class ExtensionClient extends BaseClient {
     this.port = null;
   }
 
-  protected sendRequest(request: RequestMessage): void {
-    this.post({ kind: 'sw', message: request }, request.id);
-  }
-
-  protected sendMock(id: number, request: MockRequest): void {
-    if (!this.port) this.receiveMock(id, { ok: false, message: 'not connected to the page' });
-    else this.port.postMessage(wrap('to-hook', { kind: 'mock', id, request }));
-  }
-
-  private post(body: { kind: 'sw'; message: RequestMessage }, id: number): void {
-    if (this.port) this.port.postMessage(wrap('to-hook', body));
+  protected sendCall(call: PanelCall): void {
+    if (this.port) this.port.postMessage(wrap('to-hook', { kind: 'call', call }));
     else
-      this.receive({
-        source: body.message.source,
-        v: body.message.v,
-        kind: 'response',
-        id,
+      this.receiveAnswer({
+        id: call.id,
         ok: false,
         error: { code: 'network', message: 'not connected to the extension background' },
       });
+  }
+
+  protected sendMock(id: CallId, request: MockRequest): void {
+    if (!this.port) this.receiveMock(id, { ok: false, message: 'not connected to the page' });
+    else this.port.postMessage(wrap('to-hook', { kind: 'mock', id, request }));
   }
 
   private open(): void {
@@ -71,8 +71,11 @@ export class ExtensionClient extends BaseClient {
   private onBody(body: ToPanel): void {
     this.failures = 0;
     switch (body.kind) {
-      case 'sw':
-        this.receive(body.message);
+      case 'answer':
+        this.receiveAnswer(body.answer);
+        return;
+      case 'event':
+        this.receiveEvent(body.event);
         return;
       case 'hook-state':
         this.setConnection(connectionFromHook(body.hook));

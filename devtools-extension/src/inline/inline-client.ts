@@ -2,11 +2,10 @@
  * `PanelClient` of the inline overlay: the page itself holds the `SwLink` (no extension in between) and calls
  * server-mock's control API with its own fetch.
  */
-import type { RequestMessage } from '@offline-kit/sw/devtools-protocol';
 import { BaseClient, connectionFromHook } from '../link/base-client.js';
 import { performMock } from '../link/mock-fetch.js';
 import { SwLink } from '../link/sw-link.js';
-import type { MockRequest } from '../protocol/relay.js';
+import type { CallId, MockRequest, PanelCall } from '../protocol/relay.js';
 
 export class InlineClient extends BaseClient {
   private readonly link: SwLink;
@@ -16,7 +15,8 @@ export class InlineClient extends BaseClient {
     this.link = new SwLink({
       container:
         win.isSecureContext && 'serviceWorker' in win.navigator ? win.navigator.serviceWorker : undefined,
-      onMessage: (message) => this.receive(message),
+      onAnswer: (answer) => this.receiveAnswer(answer),
+      onEvent: (event) => this.receiveEvent(event),
       onState: (hook) => this.setConnection(connectionFromHook(hook)),
     });
     this.origin = win.location.origin;
@@ -29,11 +29,11 @@ export class InlineClient extends BaseClient {
     this.link.stop();
   }
 
-  protected sendRequest(request: RequestMessage): void {
-    this.link.send(request);
+  protected sendCall(call: PanelCall): void {
+    this.link.send(call);
   }
 
-  protected sendMock(id: number, request: MockRequest): void {
+  protected sendMock(id: CallId, request: MockRequest): void {
     performMock(request, this.origin).then(
       (response) => this.receiveMock(id, { ok: true, response }),
       (error: unknown) =>

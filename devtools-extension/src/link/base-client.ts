@@ -1,11 +1,21 @@
 /**
- * What every real `PanelClient` shares: pairing responses with calls, checking results with the method's guard,
- * fanning events out, and tracking the connection state. Subclasses only move envelopes.
+ * What every real `PanelClient` shares: pairing answers with calls, checking results with the method's guard,
+ * fanning events out, and tracking the connection state. Subclasses only move messages.
+ *
+ * Pairing is by an unguessable id per call (`newCallId`): an answer is taken only for a call in flight under its id,
+ * once, so whatever did not see a call cannot answer it, and a second answer to it is dropped.
  */
 import type { OfflineKitApi, OfflineKitEvent, OfflineKitMethod } from '@offline-kit/sw/api';
-import { envelope, type FromServiceWorker, type RequestMessage } from '@offline-kit/sw/devtools-protocol';
-import { RESULT_GUARDS, isOfflineKitEvent, type ApiResult } from '../protocol/api-guards.js';
-import type { HookState, MockRequest, MockResponse } from '../protocol/relay.js';
+import { RESULT_GUARDS, type ApiResult } from '../protocol/api-guards.js';
+import {
+  newCallId,
+  type CallId,
+  type HookState,
+  type MockRequest,
+  type MockResponse,
+  type PanelAnswer,
+  type PanelCall,
+} from '../protocol/relay.js';
 import { PanelError, type ConnectionState, type PanelClient } from '../ui/client.js';
 
 interface PendingCall {
@@ -42,33 +52,32 @@ export function connectionFromHook(hook: HookState): ConnectionState {
 }
 
 export abstract class BaseClient implements PanelClient {
-  private nextId = 1;
-  private readonly calls = new Map<number, PendingCall>();
-  private readonly mocks = new Map<number, PendingMock>();
+  private readonly calls = new Map<CallId, PendingCall>();
+  private readonly mocks = new Map<CallId, PendingMock>();
   private readonly eventListeners = new Set<(event: OfflineKitEvent) => void>();
   private readonly connectionListeners = new Set<(state: ConnectionState) => void>();
   private state: ConnectionState = { status: 'connecting', detail: 'Connecting…' };
 
-  protected abstract sendRequest(request: RequestMessage): void;
-  protected abstract sendMock(id: number, request: MockRequest): void;
+  protected abstract sendCall(call: PanelCall): void;
+  protected abstract sendMock(id: CallId, request: MockRequest): void;
 
   call<M extends OfflineKitMethod>(
     method: M,
     ...params: Parameters<OfflineKitApi[M]>
   ): Promise<ApiResult<M>> {
-    const id = this.nextId++;
+    const id = newCallId();
     return new Promise<ApiResult<M>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.calls.delete(id);
         reject(new PanelError({ code: 'timeout', message: `${method} got no answer` }));
       }, CALL_TIMEOUT_MS);
       this.calls.set(id, { method, resolve: (value) => resolve(value as ApiResult<M>), reject, timer });
-      this.sendRequest(envelope({ kind: 'request' as const, id, method, params }));
+      this.sendCall({ id, method, params });
     });
   }
 
   mock(request: MockRequest): Promise<MockResponse> {
-    const id = this.nextId++;
+    const id = newCallId();
     return new Promise<MockResponse>((resolve, reject) => {
       this.mocks.set(id, { resolve, reject });
       this.sendMock(id, request);
@@ -95,35 +104,21 @@ export abstract class BaseClient implements PanelClient {
     if (changed) for (const listener of [...this.connectionListeners]) listener(state);
   }
 
-  protected receive(message: FromServiceWorker): void {
-    if (message.kind === 'event') {
-      if (!isOfflineKitEvent(message.event)) return;
-      for (const listener of [...this.eventListeners]) listener(message.event);
-      return;
-    }
-    if (message.kind !== 'response') {
-      this.setConnection(
-        message.kind === 'hello'
-          ? {
-              status: 'connected',
-              moduleVersion: message.moduleVersion,
-              origin: message.origin,
-              scope: message.scope,
-            }
-          : { status: 'disabled', reason: message.reason },
-      );
-      return;
-    }
-    const pending = this.calls.get(message.id);
+  protected receiveEvent(event: OfflineKitEvent): void {
+    for (const listener of [...this.eventListeners]) listener(event);
+  }
+
+  protected receiveAnswer(answer: PanelAnswer): void {
+    const pending = this.calls.get(answer.id);
     if (!pending) return;
-    this.calls.delete(message.id);
+    this.calls.delete(answer.id);
     clearTimeout(pending.timer);
-    if (!message.ok) {
-      pending.reject(new PanelError(message.error));
+    if (!answer.ok) {
+      pending.reject(new PanelError(answer.error));
       return;
     }
     const guard = RESULT_GUARDS[pending.method] as (value: unknown) => boolean;
-    if (guard(message.result)) pending.resolve(message.result);
+    if (guard(answer.result)) pending.resolve(answer.result);
     else
       pending.reject(
         new PanelError({
@@ -134,7 +129,7 @@ export abstract class BaseClient implements PanelClient {
   }
 
   protected receiveMock(
-    id: number,
+    id: CallId,
     outcome: { ok: true; response: MockResponse } | { ok: false; message: string },
   ): void {
     const pending = this.mocks.get(id);

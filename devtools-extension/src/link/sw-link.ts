@@ -12,16 +12,14 @@
  * heartbeat (`getStatus`) runs while connected, and any request unanswered in time counts as a dead port. On a new
  * port, read-only requests still waiting are sent again; mutating ones are failed with `timeout`, because the
  * service worker may have carried them out before it stopped and the person should decide whether to repeat them.
+ *
+ * Calls come in under the panel's unguessable ids; the worker's protocol numbers requests, so the link sends each
+ * under a number of its own and answers under the call's id. An answer matching nothing in flight is dropped.
  */
-import type { OfflineKitMethod } from '@offline-kit/sw/api';
-import {
-  envelope,
-  isFromServiceWorker,
-  type FromServiceWorker,
-  type RequestMessage,
-  type ResponseMessage,
-} from '@offline-kit/sw/devtools-protocol';
-import type { HookState } from '../protocol/relay.js';
+import type { OfflineKitEvent, OfflineKitMethod } from '@offline-kit/sw/api';
+import { envelope, isFromServiceWorker, type RequestMessage } from '@offline-kit/sw/devtools-protocol';
+import { isOfflineKitEvent } from '../protocol/api-guards.js';
+import type { HookState, PanelAnswer, PanelCall } from '../protocol/relay.js';
 
 type Handle = ReturnType<typeof globalThis.setTimeout>;
 
@@ -33,7 +31,9 @@ export interface Timers {
 export interface SwLinkOptions {
   /** `navigator.serviceWorker`, undefined outside secure contexts. */
   container: ServiceWorkerContainer | undefined;
-  onMessage(message: FromServiceWorker): void;
+  /** The answer to a call passed to `send`, under the call's own id. */
+  onAnswer(answer: PanelAnswer): void;
+  onEvent(event: OfflineKitEvent): void;
   onState(state: HookState): void;
   timers?: Timers;
   /** ms to wait for `hello` before reporting `not-found`. Default 3000. */
@@ -57,8 +57,13 @@ const READ_ONLY: ReadonlySet<OfflineKitMethod> = new Set<OfflineKitMethod>([
   'exportHistory',
 ]);
 
+/**
+ * A request on the port, under the link's own id (the worker's protocol numbers them): `call` is the panel's, null for
+ * the heartbeat. The panel's id never reaches the worker, so answers are paired here, and only the call they answer
+ * gets one.
+ */
 interface Outstanding {
-  request: RequestMessage;
+  call: PanelCall | null;
   timer: Handle;
 }
 
@@ -79,11 +84,11 @@ export class SwLink {
   private candidates = new Set<MessagePort>();
   private port: MessagePort | null = null;
   private readonly outstanding = new Map<number, Outstanding>();
-  private waiting: RequestMessage[] = [];
+  private waiting: PanelCall[] = [];
+  private lastWireId = 0;
   private helloTimer: Handle | null = null;
   private retryTimer: Handle | null = null;
   private heartbeatTimer: Handle | null = null;
-  private heartbeatId = 0;
 
   constructor(private readonly options: SwLinkOptions) {
     this.timers = options.timers ?? defaultTimers;
@@ -118,23 +123,23 @@ export class SwLink {
     this.options.container?.removeEventListener('controllerchange', this.onControllerChange);
     this.closePorts();
     this.clearTimers();
-    for (const { request, timer } of this.outstanding.values()) {
+    for (const { call, timer } of this.outstanding.values()) {
       this.timers.clearTimeout(timer);
-      this.fail(request, 'the devtools link was closed');
+      if (call) this.fail(call, 'the devtools link was closed');
     }
     this.outstanding.clear();
-    for (const request of this.waiting) this.fail(request, 'the devtools link was closed');
+    for (const call of this.waiting) this.fail(call, 'the devtools link was closed');
     this.waiting = [];
   }
 
-  send(request: RequestMessage): void {
+  send(call: PanelCall): void {
     if (this.port && this.state.state === 'connected') {
-      this.post(request);
+      this.post(call);
     } else if (this.started && (this.state.state === 'connecting' || this.isRetrying())) {
-      this.waiting.push(request);
+      this.waiting.push(call);
     } else {
       this.fail(
-        request,
+        call,
         this.unavailableReason(),
         this.state.state === 'disabled' ? 'devtools_disabled' : 'not_found',
       );
@@ -189,14 +194,14 @@ export class SwLink {
     if (!this.started) return;
     this.closePorts();
     this.clearTimers();
-    const again: RequestMessage[] = [];
-    for (const { request, timer } of this.outstanding.values()) {
+    const again: PanelCall[] = [];
+    for (const { call, timer } of this.outstanding.values()) {
       this.timers.clearTimeout(timer);
-      if (request.id < 0) continue;
-      if (READ_ONLY.has(request.method)) again.push(request);
+      if (!call) continue;
+      if (READ_ONLY.has(call.method)) again.push(call);
       else
         this.fail(
-          request,
+          call,
           'the service worker stopped before answering; it may or may not have done it',
           'timeout',
         );
@@ -219,7 +224,7 @@ export class SwLink {
         port.close();
         this.port = null;
         this.setState({ state: 'disabled', reason: data.reason });
-        for (const request of this.waiting.splice(0)) this.fail(request, data.reason, 'devtools_disabled');
+        for (const call of this.waiting.splice(0)) this.fail(call, data.reason, 'devtools_disabled');
         return;
       }
       this.port = port;
@@ -229,26 +234,40 @@ export class SwLink {
         origin: data.origin,
         scope: data.scope,
       });
-      for (const request of this.waiting.splice(0)) this.post(request);
+      for (const call of this.waiting.splice(0)) this.post(call);
       this.scheduleHeartbeat();
       return;
     }
     if (port !== this.port) return;
-    if (data.kind === 'response') {
-      const pending = this.outstanding.get(data.id);
-      if (!pending) return;
-      this.timers.clearTimeout(pending.timer);
-      this.outstanding.delete(data.id);
-      if (data.id < 0) return;
+    if (data.kind === 'event') {
+      if (isOfflineKitEvent(data.event)) this.options.onEvent(data.event);
+      return;
     }
-    this.options.onMessage(data);
+    // An answer to nothing in flight (a second answer, a stale port's) is dropped.
+    const pending = this.outstanding.get(data.id);
+    if (!pending) return;
+    this.timers.clearTimeout(pending.timer);
+    this.outstanding.delete(data.id);
+    const call = pending.call;
+    if (!call) return;
+    this.options.onAnswer(
+      data.ok
+        ? { id: call.id, ok: true, result: data.result }
+        : { id: call.id, ok: false, error: data.error },
+    );
   }
 
-  private post(request: RequestMessage): void {
+  /** Sends `call` (null: a heartbeat) under a fresh id of the link's own. */
+  private post(call: PanelCall | null): void {
     const port = this.port;
     if (!port) return;
+    this.lastWireId += 1;
+    const id = this.lastWireId;
+    const request: RequestMessage = call
+      ? envelope({ kind: 'request' as const, id, method: call.method, params: call.params })
+      : envelope({ kind: 'request' as const, id, method: 'getStatus' as const, params: [] });
     const timer = this.timers.setTimeout(() => this.reconnect(), this.requestTimeoutMs);
-    this.outstanding.set(request.id, { request, timer });
+    this.outstanding.set(id, { call, timer });
     port.postMessage(request);
   }
 
@@ -256,32 +275,17 @@ export class SwLink {
     this.heartbeatTimer = this.timers.setTimeout(() => {
       this.heartbeatTimer = null;
       if (this.state.state !== 'connected') return;
-      this.heartbeatId -= 1;
-      this.post(
-        envelope({
-          kind: 'request' as const,
-          id: this.heartbeatId,
-          method: 'getStatus' as const,
-          params: [],
-        }),
-      );
+      this.post(null);
       this.scheduleHeartbeat();
     }, this.heartbeatMs);
   }
 
   private fail(
-    request: RequestMessage,
+    call: PanelCall,
     message: string,
     code: 'timeout' | 'not_found' | 'devtools_disabled' = 'timeout',
   ): void {
-    if (request.id < 0) return;
-    const response: ResponseMessage = envelope({
-      kind: 'response' as const,
-      id: request.id,
-      ok: false as const,
-      error: { code, message },
-    });
-    this.options.onMessage(response);
+    this.options.onAnswer({ id: call.id, ok: false, error: { code, message } });
   }
 
   private unavailableReason(): string {

@@ -1,22 +1,41 @@
 /**
- * The extension's own hop messages, wrapped around the service-worker protocol of `@offline-kit/sw/devtools-protocol`:
+ * The extension's own hop messages, and the panel's calls to the service worker as they travel between panel and page:
  *
- *   panel ──port──▶ background ──port──▶ content script ──postMessage──▶ page hook ──MessagePort──▶ service worker
- *         ◀──────────            ◀──────────                ◀───────────────           ◀──────────
+ *   panel ──port──▶ background ──port──▶ content script ──private MessagePort──▶ page hook ──MessagePort──▶ service worker
+ *         ◀──────────            ◀──────────                ◀────────────────────           ◀──────────
  *
- * `ToHook` travels from the panel towards the page hook, `ToPanel` back. The sw envelopes ride inside untouched and
- * are checked again with the sw guards where they are used. Only the page hook talks to the service worker.
+ * `ToHook` travels from the panel towards the page hook, `ToPanel` back. A panel's call carries an unguessable id
+ * (`newCallId`) from the panel to the hook and back; the hook speaks the service worker's own protocol
+ * (`@offline-kit/sw/devtools-protocol`, unchanged) on its port and pairs the answers itself. Every hop checks what it
+ * receives with these guards. Only the page hook talks to the service worker.
  */
-import {
-  isFromServiceWorker,
-  isRequestMessage,
-  type FromServiceWorker,
-  type RequestMessage,
-} from '@offline-kit/sw/devtools-protocol';
+import type { ErrorInfo, OfflineKitEvent, OfflineKitMethod } from '@offline-kit/sw/api';
+import { isOfflineKitMethod } from '@offline-kit/sw/devtools-protocol';
+import { isErrorInfo, isOfflineKitEvent } from './api-guards.js';
 import { isObject, literal, num, optional, shape, str, unknownValue, type Guard } from './guard.js';
 
 export const RELAY_SOURCE = 'offline-kit-devtools-relay';
 export const RELAY_VERSION = 1;
+
+/**
+ * The page hook's only window message: posted once at document_start, carrying the hook's end of a private
+ * MessageChannel to the content script. Everything after it flows on that channel (see content-script.ts).
+ */
+export interface HookPortOffer {
+  source: typeof RELAY_SOURCE;
+  v: typeof RELAY_VERSION;
+  kind: 'hook-port';
+}
+
+export const hookPortOffer = (): HookPortOffer => ({
+  source: RELAY_SOURCE,
+  v: RELAY_VERSION,
+  kind: 'hook-port',
+});
+
+export function isHookPortOffer(v: unknown): v is HookPortOffer {
+  return isObject(v) && v.source === RELAY_SOURCE && v.v === RELAY_VERSION && v.kind === 'hook-port';
+}
 
 /** Name of the runtime port from the background to a tab's content script. */
 export const TAB_PORT_NAME = 'offline-kit-tab';
@@ -49,17 +68,44 @@ export type HookState =
   /** `reason`: why Offline Kit was not found, for the "not found on this page" view. */
   | { state: 'not-found'; reason: 'insecure-context' | 'no-controller' | 'no-answer' };
 
+/**
+ * Pairs a panel's call with its answer. 128 random bits: nothing that did not see the call can answer it, and an answer
+ * whose id matches no call in flight is dropped (see `BaseClient`).
+ */
+export type CallId = string;
+
+const CALL_ID = /^[0-9a-f]{32}$/;
+
+export function newCallId(): CallId {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export const isCallId: Guard<CallId> = (v): v is CallId => typeof v === 'string' && CALL_ID.test(v);
+
+/** A panel's call of one `OfflineKitApi` method. */
+export interface PanelCall {
+  id: CallId;
+  method: OfflineKitMethod;
+  params: unknown[];
+}
+
+/** The service worker's answer to a `PanelCall`, or the hook's when the worker cannot be asked. */
+export type PanelAnswer =
+  { id: CallId; ok: true; result: unknown } | { id: CallId; ok: false; error: ErrorInfo };
+
 export type ToHook =
   | { kind: 'activate' }
   | { kind: 'deactivate' }
-  | { kind: 'sw'; message: RequestMessage }
-  | { kind: 'mock'; id: number; request: MockRequest };
+  | { kind: 'call'; call: PanelCall }
+  | { kind: 'mock'; id: CallId; request: MockRequest };
 
 export type ToPanel =
   | { kind: 'hook-state'; hook: HookState }
-  | { kind: 'sw'; message: FromServiceWorker }
-  | { kind: 'mock'; id: number; ok: true; response: MockResponse }
-  | { kind: 'mock'; id: number; ok: false; message: string }
+  | { kind: 'answer'; answer: PanelAnswer }
+  | { kind: 'event'; event: OfflineKitEvent }
+  | { kind: 'mock'; id: CallId; ok: true; response: MockResponse }
+  | { kind: 'mock'; id: CallId; ok: false; message: string }
   /** From the background: the state of its link to the tab's content script. */
   | { kind: 'tab-link'; state: 'up' | 'retrying' | 'no-content-script' };
 
@@ -121,16 +167,29 @@ const isHookState: Guard<HookState> = (v): v is HookState => {
   }
 };
 
+export function isPanelCall(v: unknown): v is PanelCall {
+  return isObject(v) && isCallId(v.id) && isOfflineKitMethod(v.method) && Array.isArray(v.params);
+}
+
+export function isPanelAnswer(v: unknown): v is PanelAnswer {
+  return (
+    isObject(v) &&
+    isCallId(v.id) &&
+    // No check on `result` here: the method's own guard checks it where the call is known (`BaseClient`).
+    (v.ok === true || (v.ok === false && isErrorInfo(v.error)))
+  );
+}
+
 export function isToHook(v: unknown): v is ToHook {
   if (!isObject(v)) return false;
   switch (v.kind) {
     case 'activate':
     case 'deactivate':
       return true;
-    case 'sw':
-      return isRequestMessage(v.message);
+    case 'call':
+      return isPanelCall(v.call);
     case 'mock':
-      return isNonNegInt(v.id) && isMockRequest(v.request);
+      return isCallId(v.id) && isMockRequest(v.request);
     default:
       return false;
   }
@@ -141,11 +200,13 @@ export function isToPanel(v: unknown): v is ToPanel {
   switch (v.kind) {
     case 'hook-state':
       return isHookState(v.hook);
-    case 'sw':
-      return isFromServiceWorker(v.message);
+    case 'answer':
+      return isPanelAnswer(v.answer);
+    case 'event':
+      return isOfflineKitEvent(v.event);
     case 'mock':
       return (
-        isNonNegInt(v.id) &&
+        isCallId(v.id) &&
         ((v.ok === true && shape<MockResponse>({ status: num, body: unknownValue })(v.response)) ||
           (v.ok === false && str(v.message)))
       );
