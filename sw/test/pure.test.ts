@@ -63,6 +63,14 @@ describe('classify', () => {
       kind: 'conflict',
       serverDeleted: true,
     });
+    // Only "deleted": true means deleted; a 409 without a usable copy (or with another record's) has none.
+    for (const body of [{ error: 'conflict' }, { error: 'conflict', current: { ...record, id: 'wo_2' } }])
+      expect(classify(w('PATCH'), 409, body, null)).toMatchObject({
+        kind: 'conflict',
+        server: null,
+        serverDeleted: false,
+      });
+    expect(classify(w('PATCH'), 409, '<html>', null)).toMatchObject({ kind: 'transient' });
     expect(classify(w('PATCH'), 401, { error: 'unauthorized' }, null).kind).toBe('auth');
     expect(classify(w('PATCH'), 403, { error: 'forbidden' }, null)).toMatchObject({
       kind: 'failed',

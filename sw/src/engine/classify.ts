@@ -52,10 +52,14 @@ export function classify(
     );
   }
   if (status === 409) {
-    const c = parseConflictBody(body);
-    // A copy of another record is no copy of this one: the caller reads the record again.
-    const server = c.current && c.current.id === write.recordId ? c.current : null;
-    return { kind: 'conflict', status, server, serverDeleted: c.deleted };
+    try {
+      const c = parseConflictBody(body);
+      // A copy of another record is no copy of this one: the caller reads the record again.
+      const server = c.current && c.current.id === write.recordId ? c.current : null;
+      return { kind: 'conflict', status, server, serverDeleted: c.deleted };
+    } catch (error) {
+      return transient(error, retryAfterMs);
+    }
   }
   if (status === 401)
     return { kind: 'auth', error: serverErrorInfo(status, body, 'the server asks for credentials') };

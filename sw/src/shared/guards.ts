@@ -131,12 +131,12 @@ export interface ConflictBody {
 
 /**
  * The body of a 409 (§5.1). Only `deleted: true` (with `current` null or absent) means the server deleted the record;
- * a body without a usable `current` (missing, not a record, not even JSON) is a conflict whose server copy is unknown:
+ * an error body without a usable `current` (missing, not a record) is a conflict whose server copy is unknown:
  * `current` null, `deleted` false. Reading it as a deletion dropped the user's edit (server-wins) or created the
- * record a second time (client-wins).
+ * record a second time (client-wins). A body that is not a JSON object (a proxy's page) is no protocol answer at all.
  */
 export function parseConflictBody(value: unknown): ConflictBody {
-  if (!isObject(value)) return { current: null, deleted: false };
+  if (!isObject(value)) throw bad('409 answer is not a JSON object');
   if (value.deleted === true && (value.current === null || value.current === undefined))
     return { current: null, deleted: true };
   return { current: isServerRecord(value.current) ? value.current : null, deleted: false };
