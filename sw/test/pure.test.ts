@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { backoffDelay, parseRetryAfter } from '../src/engine/backoff.js';
+import type { WriteMethod } from '../src/shared/api.js';
 import { classify } from '../src/engine/classify.js';
 import { applyChange, diffFields, mergePatch, threeWayMerge } from '../src/engine/records.js';
 import { referencedTempIds, rewriteFields, rewriteUrl } from '../src/engine/temp-ids.js';
@@ -37,38 +38,53 @@ describe('back-off', () => {
 
 describe('classify', () => {
   const record = { id: 'wo_1', version: 2, title: 'x' };
+  /** A write of wo_1 (a create names its temporary id). */
+  const w = (method: WriteMethod) => ({ method, recordId: method === 'POST' ? 'tmp_1' : 'wo_1' });
   it('2xx with a record is success; 2xx without one is a transient fault, never success', () => {
-    expect(classify('PUT', 200, record, null)).toMatchObject({ kind: 'ok', record });
-    expect(classify('PUT', 200, undefined, null)).toMatchObject({
+    expect(classify(w('PUT'), 200, record, null)).toMatchObject({ kind: 'ok', record });
+    expect(classify(w('PUT'), 200, undefined, null)).toMatchObject({
       kind: 'transient',
       error: { code: 'bad_response' },
     });
-    expect(classify('POST', 201, { id: 'x' }, null)).toMatchObject({ kind: 'transient' });
-    expect(classify('DELETE', 200, { id: 'wo_1', version: 3, deleted: true }, null)).toMatchObject({
+    expect(classify(w('POST'), 201, { id: 'x' }, null)).toMatchObject({ kind: 'transient' });
+    expect(classify(w('DELETE'), 200, { id: 'wo_1', version: 3, deleted: true }, null)).toMatchObject({
       kind: 'ok',
       deleted: true,
     });
   });
   it('409 keeps the server copy; 401 asks for credentials; 4xx fail; 5xx and 429 are retried', () => {
-    expect(classify('PATCH', 409, { error: 'conflict', current: record }, null)).toMatchObject({
+    expect(classify(w('PATCH'), 409, { error: 'conflict', current: record }, null)).toMatchObject({
       kind: 'conflict',
       server: record,
     });
-    expect(classify('PATCH', 409, { error: 'conflict', current: null, deleted: true }, null)).toMatchObject({
+    expect(
+      classify(w('PATCH'), 409, { error: 'conflict', current: null, deleted: true }, null),
+    ).toMatchObject({
       kind: 'conflict',
       serverDeleted: true,
     });
-    expect(classify('PATCH', 401, { error: 'unauthorized' }, null).kind).toBe('auth');
-    expect(classify('PATCH', 403, { error: 'forbidden' }, null)).toMatchObject({
+    // Only "deleted": true means deleted; a 409 without a usable copy (or with another record's) has none.
+    for (const body of [{ error: 'conflict' }, { error: 'conflict', current: { ...record, id: 'wo_2' } }])
+      expect(classify(w('PATCH'), 409, body, null)).toMatchObject({
+        kind: 'conflict',
+        server: null,
+        serverDeleted: false,
+      });
+    expect(classify(w('PATCH'), 409, '<html>', null)).toMatchObject({ kind: 'transient' });
+    expect(classify(w('PATCH'), 401, { error: 'unauthorized' }, null).kind).toBe('auth');
+    expect(classify(w('PATCH'), 403, { error: 'forbidden' }, null)).toMatchObject({
       kind: 'failed',
       error: { code: 'forbidden' },
     });
-    expect(classify('POST', 400, { error: 'invalid_body' }, null)).toMatchObject({
+    expect(classify(w('POST'), 400, { error: 'invalid_body' }, null)).toMatchObject({
       kind: 'failed',
       error: { status: 400 },
     });
-    expect(classify('POST', 503, undefined, 5000)).toMatchObject({ kind: 'transient', retryAfterMs: 5000 });
-    expect(classify('POST', 429, undefined, null).kind).toBe('transient');
+    expect(classify(w('POST'), 503, undefined, 5000)).toMatchObject({
+      kind: 'transient',
+      retryAfterMs: 5000,
+    });
+    expect(classify(w('POST'), 429, undefined, null).kind).toBe('transient');
   });
 });
 

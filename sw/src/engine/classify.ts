@@ -1,6 +1,8 @@
 /**
  * What an answer to a write means (PROTOCOL.md §6, §8). A 2xx whose body is not what the protocol promises is a
- * transient server fault, never a success: the write stays queued and is retried with the same Idempotency-Key.
+ * transient server fault, never a success: the write stays queued and is retried with the same Idempotency-Key. A 2xx
+ * to a write of an existing record that names another record is refused for good (kept failed): acknowledging it
+ * would move the local row onto the other record and overwrite it.
  */
 import type { ErrorInfo, WriteMethod } from '../shared/api.js';
 import { OfflineKitError, toErrorInfo } from '../shared/errors.js';
@@ -19,18 +21,29 @@ export type WriteOutcome =
   | { kind: 'failed'; error: ErrorInfo }
   | { kind: 'transient'; error: ErrorInfo; retryAfterMs: number | null };
 
+/** The write an answer is for: its method, and the record it names (a temporary id for a create). */
+export interface Answered {
+  method: WriteMethod;
+  recordId: string;
+}
+
 export function classify(
-  method: WriteMethod,
+  write: Answered,
   status: number,
   body: unknown,
   retryAfterMs: number | null,
 ): WriteOutcome {
+  const { method } = write;
   if (status >= 200 && status < 300) {
     if (status === 204) return { kind: 'ok', status, record: null, deleted: method === 'DELETE' };
     if (method === 'DELETE') {
-      if (isObject(body) && typeof body.id === 'string')
+      if (isObject(body) && typeof body.id === 'string') {
+        if (body.id !== write.recordId) return otherRecord(write, status, body.id);
         return { kind: 'ok', status, record: null, deleted: true };
+      }
     } else if (isServerRecord(body)) {
+      // Only a create learns its id from the answer; any other write is about the record it named.
+      if (method !== 'POST' && body.id !== write.recordId) return otherRecord(write, status, body.id);
       return { kind: 'ok', status, record: body, deleted: false };
     }
     return transient(
@@ -41,7 +54,9 @@ export function classify(
   if (status === 409) {
     try {
       const c = parseConflictBody(body);
-      return { kind: 'conflict', status, server: c.current, serverDeleted: c.deleted };
+      // A copy of another record is no copy of this one: the caller reads the record again.
+      const server = c.current && c.current.id === write.recordId ? c.current : null;
+      return { kind: 'conflict', status, server, serverDeleted: c.deleted };
     } catch (error) {
       return transient(error, retryAfterMs);
     }
@@ -58,6 +73,18 @@ export function classify(
   if (status >= 400)
     return { kind: 'failed', error: serverErrorInfo(status, body, `the server answered ${status}`) };
   return transient(new OfflineKitError('bad_response', `unexpected status ${status}`, { status }), null);
+}
+
+function otherRecord(write: Answered, status: number, named: string): WriteOutcome {
+  return {
+    kind: 'failed',
+    error: {
+      code: 'bad_response',
+      message: `the ${status} answer to a ${write.method} of ${write.recordId} names another record (${named})`,
+      status,
+      details: { expected: write.recordId, named },
+    },
+  };
 }
 
 function transient(error: unknown, retryAfterMs: number | null): WriteOutcome {

@@ -13,7 +13,7 @@ import type { StoredRecord, StoredWrite } from './db.js';
 import type { NewEntry } from './history-store.js';
 import { GroupCommit } from './group-commit.js';
 import { rebuildRecord } from './rebuild.js';
-import { settleBatch, type Ack } from './settle-batch.js';
+import { acknowledgedId, settleBatch, type Ack } from './settle-batch.js';
 import { SYNC_FIELD, appFields, applyChange, diffFields, mergePatch } from './records.js';
 import { TEMP_PREFIX, isTempId, referencedTempIds, rewriteFields, rewriteUrl } from './temp-ids.js';
 
@@ -388,11 +388,9 @@ export class Outbox {
   async acknowledge(write: StoredWrite, record: ServerRecord | null, deleted: boolean): Promise<void> {
     const { ctx } = this;
     const now = ctx.deps.now();
-    let recordId = write.recordId;
-    if (record && record.id !== write.recordId) {
-      await this.renameRecord(write.collection, write.recordId, record.id, write.id);
-      recordId = record.id;
-    }
+    const recordId = acknowledgedId(write, record);
+    if (recordId !== write.recordId)
+      await this.renameRecord(write.collection, write.recordId, recordId, write.id);
     const existing = await ctx.records.get(write.collection, recordId);
     const row: StoredRecord = {
       ...(existing?.row ?? {

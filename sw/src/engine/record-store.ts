@@ -110,7 +110,12 @@ export class RecordStore {
       ]);
       page.records.forEach((r, i) => {
         const old = existing.get(r.id);
-        if (old && old.version !== null && old.version > r.version) return;
+        if (old && old.version !== null && old.version > r.version) {
+          // Older than what is here (a stale replica, a page that raced an acknowledgement): not stored, but seen by
+          // this pull, so its sweep must keep the record.
+          if (mark !== null && old.pullMark !== mark) store.put({ ...old, pullMark: mark });
+          return;
+        }
         const server = sealed[i] ?? null;
         const overlaid = marks.has(r.id) && old !== undefined;
         const row: StoredRecord = {

@@ -8,6 +8,9 @@
 import type { ErrorInfo, SyncProgress } from '../shared/api.js';
 import { OfflineKitError, toErrorInfo } from '../shared/errors.js';
 import {
+  isObject,
+  isSameOriginPath,
+  isServerRecord,
   parseBatchAnswer,
   parseDiscovery,
   parseListPage,
@@ -77,25 +80,43 @@ export class Replicator {
     return this.discovery?.value ?? null;
   }
 
-  private url(path: string): string {
-    return new URL(path, this.ctx.deps.origin).href;
+  /** A path under `apiBase` (`suffix` starts with "/"); an `apiBase` of "/" must not make it "//…", another host. */
+  private api(suffix: string): string {
+    const base = this.ctx.config.apiBase;
+    return (base === '/' ? '' : base) + suffix;
   }
 
+  /**
+   * The one place requests are built, so the one place that makes sure they stay on the worker's origin: credentials
+   * are attached to whatever URL comes out, and its path may come from a server's answer or a stored queue row.
+   */
   private async send(path: string, init: RequestInit): Promise<Response> {
+    const origin = new URL(this.ctx.deps.origin).origin;
+    const url = isSameOriginPath(path) ? new URL(path, origin) : null;
+    if (!url || url.origin !== origin) {
+      throw new OfflineKitError(
+        'rejected',
+        `refused to send to ${JSON.stringify(path)}: not a path on ${origin}`,
+        {
+          details: { path },
+        },
+      );
+    }
     const creds = await this.ctx.deps.credentials();
     const headers = new Headers(init.headers);
     if (creds) for (const [k, v] of Object.entries(creds)) headers.set(k, v);
-    return this.ctx.deps.fetch(new Request(this.url(path), { ...init, headers, credentials: 'same-origin' }));
+    return this.ctx.deps.fetch(new Request(url.href, { ...init, headers, credentials: 'same-origin' }));
   }
 
   private async discover(): Promise<Discovery | null> {
     const now = this.ctx.deps.now();
     if (this.discovery && now - this.discovery.at < DISCOVERY_TTL_MS) return this.discovery.value;
-    const response = await this.send(`${this.ctx.config.apiBase}/_sync`, { method: 'GET' });
+    const response = await this.send(this.api('/_sync'), { method: 'GET' });
     let value: Discovery | null = null;
     if (response.ok) {
       try {
         value = parseDiscovery(await readJson(response));
+        for (const why of value.ignored) console.error(`[offline-kit] discovery answer: ${why}`);
         // A newer major protocol than ours: plain per-request REST is still understood (PROTOCOL.md §1).
         if (value.version > 1) value = { ...value, batch: null };
       } catch {
@@ -314,6 +335,19 @@ export class Replicator {
       }
       await pipe.drain();
       try {
+        if (answer.kind === 'answered' && answer.acks.length === 0 && answer.others.length === 0) {
+          // Nothing in the chunk settled (no results, all 424, only unknown keys): sending it again at once would
+          // loop for as long as the server answers so. The run ends and backs off as after a 5xx.
+          const error: ErrorInfo = {
+            code: 'bad_response',
+            message: 'the batch answer settled none of its writes',
+          };
+          await this.failAll(
+            chunk.map((c) => c.write),
+            { kind: 'transient', error, retryAfterMs: null },
+          );
+          return { kind: 'transient', error, retryAfterMs: null, network: false };
+        }
         if (answer.kind === 'refused') {
           const stop = await this.failAll(
             chunk.map((c) => c.write),
@@ -351,7 +385,7 @@ export class Replicator {
     state.rest = state.rest.filter((w) => !laneKeys(w).some((k) => blocked.has(k)));
     const first = state.rest[0];
     if (!first) return { kind: 'done' };
-    if (!isJsonType(first.contentType) && first.body !== null) {
+    if (goesAlone(first)) {
       state.rest = state.rest.slice(1);
       return { kind: 'alone', write: first };
     }
@@ -359,7 +393,7 @@ export class Replicator {
     let estimate = 0;
     for (const w of state.rest) {
       if (candidates.length >= batch.maxWrites) break;
-      if (!isJsonType(w.contentType) && w.body !== null) break;
+      if (goesAlone(w)) break;
       if (pipe.isBusy(w)) break;
       const size = w.bodySize + w.url.length + 160;
       if (candidates.length > 0 && estimate + size > batch.maxBytes) break;
@@ -428,7 +462,10 @@ export class Replicator {
       const retryAfter = parseRetryAfter(response.headers.get('retry-after'), this.ctx.deps.now());
       const json = await readJson(response);
       if (response.status !== 200)
-        return { kind: 'refused', outcome: classify('POST', response.status, json, retryAfter) };
+        return {
+          kind: 'refused',
+          outcome: classify({ method: 'POST', recordId: '' }, response.status, json, retryAfter),
+        };
       answer = parseBatchAnswer(json);
     } catch (error) {
       return { kind: 'error', stop: stopFor(error) };
@@ -447,7 +484,7 @@ export class Replicator {
         sorted.unsent.push(write);
         continue;
       }
-      const outcome = classify(write.method, r.status, r.body, null);
+      const outcome = classify(write, r.status, r.body, null);
       if (outcome.kind === 'ok')
         sorted.acks.push({
           write,
@@ -528,6 +565,15 @@ export class Replicator {
     // `sending` is persisted (and the attempt counted) before anything goes out.
     const [fresh] = await this.ctx.queue.markSending([w.id]);
     if (!fresh) return 'skipped';
+    if (!isSameOriginPath(fresh.url)) {
+      // A queue row can be altered (devtools, another script on the origin): its url must not carry the user's
+      // credentials to another origin. Kept, failed, for a person to see and discard.
+      return this.markFailed(fresh, null, {
+        code: 'rejected',
+        message: `not sent: ${JSON.stringify(fresh.url)} is not a path on this origin`,
+        details: { url: fresh.url },
+      });
+    }
     const headers = new Headers(fresh.headers);
     headers.set('Idempotency-Key', fresh.id);
     if (fresh.baseVersion !== null && this.detects(fresh)) headers.set('If-Match', `"${fresh.baseVersion}"`);
@@ -540,7 +586,7 @@ export class Replicator {
     try {
       const response = await this.send(fresh.url, { method: fresh.method, headers, body });
       const retryAfter = parseRetryAfter(response.headers.get('retry-after'), this.ctx.deps.now());
-      outcome = classify(fresh.method, response.status, await readJson(response), retryAfter);
+      outcome = classify(fresh, response.status, await readJson(response), retryAfter);
     } catch (error) {
       const info = toErrorInfo(error);
       outcome = {
@@ -599,22 +645,29 @@ export class Replicator {
         return 'ok';
       }
       case 'conflict': {
+        // A 409 without the server's copy: read the record again. Still unknown, it waits for a person — a rule
+        // (server-wins, client-wins, a merge) deciding against a copy it does not have would drop or duplicate data.
+        const known =
+          outcome.server || outcome.serverDeleted
+            ? { server: outcome.server, deleted: outcome.serverDeleted }
+            : await this.refetch(w);
+        const server = known?.server ?? null;
         const stored: StoredWrite = {
           ...w,
           state: 'conflict',
           lastStatus: 409,
           lastError: { code: 'conflict', message: 'the server holds a newer version', status: 409 },
           conflict: {
-            server: await ctx.codec.sealJson(outcome.server),
-            serverDeleted: outcome.serverDeleted,
+            server: await ctx.codec.sealJson(server),
+            serverDeleted: known?.deleted ?? false,
             detectedAt: now,
           },
           rev: w.rev + 1,
         };
         await ctx.queue.put(stored);
-        if (outcome.server) await this.storeServerCopy(w.collection, w.recordId, outcome.server);
+        if (server) await this.storeServerCopy(w.collection, w.recordId, server);
         await this.log(w, 'conflict', 409, stored.lastError);
-        const auto = await this.resolver.applyStrategy(stored);
+        const auto = known !== null && (await this.resolver.applyStrategy(stored));
         if (auto) return 'resolved';
         const view = await outbox.conflictView(stored);
         if (view) ctx.deps.emit({ type: 'write-conflicted', conflict: view });
@@ -672,6 +725,28 @@ export class Replicator {
       status,
       error,
     });
+  }
+
+  /**
+   * The server's current copy of a conflicted write's record, read again (`GET`); null when it cannot be known (an
+   * error, a network failure, an answer that is not this record).
+   */
+  private async refetch(w: StoredWrite): Promise<{ server: ServerRecord | null; deleted: boolean } | null> {
+    try {
+      const response = await this.send(
+        this.api(`/${encodeURIComponent(w.collection)}/${encodeURIComponent(w.recordId)}`),
+        { method: 'GET', headers: { accept: 'application/json' } },
+      );
+      const json = await readJson(response);
+      if (response.status === 200 && isServerRecord(json) && json.id === w.recordId)
+        return { server: json, deleted: false };
+      // PROTOCOL.md §4: a deleted record reads as 404 with `"error": "deleted"`.
+      if (response.status === 404 && isObject(json) && json.error === 'deleted')
+        return { server: null, deleted: true };
+      return null;
+    } catch {
+      return null;
+    }
   }
 
   private async storeServerCopy(collection: string, id: string, server: ServerRecord): Promise<void> {
@@ -785,13 +860,12 @@ export class Replicator {
 
   /** One pull page, read and narrowed; `expired` for 410 (the cursor is older than the server's tombstones). */
   private async fetchPage(conf: ResolvedCollection, since: string | null): Promise<ListPage | 'expired'> {
-    const { ctx } = this;
     const params = new URLSearchParams({ limit: String(conf.pageSize) });
     if (since !== null) params.set('since', since);
-    const response = await this.send(
-      `${ctx.config.apiBase}/${encodeURIComponent(conf.name)}?${params.toString()}`,
-      { method: 'GET', headers: { accept: 'application/json' } },
-    );
+    const response = await this.send(this.api(`/${encodeURIComponent(conf.name)}?${params.toString()}`), {
+      method: 'GET',
+      headers: { accept: 'application/json' },
+    });
     if (response.status === 410 && since !== null) {
       await response.body?.cancel();
       return 'expired';
@@ -941,6 +1015,10 @@ const hasNext = (page: ListPage): boolean => page.hasMore && page.cursor !== nul
  * the other instead of stalling both. At most `ahead` pages wait unstored. Each call takes the next page; a failed
  * fetch ends the chain and rejects when its turn comes, so a page stored before it still counts and its own failure
  * is reported first. Call it only while the previous page had more (`hasNext`).
+ *
+ * Bounded by progress: a page that says "more" must bring a record or a tombstone and a cursor not seen before in this
+ * chain. One that does not (the same cursor again, cursors going round, empty pages) is a `bad_response` failure:
+ * following it would fetch for as long as the server answers so.
  */
 export function readAhead(
   fetch: (since: string | null) => Promise<ListPage | 'expired'>,
@@ -951,10 +1029,24 @@ export function readAhead(
   let inFlight = false;
   /** The cursor the next fetch starts from; undefined once the last page (or a failure, or `expired`) arrived. */
   let cursor: string | null | undefined = since;
+  const seen = new Set<string | null>([since]);
+  const checked = async (from: string | null): Promise<ListPage | 'expired'> => {
+    const answer = await fetch(from);
+    if (answer === 'expired' || !hasNext(answer)) return answer;
+    if (seen.has(answer.cursor))
+      throw new OfflineKitError(
+        'bad_response',
+        `a pull page said "more" but its cursor ${answer.cursor} was seen before`,
+      );
+    if (answer.records.length === 0 && answer.deleted.length === 0)
+      throw new OfflineKitError('bad_response', 'a pull page said "more" but held nothing');
+    seen.add(answer.cursor);
+    return answer;
+  };
   const pump = (): void => {
     if (inFlight || cursor === undefined || waiting.length >= ahead) return;
     inFlight = true;
-    const page = fetch(cursor);
+    const page = checked(cursor);
     waiting.push(page);
     page.then(
       (answer) => {
@@ -974,6 +1066,11 @@ export function readAhead(
     pump();
     return page ?? Promise.reject(new Error('no further pull page'));
   };
+}
+
+/** A write that does not ride in a batch: a form or binary body, or a url that is not a path on this origin. */
+function goesAlone(w: StoredWrite): boolean {
+  return (!isJsonType(w.contentType) && w.body !== null) || !isSameOriginPath(w.url);
 }
 
 function stopFor(error: unknown): Stop {

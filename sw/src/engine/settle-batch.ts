@@ -14,6 +14,7 @@
  * same key.
  */
 import type { JsonRecord } from '../shared/config.js';
+import { OfflineKitError } from '../shared/errors.js';
 import type { ServerRecord } from '../shared/guards.js';
 import { bodyFields, encodeFields, parseJsonBody } from './bodies.js';
 import type { EngineContext } from './context.js';
@@ -28,6 +29,21 @@ export interface Ack {
   record: ServerRecord | null;
   deleted: boolean;
   status: number;
+}
+
+/**
+ * The record an acknowledgement applies to, for both acknowledgement paths (`Outbox.acknowledge` and the chunk
+ * settle here). Only a create learns its id from the answer (its temporary id moves to the server's); any other write
+ * is about the record it named, and an answer naming another must never move the local row onto that record.
+ * `classify` keeps such answers out already; this is the last check before a row moves.
+ */
+export function acknowledgedId(write: StoredWrite, record: ServerRecord | null): string {
+  if (!record || record.id === write.recordId) return write.recordId;
+  if (write.method === 'POST') return record.id;
+  throw new OfflineKitError(
+    'bad_response',
+    `the answer to a ${write.method} of ${write.recordId} names another record (${record.id})`,
+  );
 }
 
 /** A record row with its data opened (decrypted), as the record store hands it out. */
@@ -178,11 +194,8 @@ async function acknowledgeIn(ctx: EngineContext, snap: Snapshot, ack: Ack): Prom
   const write = snap.queue.get(ack.write.id) ?? ack.write;
   const { record, deleted } = ack;
   const collection = write.collection;
-  let recordId = write.recordId;
-  if (record && record.id !== write.recordId) {
-    await rename(ctx, snap, collection, write.recordId, record.id, write.id);
-    recordId = record.id;
-  }
+  const recordId = acknowledgedId(write, record);
+  if (recordId !== write.recordId) await rename(ctx, snap, collection, write.recordId, recordId, write.id);
   const existing = snap.rec(collection, recordId);
   const row: StoredRecord = {
     ...(existing?.row ?? {

@@ -75,6 +75,28 @@ export interface Discovery {
   version: number;
   batch: { path: string; maxWrites: number; maxBytes: number } | null;
   maxBodyBytes: number | null;
+  /** Parts of the answer that were ignored, and why (a batch path on another origin): for the console. */
+  ignored: string[];
+}
+
+const PROBE = 'http://offline-kit.invalid';
+
+/**
+ * A path that stays on whatever origin it is resolved against: starts with one `/`, holds no backslash (a URL parser
+ * reads `/\x` as `//x`) and no control character (the parser drops tabs and newlines, so `/\t/x` is `//x` too). The
+ * one rule for every URL the worker builds credentials into: `apiBase`, discovery's `batch.path`, a queued write's url.
+ */
+export function isSameOriginPath(path: string): boolean {
+  if (!path.startsWith('/') || path.startsWith('//') || path.includes('\\')) return false;
+  for (let i = 0; i < path.length; i += 1) {
+    const code = path.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return false;
+  }
+  try {
+    return new URL(path, PROBE).origin === PROBE;
+  } catch {
+    return false;
+  }
 }
 
 export function parseDiscovery(value: unknown): Discovery {
@@ -82,17 +104,23 @@ export function parseDiscovery(value: unknown): Discovery {
     throw bad('discovery answer is not an offline-kit-sync document');
   }
   let batch: Discovery['batch'] = null;
+  const ignored: string[] = [];
   const b = value.batch;
   if (isObject(b)) {
-    if (typeof b.path !== 'string' || !b.path.startsWith('/')) throw bad('discovery: bad batch.path');
-    const maxWrites = typeof b.maxWrites === 'number' && b.maxWrites >= 1 ? Math.floor(b.maxWrites) : 100;
-    const maxBytes = typeof b.maxBytes === 'number' && b.maxBytes >= 1 ? Math.floor(b.maxBytes) : 1048576;
-    batch = { path: b.path, maxWrites, maxBytes };
+    if (typeof b.path !== 'string' || !isSameOriginPath(b.path)) {
+      // Credentials would go wherever this points: a path elsewhere means no batch, never a request elsewhere.
+      ignored.push(`batch.path ${JSON.stringify(b.path)} is not a path on this origin: writes go one by one`);
+    } else {
+      const maxWrites = typeof b.maxWrites === 'number' && b.maxWrites >= 1 ? Math.floor(b.maxWrites) : 100;
+      const maxBytes = typeof b.maxBytes === 'number' && b.maxBytes >= 1 ? Math.floor(b.maxBytes) : 1048576;
+      batch = { path: b.path, maxWrites, maxBytes };
+    }
   }
   return {
     version: value.version,
     batch,
     maxBodyBytes: typeof value.maxBodyBytes === 'number' ? value.maxBodyBytes : null,
+    ignored,
   };
 }
 
@@ -101,12 +129,17 @@ export interface ConflictBody {
   deleted: boolean;
 }
 
-/** The body of a 409 (§5.1). `current` null with `deleted: true` means the server deleted the record. */
+/**
+ * The body of a 409 (§5.1). Only `deleted: true` (with `current` null or absent) means the server deleted the record;
+ * an error body without a usable `current` (missing, not a record) is a conflict whose server copy is unknown:
+ * `current` null, `deleted` false. Reading it as a deletion dropped the user's edit (server-wins) or created the
+ * record a second time (client-wins). A body that is not a JSON object (a proxy's page) is no protocol answer at all.
+ */
 export function parseConflictBody(value: unknown): ConflictBody {
   if (!isObject(value)) throw bad('409 answer is not a JSON object');
-  if (value.current === null || value.current === undefined) return { current: null, deleted: true };
-  if (!isServerRecord(value.current)) throw bad('409 answer: current is not a record');
-  return { current: value.current, deleted: false };
+  if (value.deleted === true && (value.current === null || value.current === undefined))
+    return { current: null, deleted: true };
+  return { current: isServerRecord(value.current) ? value.current : null, deleted: false };
 }
 
 export interface BatchResult {

@@ -11,7 +11,7 @@ import type {
   ReadStrategy,
 } from './config.js';
 import { OfflineKitError } from './errors.js';
-import { isObject } from './guards.js';
+import { isObject, isSameOriginPath } from './guards.js';
 
 export interface ResolvedCollection {
   name: string;
@@ -201,7 +201,8 @@ export function validateConfig(input: unknown): ResolvedConfig {
   if (!isObject(input)) fail('config', 'must be an object');
   checkKeys(input, TOP_KEYS, '');
   const apiBaseRaw = input.apiBase;
-  if (typeof apiBaseRaw !== 'string' || !/^\/[^?#\s]*$/.test(apiBaseRaw)) {
+  // Credentials go to every URL built on it: "//evil.test" or "/\evil.test" would name another host.
+  if (typeof apiBaseRaw !== 'string' || !/^\/[^?#\s]*$/.test(apiBaseRaw) || !isSameOriginPath(apiBaseRaw)) {
     fail('apiBase', 'must be a same-origin path starting with "/" (e.g. "/api")');
   }
   const apiBase = apiBaseRaw.length > 1 ? apiBaseRaw.replace(/\/+$/, '') : apiBaseRaw;
