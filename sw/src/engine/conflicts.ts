@@ -7,6 +7,7 @@ import type { Resolution } from '../shared/api.js';
 import type { JsonRecord } from '../shared/config.js';
 import { OfflineKitError } from '../shared/errors.js';
 import { isObject } from '../shared/guards.js';
+import { apiPath } from '../shared/validate-config.js';
 import { encodeJson } from './bodies.js';
 import type { EngineContext } from './context.js';
 import type { StoredWrite } from './db.js';
@@ -103,7 +104,7 @@ export class ConflictResolver {
         }
       } else {
         const body = encodeJson(fields);
-        const base = ctx.config.apiBase + '/' + encodeURIComponent(write.collection);
+        const base = apiPath(ctx.config, '/' + encodeURIComponent(write.collection));
         next = await outbox.replace(
           write,
           view.serverDeleted

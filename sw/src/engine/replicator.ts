@@ -18,7 +18,7 @@ import {
   type ListPage,
   type ServerRecord,
 } from '../shared/guards.js';
-import type { ResolvedCollection } from '../shared/validate-config.js';
+import { apiPath, type ResolvedCollection } from '../shared/validate-config.js';
 import { backoffDelay, parseRetryAfter } from './backoff.js';
 import { isJsonType, parseJsonBody } from './bodies.js';
 import { classify, readJson, type WriteOutcome } from './classify.js';
@@ -80,10 +80,8 @@ export class Replicator {
     return this.discovery?.value ?? null;
   }
 
-  /** A path under `apiBase` (`suffix` starts with "/"); an `apiBase` of "/" must not make it "//…", another host. */
   private api(suffix: string): string {
-    const base = this.ctx.config.apiBase;
-    return (base === '/' ? '' : base) + suffix;
+    return apiPath(this.ctx.config, suffix);
   }
 
   /**

@@ -290,3 +290,9 @@ export function validateConfig(input: unknown): ResolvedConfig {
     dbName: typeof input.dbName === 'string' ? input.dbName : DEFAULTS.dbName,
   };
 }
+
+/** A path under the configured `apiBase` (`suffix` starts with "/"): an `apiBase` of "/" must not make it "//…", which
+ * a URL parser reads as another host. */
+export function apiPath(config: Pick<ResolvedConfig, 'apiBase'>, suffix: string): string {
+  return (config.apiBase === '/' ? '' : config.apiBase) + suffix;
+}

@@ -170,7 +170,17 @@ async function sendDirect(
     try {
       if (input.method === 'DELETE' && input.recordId)
         await engine.storeDeleted(input.collection, input.recordId);
-      else if (isServerRecord(record)) await engine.storeAcknowledged(input.collection, record);
+      else if (isServerRecord(record)) {
+        // Only a create takes its id from the answer: an answer to an edit of wo_1 that names wo_2 says nothing
+        // trustworthy about either, and storing it would overwrite the local wo_2.
+        if (input.recordId === null || record.id === input.recordId)
+          await engine.storeAcknowledged(input.collection, record);
+        else
+          console.warn(
+            '[offline-kit] an answer to a write of one record named another; not stored',
+            record.id,
+          );
+      }
     } catch (error) {
       console.error('[offline-kit] could not store an acknowledged record', error);
     }
