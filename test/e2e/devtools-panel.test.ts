@@ -6,15 +6,8 @@
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  openDevtoolsPanel,
-  openPanelInTab,
-  launchDevtoolsBrowser,
-  stopExtensionBackground,
-  type DevtoolsPanel,
-} from '../harness/devtools.js';
+import { describe, expect, it } from 'vitest';
+import { openDevtoolsPanel, openPanelInTab, stopExtensionBackground } from '../harness/devtools.js';
 import {
   api,
   fixtureReady,
@@ -26,39 +19,15 @@ import {
   openFixtureApp,
   recordsOf,
   screenshot,
-  startMockServer,
   stopServiceWorkers,
+  useDevtoolsSuite,
   waitFor,
   writeIdOf,
-  type ExtensionBrowser,
-  type MockServer,
 } from '../harness/index.js';
 
 describe('devtools panel in DevTools', () => {
-  let server: MockServer;
-  let ext: ExtensionBrowser | null = null;
-
-  beforeAll(async () => {
-    server = await startMockServer();
-  });
-  afterEach(async () => {
-    await ext?.close();
-    ext = null;
-    await server.mock.reset();
-  });
-  afterAll(async () => {
-    await server.close();
-  });
-
-  /** A fresh profile (its own IndexedDB), the fixture app signed in as alice, and the panel open in its DevTools. */
-  async function setup(): Promise<{ page: Page; devtools: DevtoolsPanel }> {
-    ext = await launchDevtoolsBrowser({ devtools: true });
-    const session = await login(server.url, 'alice');
-    const page = await openFixtureApp(ext.context, server.url, { session });
-    const devtools = await openDevtoolsPanel(ext, page);
-    await devtools.panel.waitForText('okp-connection', 'v');
-    return { page, devtools };
-  }
+  const suite = useDevtoolsSuite();
+  const setup = (): ReturnType<typeof suite.open> => suite.open();
 
   it('lists a write queued offline, live, and shows it in light and dark themes', async () => {
     const { page, devtools } = await setup();
@@ -83,7 +52,8 @@ describe('devtools panel in DevTools', () => {
     await devtools.screenshot('devtools-panel-queue-dark');
     await goOnline(page.context());
     await waitFor(
-      async () => (await server.mock.liveRecords('work-orders')).find((r) => r.title === 'Leak under sink'),
+      async () =>
+        (await suite.server.mock.liveRecords('work-orders')).find((r) => r.title === 'Leak under sink'),
       {
         message: 'the write to reach the server',
       },
@@ -105,7 +75,8 @@ describe('devtools panel in DevTools', () => {
     await panel.waitForText('okp-write-last-error', 'HTTP 400');
     await devtools.screenshot('devtools-panel-queue-failed');
     const refusals = async (): Promise<number> =>
-      (await server.mock.log()).filter((entry) => entry.method === 'POST' && entry.status === 400).length;
+      (await suite.server.mock.log()).filter((entry) => entry.method === 'POST' && entry.status === 400)
+        .length;
     const refusedBefore = await refusals();
     await panel.click('okp-write-retry');
     // Sent again at once (no waiting for a back-off), refused again, and listed as failed again.
@@ -125,7 +96,9 @@ describe('devtools panel in DevTools', () => {
       async () => {
         if ((await panel.texts('okp-row')).length > 0)
           await panel.click('okp-write-retry').catch(() => undefined);
-        return (await server.mock.liveRecords('work-orders')).find((r) => r.title === 'Fixed in the panel');
+        return (await suite.server.mock.liveRecords('work-orders')).find(
+          (r) => r.title === 'Fixed in the panel',
+        );
       },
       { message: 'the corrected write to reach the server' },
     );
@@ -143,7 +116,9 @@ describe('devtools panel in DevTools', () => {
     await panel.waitForText('okp-queue-total', '0 writes');
     await goOnline(page.context());
     await kitOf(page).syncNow();
-    expect((await server.mock.liveRecords('work-orders')).some((r) => r.title === 'Discard me')).toBe(false);
+    expect((await suite.server.mock.liveRecords('work-orders')).some((r) => r.title === 'Discard me')).toBe(
+      false,
+    );
   });
 
   it('resolves a conflict from the panel, and the server holds the chosen version', async () => {
@@ -153,7 +128,7 @@ describe('devtools panel in DevTools', () => {
     if (record === undefined) throw new Error('alice needs a work order in the seed');
     await goOffline(page.context());
     await api(page, 'PATCH', `/api/work-orders/${record.id}`, jsonBody({ title: 'Alice title' }));
-    await server.mock.edit({
+    await suite.server.mock.edit({
       collection: 'work-orders',
       id: record.id,
       patch: { title: 'Bob title' },
@@ -168,7 +143,7 @@ describe('devtools panel in DevTools', () => {
     await panel.click('okp-resolve-local');
     await waitFor(
       async () =>
-        (await server.mock.liveRecords('work-orders')).find(
+        (await suite.server.mock.liveRecords('work-orders')).find(
           (r) => r.id === record.id && r.title === 'Alice title',
         ),
       { message: 'the local version to reach the server' },
@@ -204,7 +179,7 @@ describe('devtools panel in DevTools', () => {
         { message: 'the exported history file' },
       );
       const exported: unknown = JSON.parse(await readFile(path.join(downloads, file), 'utf8'));
-      expect(exported).toMatchObject({ format: 'offline-kit-history', version: 1, origin: server.url });
+      expect(exported).toMatchObject({ format: 'offline-kit-history', version: 1, origin: suite.server.url });
       const entries = (exported as { entries: { kind: string; trigger?: string }[] }).entries;
       expect(entries.some((entry) => entry.kind === 'run' && entry.trigger === 'manual')).toBe(true);
       // Later entries may have been added since: the file holds at most what the module holds now.
@@ -219,7 +194,7 @@ describe('devtools panel in DevTools', () => {
     const { page, devtools } = await setup();
     const { panel } = devtools;
     await panel.view('queue');
-    await stopExtensionBackground(ext as ExtensionBrowser, page);
+    await stopExtensionBackground(suite.ext, page);
     await panel.waitForText('okp-connection', 'v');
     expect(await panel.attribute('okp-tab-queue', 'aria-selected')).toBe('true');
     // Everything after this goes through a background worker started anew by the panel's reconnect.
@@ -246,7 +221,8 @@ describe('devtools panel in DevTools', () => {
     });
     await goOnline(page.context());
     await waitFor(
-      async () => (await server.mock.liveRecords('work-orders')).find((r) => r.title === 'After reload'),
+      async () =>
+        (await suite.server.mock.liveRecords('work-orders')).find((r) => r.title === 'After reload'),
       {
         message: 'the write to reach the server',
       },
@@ -266,10 +242,10 @@ describe('devtools panel in DevTools', () => {
   });
 
   it('says "not found" with a hint on a page without Offline Kit', async () => {
-    ext = await launchDevtoolsBrowser({ devtools: true });
+    const ext = await suite.launch({ devtools: true });
     const page = await ext.context.newPage();
     // A plain page of the same server, which no service worker controls.
-    await page.goto(`${server.url}/__mock/state`);
+    await page.goto(`${suite.server.url}/__mock/state`);
     const devtools = await openDevtoolsPanel(ext, page);
     const notice = await devtools.panel.waitForText('okp-notice', 'not found on this page');
     expect(notice).toContain('No service worker controls this page');
@@ -277,12 +253,12 @@ describe('devtools panel in DevTools', () => {
   });
 
   it('inspects the sample app', async () => {
-    ext = await launchDevtoolsBrowser({ devtools: true });
+    const ext = await suite.launch({ devtools: true });
     const page = await ext.context.newPage();
-    await page.goto(`${server.url}/`);
+    await page.goto(`${suite.server.url}/`);
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 });
     const devtools = await openDevtoolsPanel(ext, page);
-    await devtools.panel.waitForText('okp-connection', server.url);
+    await devtools.panel.waitForText('okp-connection', suite.server.url);
     await devtools.panel.waitForText('okp-online', 'Online');
     await devtools.screenshot('devtools-panel-sample-app-overview');
     await devtools.panel.view('data');
@@ -291,9 +267,9 @@ describe('devtools panel in DevTools', () => {
   });
 
   it('runs as a page in a tab too, without errors, in light and dark', async () => {
-    ext = await launchDevtoolsBrowser();
-    const session = await login(server.url, 'alice');
-    const app = await openFixtureApp(ext.context, server.url, { session });
+    const ext = await suite.launch();
+    const session = await login(suite.server.url, 'alice');
+    const app = await openFixtureApp(ext.context, suite.server.url, { session });
     const { page, panel } = await openPanelInTab(ext, app);
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
@@ -304,7 +280,7 @@ describe('devtools panel in DevTools', () => {
     await panel.view('data');
     await panel.clickRow('wo_');
     const json = await panel.waitForText('okp-record-json', '"id"');
-    const server_ = await server.mock.liveRecords('work-orders');
+    const server_ = await suite.server.mock.liveRecords('work-orders');
     expect(server_.some((r) => json.includes(r.id))).toBe(true);
     await screenshot(page, 'devtools-tab-data-light');
     await page.emulateMedia({ colorScheme: 'dark' });

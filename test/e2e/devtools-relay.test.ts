@@ -3,22 +3,8 @@
  * envelopes "to the panel" on window (a fake hook state, fake answers for every request id it can see or guess, fake
  * events) and offers its own port as the page hook's. The panel must keep showing what the service worker holds.
  */
-import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchDevtoolsBrowser, openDevtoolsPanel, type DevtoolsPanel } from '../harness/devtools.js';
-import {
-  api,
-  goOffline,
-  goOnline,
-  jsonBody,
-  kitOf,
-  login,
-  openFixtureApp,
-  startMockServer,
-  waitFor,
-  type ExtensionBrowser,
-  type MockServer,
-} from '../harness/index.js';
+import { describe, expect, it } from 'vitest';
+import { api, goOffline, goOnline, jsonBody, kitOf, useDevtoolsSuite, waitFor } from '../harness/index.js';
 
 const FORGED_URL = '/api/FORGED-BY-THE-PAGE';
 const FORGED_VERSION = '6.6.6-forged';
@@ -133,29 +119,8 @@ function startForging(forged: { url: string; version: string; pending: number })
 }
 
 describe('devtools panel against a page that forges what it shows', () => {
-  let server: MockServer;
-  let ext: ExtensionBrowser | null = null;
-
-  beforeAll(async () => {
-    server = await startMockServer();
-  });
-  afterEach(async () => {
-    await ext?.close();
-    ext = null;
-    await server.mock.reset();
-  });
-  afterAll(async () => {
-    await server.close();
-  });
-
-  async function setup(): Promise<{ page: Page; devtools: DevtoolsPanel }> {
-    ext = await launchDevtoolsBrowser({ devtools: true });
-    const session = await login(server.url, 'alice');
-    const page = await openFixtureApp(ext.context, server.url, { session });
-    const devtools = await openDevtoolsPanel(ext, page);
-    await devtools.panel.waitForText('okp-connection', 'v');
-    return { page, devtools };
-  }
+  const suite = useDevtoolsSuite();
+  const setup = (): ReturnType<typeof suite.open> => suite.open();
 
   it('shows the real queue and status, never what a page script posts as the hook', async () => {
     const { page, devtools } = await setup();
@@ -191,7 +156,7 @@ describe('devtools panel against a page that forges what it shows', () => {
     await goOnline(page.context());
     await kitOf(page).syncNow();
     await waitFor(
-      async () => (await server.mock.liveRecords('work-orders')).find((r) => r.title === 'Real write'),
+      async () => (await suite.server.mock.liveRecords('work-orders')).find((r) => r.title === 'Real write'),
       { message: 'the real write to reach the server' },
     );
   });

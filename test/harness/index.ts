@@ -58,3 +58,4 @@ export type {
   Resolution,
   SyncStatus,
 } from '../../sw/src/shared/api.js';
+export { useDevtoolsSuite, type DevtoolsSuite } from './devtools-suite.js';
