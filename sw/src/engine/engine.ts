@@ -33,12 +33,12 @@ import type {
   UnitStatus,
 } from '../shared/api.js';
 import type { JsonRecord } from '../shared/config.js';
-import { OfflineKitError } from '../shared/errors.js';
+import { OfflineKitError, toErrorInfo } from '../shared/errors.js';
 import { isObject, type ServerRecord } from '../shared/guards.js';
 import type { ResolvedConfig } from '../shared/validate-config.js';
 import { backoffDelay } from './backoff.js';
 import { decodeText, encodeJson, isTextType } from './bodies.js';
-import { aesCodec, plainCodec, type Codec } from './codec.js';
+import { AppKeyCodec, aesCodec, lockedError, plainCodec, type Codec } from './codec.js';
 import { ConflictResolver } from './conflicts.js';
 import type { EngineContext, EngineDeps } from './context.js';
 import type { Db, StoredWrite } from './db.js';
@@ -84,7 +84,7 @@ export class Engine {
     codec: Codec,
     readonly user: string | null,
   ) {
-    const queue = new QueueStore(db);
+    const queue = new QueueStore(db, codec);
     this.ctx = {
       config,
       deps,
@@ -92,7 +92,7 @@ export class Engine {
       queue,
       records: new RecordStore(db, codec),
       meta: new MetaStore(db),
-      history: new HistoryStore(db, config.historyLimit),
+      history: new HistoryStore(db, config.historyLimit, codec),
       locks: new RecordLocks(),
     };
     this.outbox = new Outbox(this.ctx);
@@ -101,7 +101,12 @@ export class Engine {
   }
 
   static async open(config: ResolvedConfig, deps: EngineDeps, db: Db, user: string | null): Promise<Engine> {
-    const codec = config.encryptAtRest ? await aesCodec(db) : plainCodec;
+    // The app's key never touches the disk: the partition opens locked and waits for `unlock`.
+    const codec = !config.encryptAtRest
+      ? plainCodec
+      : config.encryptionKey === 'app'
+        ? new AppKeyCodec(db)
+        : await aesCodec(db);
     const engine = new Engine(config, deps, db, codec, user);
     engine.pausedReason = await engine.ctx.meta.paused();
     engine.simulatedOffline = await engine.ctx.meta.flag('simulatedOffline');
@@ -110,6 +115,29 @@ export class Engine {
 
   get paused(): boolean {
     return this.pausedReason !== null;
+  }
+
+  /** Encrypted with the app's key, which has not been handed over (or was taken back at sign-out). */
+  get locked(): boolean {
+    return this.ctx.codec instanceof AppKeyCodec && this.ctx.codec.locked;
+  }
+
+  /**
+   * The app's key (`encryptAtRest: { key: 'app' }`), kept in memory only. A key that does not open this partition
+   * rejects with `locked` (`details.wrongKey`) and leaves it locked, its data untouched. Queued writes then replay.
+   */
+  async unlock(key: CryptoKey): Promise<void> {
+    if (!(this.ctx.codec instanceof AppKeyCodec)) return;
+    const was = this.ctx.codec.locked;
+    await this.ctx.codec.unlock(key);
+    if (was) {
+      this.statusSoon();
+      if (this.online && (await this.ctx.queue.countUnsent()) > 0) void this.sync('all', 'login');
+    }
+  }
+
+  lock(): void {
+    if (this.ctx.codec instanceof AppKeyCodec) this.ctx.codec.lock();
   }
 
   get online(): boolean {
@@ -140,6 +168,7 @@ export class Engine {
    * outbox had in hand) and the history trim run after the answer is out.
    */
   async enqueue(input: WriteInput): Promise<Enqueued> {
+    if (this.locked) throw lockedError();
     const result = await this.outbox.enqueue(input);
     const { write } = result;
     // Pages learn of the write from its 202; the broadcasts and the history trim wait until that answer is out.
@@ -249,6 +278,11 @@ export class Engine {
     if (this.paused && !req.force)
       return this.skippedSummary(req.unit, req.trigger, 'paused: credentials needed');
     if (this.simulatedOffline) return this.skippedSummary(req.unit, req.trigger, 'offline (simulated)');
+    if (this.locked) {
+      // Nothing can be read or stored without the app's key: the queue waits, sealed, and pages are asked for it.
+      ctx.deps.emit({ type: 'credentials-needed', reason: toErrorInfo(lockedError()) });
+      return { ...this.skippedSummary(req.unit, req.trigger, 'locked'), error: toErrorInfo(lockedError()) };
+    }
     // Offline the browser wakes us (Background Sync, the page's `online`): no point spinning a retry loop meanwhile.
     if (!ctx.deps.browserOnline()) return this.skippedSummary(req.unit, req.trigger, 'offline');
     if (req.force && this.paused) await this.setPaused(null);
@@ -365,7 +399,7 @@ export class Engine {
    * it is due (or was lost with a restarted worker) and writes wait.
    */
   async nudge(trigger: SyncTrigger): Promise<void> {
-    if (this.running || this.paused || !this.online) return;
+    if (this.running || this.paused || this.locked || !this.online) return;
     if (trigger === 'retry') {
       if (this.retryAt !== null && this.retryAt > this.ctx.deps.now()) return;
       const pending = await this.ctx.queue.countUnsent();
@@ -711,6 +745,7 @@ export class Engine {
     await this.ctx.records.clear();
     await this.ctx.meta.clear();
     await this.ctx.history.clear();
+    if (this.ctx.codec instanceof AppKeyCodec) await this.ctx.codec.rebind();
     this.pausedReason = null;
     this.simulatedOffline = false;
     this.statusSoon();

@@ -19,6 +19,7 @@ import { CONNECT_TYPE, NUDGE_TYPE, SYNC_TAG } from '../shared/messages.js';
 import { isDevtoolsConnect, serveDevtools } from './devtools-bridge.js';
 import { EventHub } from './events.js';
 import { parseApiPath } from './paths.js';
+import { lockedAnswer } from './keys.js';
 import { handleRead } from './reads.js';
 import { errorResponse } from './responses.js';
 import { Runtime } from './runtime.js';
@@ -85,6 +86,7 @@ export function init(config: OfflineKitConfig): OfflineKitHandle {
         try {
           if (!path) return await fetch(request);
           const engine = await runtime.engine();
+          if (engine.locked) return await lockedAnswer(engine, path, request);
           if (method === 'GET') {
             return await handleRead(engine, path, request, (p) => event.waitUntil(p));
           }

@@ -101,13 +101,20 @@ export class Runtime {
    * The page signed in (or out). A different user switches partition: the old engine finishes its run and closes;
    * its data stays on disk for that user until `clearLocalData`. Returns whether the user changed.
    */
-  async setCredentials(value: { headers: Record<string, string>; user: string } | null): Promise<boolean> {
+  async setCredentials(
+    value: { headers: Record<string, string>; user: string; encryptionKey?: CryptoKey | undefined } | null,
+  ): Promise<boolean> {
     this.credentials = value ? { ...value.headers } : null;
-    if (!value) return false;
+    if (!value) {
+      // Signed out: the app's key goes with the credentials (memory only), so the partition is locked again.
+      this.current?.lock();
+      return false;
+    }
     const engine = await this.engine();
-    if (engine.user === value.user) return false;
-    await this.switchTo(engine, value.user);
-    return true;
+    const changed = engine.user !== value.user;
+    if (changed) await this.switchTo(engine, value.user);
+    if (value.encryptionKey) await (await this.engine()).unlock(value.encryptionKey);
+    return changed;
   }
 
   /**
