@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { OfflineKitConfig } from '../src/shared/config.js';
+import { validateConfig } from '../src/shared/validate-config.js';
+import { lockedAnswer } from '../src/worker/keys.js';
+import { parseApiPath } from '../src/worker/paths.js';
 import type { Engine } from '../src/engine/engine.js';
 import { FakeServer } from './fake-server.js';
 import { baseConfig, makeRig } from './harness.js';
@@ -229,5 +232,53 @@ describe('replayed headers', () => {
     expect(sent?.get('x-amz-security-token')).toBeNull();
     expect(sent?.get('x-api-key')).toBeNull();
     expect(sent?.get('accept-language')).toBe('fr');
+  });
+});
+
+describe('requests while the partition is locked', () => {
+  async function lockedRig(online: boolean) {
+    const config: OfflineKitConfig = { ...baseConfig, encryptAtRest: { key: 'app' } };
+    const rig = await makeRig(config, { deps: { browserOnline: () => online } });
+    const resolved = validateConfig(config);
+    const call = (method: string, path: string): Promise<Response> => {
+      const url = new URL(path, rig.server.origin);
+      const apiPath = parseApiPath(resolved, url, rig.server.origin);
+      if (!apiPath) throw new Error('path not recognised');
+      const init: RequestInit = { method };
+      if (method !== 'GET') {
+        init.body = JSON.stringify({ title: 'while locked' });
+        init.headers = { 'content-type': 'application/json' };
+      }
+      return lockedAnswer(rig.engine, apiPath, new Request(url, init));
+    };
+    return { rig, call };
+  }
+
+  it('refuses an offline write with a typed 503 locked and stores nothing', async () => {
+    const { rig, call } = await lockedRig(false);
+    const answer = await call('POST', '/api/work-orders');
+    expect(answer.status).toBe(503);
+    expect(await answer.json()).toMatchObject({ error: 'locked' });
+    expect(await rig.engine.db.count('queue')).toBe(0);
+    expect(await rig.engine.db.count('records')).toBe(0);
+  });
+
+  it('passes reads and online writes through to the network without storing them', async () => {
+    const { rig, call } = await lockedRig(true);
+    const seen: string[] = [];
+    vi.stubGlobal('fetch', (request: Request) => {
+      seen.push(`${request.method} ${new URL(request.url).pathname}`);
+      return rig.server.fetch(request);
+    });
+    try {
+      expect((await call('POST', '/api/work-orders')).status).toBe(201);
+      const list = await call('GET', '/api/work-orders');
+      expect(list.status).toBe(200);
+      expect(seen).toEqual(['POST /api/work-orders', 'GET /api/work-orders']);
+      expect(rig.server.live('work-orders').map((r) => r.title)).toEqual(['while locked']);
+      expect(await rig.engine.db.count('records')).toBe(0);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });
