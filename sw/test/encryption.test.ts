@@ -282,3 +282,50 @@ describe('requests while the partition is locked', () => {
     }
   });
 });
+
+describe('rows stored in the clear before', () => {
+  it('seals queue rows, records and history entries stored in the clear at start, and still replays them', async () => {
+    const server = new FakeServer();
+    server.batch = false;
+    const config: OfflineKitConfig = { ...baseConfig, replayHeaders: ['x-tenant'] };
+    // Written while the partition was plain (a version before schema 3 also left URL, headers and errors in the clear).
+    const rig = await makeRig(config, { server });
+    await rig.write(
+      'POST',
+      '/api/work-orders?ref=OLD-SECRET-URL',
+      { title: 'OLD-SECRET-BODY' },
+      {
+        headers: [
+          ['content-type', 'application/json'],
+          ['x-tenant', 'OLD-SECRET-HEADER'],
+        ],
+      },
+    );
+    await rig.engine.ctx.history.add({
+      kind: 'write',
+      at: 1,
+      event: 'failed',
+      writeId: 'w',
+      collection: 'work-orders',
+      recordId: 'wo_9',
+      method: 'PUT',
+      status: 422,
+      error: { code: 'rejected', message: 'OLD-SECRET-ERROR', details: { field: 'OLD-SECRET-DETAIL' } },
+    });
+    await rig.engine.close();
+
+    const encrypted = await makeRig({ ...config, encryptAtRest: true }, { server, dbName: rig.dbName });
+    const dump = await rawDump(encrypted.engine);
+    for (const secret of [
+      'OLD-SECRET-URL',
+      'OLD-SECRET-BODY',
+      'OLD-SECRET-HEADER',
+      'OLD-SECRET-ERROR',
+      'OLD-SECRET-DETAIL',
+    ])
+      expect(dump, secret).not.toContain(secret);
+    expect(JSON.stringify(await encrypted.engine.getHistory())).toContain('OLD-SECRET-DETAIL');
+    await encrypted.engine.sync();
+    expect(server.live('work-orders').map((r) => r.title)).toEqual(['OLD-SECRET-BODY']);
+  });
+});

@@ -108,6 +108,7 @@ export class Engine {
         ? new AppKeyCodec(db)
         : await aesCodec(db);
     const engine = new Engine(config, deps, db, codec, user);
+    await engine.sealLegacy();
     engine.pausedReason = await engine.ctx.meta.paused();
     engine.simulatedOffline = await engine.ctx.meta.flag('simulatedOffline');
     return engine;
@@ -131,8 +132,30 @@ export class Engine {
     const was = this.ctx.codec.locked;
     await this.ctx.codec.unlock(key);
     if (was) {
+      await this.sealLegacy();
       this.statusSoon();
       if (this.online && (await this.ctx.queue.countUnsent()) > 0) void this.sync('all', 'login');
+    }
+  }
+
+  /**
+   * Once per partition (again after `clearLocalData`): seals what rows written in the clear still hold — queue rows and
+   * history entries of a version before schema 3, and everything of a partition that was plain before `encryptAtRest`
+   * was turned on (bodies, records). A failure is logged and retried at the next start.
+   */
+  private async sealLegacy(): Promise<void> {
+    if (!this.ctx.codec.encrypted || this.locked) return;
+    try {
+      if (await this.ctx.meta.flag('sealed-v3')) return;
+      await this.ctx.queue.sealPlainRows();
+      await this.ctx.history.sealPlainEntries();
+      await this.ctx.records.sealPlainRows();
+      await this.ctx.meta.setFlag('sealed-v3', true);
+    } catch (error) {
+      console.warn(
+        '[offline-kit] could not seal rows stored in the clear; trying again at the next start',
+        error,
+      );
     }
   }
 

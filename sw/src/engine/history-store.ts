@@ -43,6 +43,37 @@ export class HistoryStore {
     return { ...entry, error: null, sealedError } as SealedHistoryRow;
   }
 
+  /** Seals the error of entries written in the clear (before schema 3, or while encryption was off), page by page. */
+  async sealPlainEntries(): Promise<number> {
+    if (!this.codec.encrypted) return 0;
+    let after: number | null = null;
+    let count = 0;
+    for (;;) {
+      const range: IDBKeyRange | null = after === null ? null : IDBKeyRange.lowerBound(after, true);
+      const rows: unknown[] = await this.db.getAll('history', range, 500);
+      const plain = rows.filter(
+        (row): row is HistoryEntry =>
+          isObject(row) && typeof row.id === 'number' && isErrorInfo(row.error) && !('sealedError' in row),
+      );
+      const sealed = await Promise.all(plain.map((entry) => this.seal(entry)));
+      if (sealed.length > 0) {
+        const tx = this.db.transaction('history', 'readwrite');
+        // Only entries still there: a trim meanwhile must not bring one back.
+        const present = await Promise.all(plain.map((entry) => tx.store.getKey(entry.id)));
+        const puts: Promise<unknown>[] = [];
+        sealed.forEach((row, i) => {
+          if (present[i] === undefined) return;
+          puts.push(tx.store.put(row));
+          count += 1;
+        });
+        await Promise.all([...puts, tx.done]);
+      }
+      const last = rows[rows.length - 1];
+      if (rows.length < 500 || !isObject(last) || typeof last.id !== 'number') return count;
+      after = last.id;
+    }
+  }
+
   private async open(row: unknown): Promise<HistoryEntry> {
     const entry = row as HistoryEntry & { sealedError?: unknown };
     if (!isObject(row) || !('sealedError' in row)) return entry;

@@ -7,6 +7,7 @@ import type { WriteState } from '../shared/api.js';
 import { isObject } from '../shared/guards.js';
 import type { Codec } from './codec.js';
 import {
+  isSealed,
   isSealedWriteRow,
   isStoredWrite,
   type Db,
@@ -70,6 +71,53 @@ export class QueueStore {
     }
     if (!isSecrets(secrets)) return undefined;
     return { ...rest, url: secrets.url, headers: secrets.headers, lastError: secrets.lastError };
+  }
+
+  /**
+   * Seals what rows written in the clear still hold — by a version before schema 3 (URL, headers, last error) or
+   * while encryption was off (bodies and base records too) — page by page. A row that changed meanwhile (its `rev`
+   * moved) is left to be sealed when it is next written. Returns how many rows were sealed.
+   */
+  async sealPlainRows(): Promise<number> {
+    if (!this.codec.encrypted) return 0;
+    let after: number | null = null;
+    let count = 0;
+    for (;;) {
+      const range: IDBKeyRange | null = after === null ? null : IDBKeyRange.lowerBound(after, true);
+      const rows: unknown[] = await this.db.getAllFromIndex('queue', 'by-seq', range, 200);
+      const plain = rows.filter(isStoredWrite);
+      const next = await Promise.all(
+        plain.map(async (w) => ({
+          rev: w.rev,
+          row: await this.seal({
+            ...w,
+            body: isSealed(w.body) ? w.body : await this.codec.sealBytes(w.body),
+            baseRecord: isSealed(w.baseRecord) ? w.baseRecord : await this.codec.sealJson(w.baseRecord),
+            conflict: w.conflict && {
+              ...w.conflict,
+              server: isSealed(w.conflict.server)
+                ? w.conflict.server
+                : await this.codec.sealJson(w.conflict.server),
+            },
+          }),
+        })),
+      );
+      if (next.length > 0) {
+        const tx = this.db.transaction('queue', 'readwrite');
+        const current: unknown[] = await Promise.all(next.map((n) => tx.store.get(n.row.id)));
+        const puts: Promise<unknown>[] = [];
+        next.forEach((n, i) => {
+          const row = current[i];
+          if (!isStoredWrite(row) || row.rev !== n.rev) return;
+          puts.push(tx.store.put(n.row));
+          count += 1;
+        });
+        await Promise.all([...puts, tx.done]);
+      }
+      const last = rows[rows.length - 1];
+      if (rows.length < 200 || !isObjWithSeq(last)) return count;
+      after = last.seq;
+    }
   }
 
   /** `open` over rows read together, keeping their order and leaving out those that do not open. */
