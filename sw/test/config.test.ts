@@ -85,4 +85,35 @@ describe('validateConfig', () => {
     expect(c.apiBase).toBe('/api');
     expect(c.collections.get('notes')?.conflict).toBe(merge);
   });
+
+  it('checks replayHeaders (lowercase names, never credentials) and adds them to the default allow-list', () => {
+    expect(keyOf({ ...ok, replayHeaders: 'x-api-key' })).toBe('replayHeaders');
+    expect(keyOf({ ...ok, replayHeaders: ['X-Api-Key'] })).toBe('replayHeaders.0');
+    expect(keyOf({ ...ok, replayHeaders: ['x-tenant', 'authorization'] })).toBe('replayHeaders.1');
+    expect(keyOf({ ...ok, replayHeaders: ['cookie'] })).toBe('replayHeaders.0');
+    expect(keyOf({ ...ok, replayHeaders: ['proxy-authorization'] })).toBe('replayHeaders.0');
+    expect(keyOf({ ...ok, replayHeaders: ['idempotency-key'] })).toBe('replayHeaders.0');
+    expect([...validateConfig(ok).replayHeaders].sort()).toEqual([
+      'accept',
+      'accept-language',
+      'content-language',
+      'content-type',
+      'if-unmodified-since',
+    ]);
+    expect(validateConfig({ ...ok, replayHeaders: ['x-tenant'] }).replayHeaders.has('x-tenant')).toBe(true);
+  });
+
+  it("accepts encryptAtRest as a boolean or { key: 'app' }", () => {
+    expect(validateConfig({ ...ok, encryptAtRest: true })).toMatchObject({
+      encryptAtRest: true,
+      encryptionKey: 'partition',
+    });
+    expect(validateConfig({ ...ok, encryptAtRest: { key: 'app' } })).toMatchObject({
+      encryptAtRest: true,
+      encryptionKey: 'app',
+    });
+    expect(keyOf({ ...ok, encryptAtRest: { key: 'stored' } })).toBe('encryptAtRest.key');
+    expect(keyOf({ ...ok, encryptAtRest: { key: 'app', salt: 'x' } })).toBe('encryptAtRest.salt');
+    expect(keyOf({ ...ok, encryptAtRest: 'yes' })).toBe('encryptAtRest');
+  });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION } from '../src/engine/db.js';
 import { validateConfig } from '../src/shared/validate-config.js';
 import { handleRead } from '../src/worker/reads.js';
 import { parseApiPath } from '../src/worker/paths.js';
@@ -130,7 +131,7 @@ describe('schema upgrade', () => {
     const rig = await makeRig(baseConfig, { dbName: name });
     const tmp = await rig.write('POST', '/api/work-orders', { title: 'parent' });
     await rig.write('POST', '/api/notes', { workOrderId: tmp.recordId, text: 'child' });
-    expect(rig.engine.db.version).toBe(2);
+    expect(rig.engine.db.version).toBe(SCHEMA_VERSION);
     expect(await rig.engine.ctx.queue.referring(tmp.recordId)).toHaveLength(1);
     await rig.engine.sync();
     const parent = rig.server.live('work-orders').find((r) => r.title === 'parent');

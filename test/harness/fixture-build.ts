@@ -14,6 +14,7 @@ const offlineKitIsExternal: Plugin = {
 const ENTRIES = [
   { entry: 'worker/sw-classic.ts', out: 'sw.js', format: 'iife' },
   { entry: 'worker/sw-module.ts', out: 'sw.mjs', format: 'esm' },
+  { entry: 'worker/sw-encrypted.ts', out: 'sw-encrypted.js', format: 'iife' },
   { entry: 'page/page.ts', out: 'page.mjs', format: 'esm' },
 ] as const;
 

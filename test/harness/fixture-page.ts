@@ -9,7 +9,8 @@ declare global {
   }
 }
 
-export type SwVariant = 'classic' | 'module';
+/** `encrypted`: the classic worker with `encryptAtRest: { key: 'app' }`, `replayHeaders: ['x-tenant']`, `batch: false`. */
+export type SwVariant = 'classic' | 'module' | 'encrypted';
 
 /** URL of the fixture app on a test server: the classic or the ES-module service worker. */
 export function fixtureAppUrl(baseUrl: string, variant: SwVariant = 'classic'): string {
@@ -52,8 +53,14 @@ export async function api(
   method: string,
   path: string,
   body?: FixtureBody,
+  headers?: Record<string, string>,
 ): Promise<FixtureAnswer> {
-  return page.evaluate(([m, p, b]) => window.offlineKitFixture.api(m, p, b), [method, path, body] as const);
+  return page.evaluate(([m, p, b, h]) => window.offlineKitFixture.api(m, p, b, h), [
+    method,
+    path,
+    body,
+    headers,
+  ] as const);
 }
 
 export function jsonBody(value: unknown): FixtureBody {

@@ -13,6 +13,7 @@
 import { wrap, releaseProxy, type Remote } from 'comlink';
 import {
   EVENTS_CHANNEL,
+  type Credentials,
   OFFLINE_KIT_METHODS,
   type ErrorCode,
   type OfflineKitApi,
@@ -30,10 +31,12 @@ export type EventOf<T extends OfflineKitEventType> = Extract<OfflineKitEvent, { 
 
 export interface ConnectOptions {
   /**
-   * Called when the worker needs credentials (after a 401, or at start when none were handed over). Return the
-   * headers and the user id, or null. They are kept in the worker's memory only.
+   * Called when the worker needs credentials (after a 401, at start when none were handed over, or while the
+   * partition is locked waiting for the app's encryption key). Return the headers, the user id and — with
+   * `encryptAtRest: { key: 'app' }` — the `encryptionKey` (a non-extractable AES-GCM CryptoKey; it crosses to the
+   * worker by structured clone, never as bytes), or null. They are kept in the worker's memory only.
    */
-  credentials?: () => Promise<{ headers: Record<string, string>; user: string } | null>;
+  credentials?: () => Promise<Credentials | null>;
   /** Heartbeat to the worker while the page is open, ms (keeps retries going after the worker was stopped). Default 5000. 0 = off. */
   heartbeatMs?: number;
   /** The container to use (tests). Default `navigator.serviceWorker`. */
@@ -65,6 +68,7 @@ const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'conflict',
   'invalid_state',
   'devtools_disabled',
+  'locked',
   'internal',
 ]);
 

@@ -1,12 +1,14 @@
 /**
- * What the stores put on disk for bodies and records: as is, or sealed with AES-GCM under a non-extractable key that
- * lives in the partition's `keys` store (a CryptoKey is structured-clonable; its bytes can never be read back).
+ * What the stores put on disk for everything that holds user data (bodies, records, a write's URL, headers and last
+ * error, history details): as is, or sealed with AES-GCM. The key is either the partition's own (`encryptAtRest: true`:
+ * generated non-extractable and kept in the `keys` store) or the app's (`encryptAtRest: { key: 'app' }`: handed over
+ * by the page, kept in the worker's memory only; until then the partition is locked).
  *
  * Contract: sealing is async WebCrypto work, and an IndexedDB transaction commits as soon as it waits on anything
  * else — so callers seal before they open a transaction and open after it completed, never inside one.
  */
-import type { Db, Sealed } from './db.js';
-import { isObject } from '../shared/guards.js';
+import { isSealed, type Db, type Sealed } from './db.js';
+import { OfflineKitError } from '../shared/errors.js';
 
 export interface Codec {
   readonly encrypted: boolean;
@@ -24,28 +26,19 @@ export const plainCodec: Codec = {
   openBytes: (stored) => Promise.resolve(stored instanceof ArrayBuffer ? stored : null),
 };
 
-function isSealed(value: unknown): value is Sealed {
-  return isObject(value) && value.iv instanceof Uint8Array && value.data instanceof ArrayBuffer;
-}
-
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export async function aesCodec(db: Db, subtle: SubtleCrypto = crypto.subtle): Promise<Codec> {
-  let key = await db.get('keys', 'aes-gcm');
-  if (!key) {
-    key = await subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
-    await db.put('keys', key, 'aes-gcm');
-  }
-  const k = key;
+/** A codec sealing with `key`. */
+export function keyCodec(key: CryptoKey, subtle: SubtleCrypto = crypto.subtle): Codec {
   async function seal(bytes: ArrayBuffer): Promise<Sealed> {
     const iv = crypto.getRandomValues(new Uint8Array(12));
-    return { iv, data: await subtle.encrypt({ name: 'AES-GCM', iv }, k, bytes) };
+    return { iv, data: await subtle.encrypt({ name: 'AES-GCM', iv }, key, bytes) };
   }
   async function open(stored: unknown): Promise<ArrayBuffer | null> {
     if (stored instanceof ArrayBuffer) return stored;
     if (!isSealed(stored)) return null;
-    return subtle.decrypt({ name: 'AES-GCM', iv: stored.iv }, k, stored.data);
+    return subtle.decrypt({ name: 'AES-GCM', iv: stored.iv }, key, stored.data);
   }
   return {
     encrypted: true,
@@ -61,4 +54,119 @@ export async function aesCodec(db: Db, subtle: SubtleCrypto = crypto.subtle): Pr
     sealBytes: (bytes) => (bytes ? seal(bytes) : Promise.resolve(null)),
     openBytes: open,
   };
+}
+
+/** `encryptAtRest: true`: the partition's own key, generated once and stored beside the data (non-extractable). */
+export async function aesCodec(db: Db, subtle: SubtleCrypto = crypto.subtle): Promise<Codec> {
+  const stored = await db.get('keys', 'aes-gcm');
+  let key = stored instanceof CryptoKey ? stored : null;
+  if (!key) {
+    key = await subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+    await db.put('keys', key, 'aes-gcm');
+  }
+  return keyCodec(key, subtle);
+}
+
+/** Where the app key's check value lives (the `keys` store: `clearLocalData` leaves it, so the key stays bound). */
+const CHECK_ID = 'app-key-check';
+const CHECK_VALUE = 'offline-kit app key check v1';
+
+export function lockedError(): OfflineKitError {
+  return new OfflineKitError(
+    'locked',
+    'the local data is encrypted with the app key, which the page has not handed over yet',
+    { status: 503 },
+  );
+}
+
+/** Whether `value` can seal and open: an AES-GCM CryptoKey allowed to encrypt and decrypt, not extractable. */
+export function isAppKey(value: unknown): value is CryptoKey {
+  return (
+    typeof CryptoKey !== 'undefined' &&
+    value instanceof CryptoKey &&
+    value.algorithm.name === 'AES-GCM' &&
+    value.usages.includes('encrypt') &&
+    value.usages.includes('decrypt') &&
+    !value.extractable
+  );
+}
+
+/**
+ * `encryptAtRest: { key: 'app' }`: sealed with a key the page hands over, held in memory only. Until then (a restarted
+ * worker, no page yet) every seal and open rejects with `locked`: nothing is read or written in the clear, and nothing
+ * already stored is touched. A wrong key is told by the check value sealed with the first key ever given.
+ */
+export class AppKeyCodec implements Codec {
+  readonly encrypted = true;
+  private inner: Codec | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly subtle: SubtleCrypto = crypto.subtle,
+  ) {}
+
+  get locked(): boolean {
+    return this.inner === null;
+  }
+
+  /** Rejects with `locked` (`details.wrongKey`) when the key does not open what this partition was sealed with. */
+  async unlock(key: CryptoKey): Promise<void> {
+    if (!isAppKey(key)) {
+      throw new OfflineKitError(
+        'invalid_message',
+        'encryptionKey must be a non-extractable AES-GCM CryptoKey for encrypt and decrypt',
+      );
+    }
+    const candidate = keyCodec(key, this.subtle);
+    const check = await this.db.get('keys', CHECK_ID);
+    if (isSealed(check)) {
+      let opened: unknown = null;
+      try {
+        opened = await candidate.openJson(check);
+      } catch {
+        // AES-GCM's tag does not match: another key sealed this partition.
+      }
+      if (opened !== CHECK_VALUE) {
+        throw new OfflineKitError('locked', 'this encryption key does not open the local data', {
+          status: 503,
+          details: { wrongKey: true },
+        });
+      }
+    } else {
+      await this.db.put('keys', (await candidate.sealJson(CHECK_VALUE)) as Sealed, CHECK_ID);
+    }
+    this.inner = candidate;
+  }
+
+  /**
+   * The partition was wiped (`clearLocalData`): nothing sealed is left, so the binding goes too — the key in hand is
+   * bound again, or, while locked (the old secret is lost), the next key given becomes the partition's.
+   */
+  async rebind(): Promise<void> {
+    if (this.inner) await this.db.put('keys', (await this.inner.sealJson(CHECK_VALUE)) as Sealed, CHECK_ID);
+    else await this.db.delete('keys', CHECK_ID);
+  }
+
+  /** Forgets the key (sign-out): the partition is locked again. */
+  lock(): void {
+    this.inner = null;
+  }
+
+  private codec(): Codec {
+    if (!this.inner) throw lockedError();
+    return this.inner;
+  }
+
+  async sealJson(value: unknown): Promise<unknown> {
+    return this.codec().sealJson(value);
+  }
+  async openJson(stored: unknown): Promise<unknown> {
+    return this.codec().openJson(stored);
+  }
+  async sealBytes(bytes: ArrayBuffer | null): Promise<ArrayBuffer | Sealed | null> {
+    return this.codec().sealBytes(bytes);
+  }
+  async openBytes(stored: unknown): Promise<ArrayBuffer | null> {
+    return this.codec().openBytes(stored);
+  }
 }

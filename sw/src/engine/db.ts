@@ -6,7 +6,7 @@
 import { openDB, unwrap, type DBSchema, type IDBPDatabase, type StoreNames } from 'idb';
 import type { ErrorInfo, HistoryEntry, WriteMethod, WriteState } from '../shared/api.js';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Ciphertext of a value when encryption at rest is on. */
 export interface Sealed {
@@ -23,7 +23,7 @@ export interface StoredWrite {
   method: WriteMethod;
   /** Same-origin path and query, e.g. `/api/work-orders/wo_1`. */
   url: string;
-  /** Request headers to replay, never Authorization or Cookie. */
+  /** Request headers to replay: only those on the allow-list (`replayHeaders`), never credentials. */
   headers: [string, string][];
   /** ArrayBuffer, Sealed when encrypted, or null. */
   body: ArrayBuffer | Sealed | null;
@@ -47,6 +47,23 @@ export interface StoredWrite {
   rev: number;
 }
 
+/** What a sealed queue row keeps in ciphertext: everything of the write that is not an index key or a counter. */
+export interface WriteSecrets {
+  url: string;
+  headers: [string, string][];
+  lastError: ErrorInfo | null;
+}
+
+/**
+ * A queue row as stored when encryption at rest is on: `url`, `headers` and `lastError` exist only inside `sealed`.
+ * Collection, record id, referenced temporary ids and state stay readable because the indexes are built on them.
+ * It deliberately fails `isStoredWrite`, so code that forgot to open it skips it instead of sending an empty URL.
+ */
+export type SealedWriteRow = Omit<StoredWrite, keyof WriteSecrets> & { sealed: Sealed };
+
+/** A history entry as stored when encryption at rest is on: its `error` (message and details) sealed. */
+export type SealedHistoryRow = HistoryEntry & { error: null; sealedError: Sealed };
+
 export interface StoredRecord {
   collection: string;
   id: string;
@@ -65,7 +82,7 @@ export interface StoredRecord {
 export interface OfflineKitDB extends DBSchema {
   queue: {
     key: string;
-    value: StoredWrite;
+    value: StoredWrite | SealedWriteRow;
     indexes: {
       'by-seq': number;
       'by-record': [string, string];
@@ -76,8 +93,9 @@ export interface OfflineKitDB extends DBSchema {
   };
   records: { key: [string, string]; value: StoredRecord };
   meta: { key: string; value: unknown };
-  history: { key: number; value: HistoryEntry };
-  keys: { key: string; value: CryptoKey };
+  history: { key: number; value: HistoryEntry | SealedHistoryRow };
+  /** `aes-gcm`: the partition's own key (`encryptAtRest: true`); `app-key-check`: a value sealed with the app's key. */
+  keys: { key: string; value: CryptoKey | Sealed };
 }
 
 export type Db = IDBPDatabase<OfflineKitDB>;
@@ -102,6 +120,12 @@ export async function openPartition(name: string): Promise<Db> {
       // 1 → 2: writes are found by the temporary ids they name, so acknowledging a create does not rescan the queue.
       if (oldVersion < 2) {
         transaction.objectStore('queue').createIndex('by-ref', 'refs', { multiEntry: true });
+      }
+      // 2 → 3: with encryption at rest, queue rows keep URL, headers and last error sealed (`SealedWriteRow`) and
+      // history entries their error (`SealedHistoryRow`). No store changes; the bump keeps an older worker, which would
+      // misread such rows, from opening the partition at all (IndexedDB refuses a lower version).
+      if (oldVersion < 3) {
+        // Nothing to move: rows of version 2 are plain and stay readable; they are sealed when next rewritten.
       }
     },
     blocking() {
@@ -186,6 +210,29 @@ export function isStoredWrite(value: unknown): value is StoredWrite {
     METHODS.has(value.method) &&
     typeof value.url === 'string' &&
     Array.isArray(value.headers) &&
+    typeof value.state === 'string' &&
+    STATES.has(value.state) &&
+    typeof value.attempts === 'number' &&
+    Array.isArray(value.refs) &&
+    typeof value.rev === 'number'
+  );
+}
+
+export function isSealed(value: unknown): value is Sealed {
+  return isObj(value) && value.iv instanceof Uint8Array && value.data instanceof ArrayBuffer;
+}
+
+/** A sealed queue row: the readable part checked like `isStoredWrite`, the rest left to the codec. */
+export function isSealedWriteRow(value: unknown): value is SealedWriteRow {
+  return (
+    isObj(value) &&
+    isSealed(value.sealed) &&
+    typeof value.id === 'string' &&
+    typeof value.seq === 'number' &&
+    typeof value.collection === 'string' &&
+    typeof value.recordId === 'string' &&
+    typeof value.method === 'string' &&
+    METHODS.has(value.method) &&
     typeof value.state === 'string' &&
     STATES.has(value.state) &&
     typeof value.attempts === 'number' &&

@@ -33,12 +33,12 @@ import type {
   UnitStatus,
 } from '../shared/api.js';
 import type { JsonRecord } from '../shared/config.js';
-import { OfflineKitError } from '../shared/errors.js';
+import { OfflineKitError, toErrorInfo } from '../shared/errors.js';
 import { isObject, type ServerRecord } from '../shared/guards.js';
 import type { ResolvedConfig } from '../shared/validate-config.js';
 import { backoffDelay } from './backoff.js';
 import { decodeText, encodeJson, isTextType } from './bodies.js';
-import { aesCodec, plainCodec, type Codec } from './codec.js';
+import { AppKeyCodec, aesCodec, lockedError, plainCodec, type Codec } from './codec.js';
 import { ConflictResolver } from './conflicts.js';
 import type { EngineContext, EngineDeps } from './context.js';
 import type { Db, StoredWrite } from './db.js';
@@ -86,7 +86,7 @@ export class Engine {
     codec: Codec,
     readonly user: string | null,
   ) {
-    const queue = new QueueStore(db);
+    const queue = new QueueStore(db, codec);
     this.ctx = {
       config,
       deps,
@@ -94,7 +94,7 @@ export class Engine {
       queue,
       records: new RecordStore(db, codec),
       meta: new MetaStore(db),
-      history: new HistoryStore(db, config.historyLimit),
+      history: new HistoryStore(db, config.historyLimit, codec),
       locks: new RecordLocks(),
     };
     this.outbox = new Outbox(this.ctx);
@@ -103,8 +103,14 @@ export class Engine {
   }
 
   static async open(config: ResolvedConfig, deps: EngineDeps, db: Db, user: string | null): Promise<Engine> {
-    const codec = config.encryptAtRest ? await aesCodec(db) : plainCodec;
+    // The app's key never touches the disk: the partition opens locked and waits for `unlock`.
+    const codec = !config.encryptAtRest
+      ? plainCodec
+      : config.encryptionKey === 'app'
+        ? new AppKeyCodec(db)
+        : await aesCodec(db);
     const engine = new Engine(config, deps, db, codec, user);
+    await engine.sealLegacy();
     engine.pausedReason = await engine.ctx.meta.paused();
     engine.simulatedOffline = await engine.ctx.meta.flag('simulatedOffline');
     return engine;
@@ -112,6 +118,51 @@ export class Engine {
 
   get paused(): boolean {
     return this.pausedReason !== null;
+  }
+
+  /** Encrypted with the app's key, which has not been handed over (or was taken back at sign-out). */
+  get locked(): boolean {
+    return this.ctx.codec instanceof AppKeyCodec && this.ctx.codec.locked;
+  }
+
+  /**
+   * The app's key (`encryptAtRest: { key: 'app' }`), kept in memory only. A key that does not open this partition
+   * rejects with `locked` (`details.wrongKey`) and leaves it locked, its data untouched. Queued writes then replay.
+   */
+  async unlock(key: CryptoKey): Promise<void> {
+    if (!(this.ctx.codec instanceof AppKeyCodec)) return;
+    const was = this.ctx.codec.locked;
+    await this.ctx.codec.unlock(key);
+    if (was) {
+      await this.sealLegacy();
+      this.statusSoon();
+      if (this.online && (await this.ctx.queue.countUnsent()) > 0) void this.sync('all', 'login');
+    }
+  }
+
+  /**
+   * Once per partition (again after `clearLocalData`): seals what rows written in the clear still hold — queue rows and
+   * history entries of a version before schema 3, and everything of a partition that was plain before `encryptAtRest`
+   * was turned on (bodies, records). A failure is logged and retried at the next start.
+   */
+  private async sealLegacy(): Promise<void> {
+    if (!this.ctx.codec.encrypted || this.locked) return;
+    try {
+      if (await this.ctx.meta.flag('sealed-v3')) return;
+      await this.ctx.queue.sealPlainRows();
+      await this.ctx.history.sealPlainEntries();
+      await this.ctx.records.sealPlainRows();
+      await this.ctx.meta.setFlag('sealed-v3', true);
+    } catch (error) {
+      console.warn(
+        '[offline-kit] could not seal rows stored in the clear; trying again at the next start',
+        error,
+      );
+    }
+  }
+
+  lock(): void {
+    if (this.ctx.codec instanceof AppKeyCodec) this.ctx.codec.lock();
   }
 
   get online(): boolean {
@@ -148,6 +199,7 @@ export class Engine {
       throw new OfflineKitError('invalid_state', 'local data is being cleared: the change was not kept', {
         details: { clearing: true },
       });
+    if (this.locked) throw lockedError();
     const result = await this.outbox.enqueue(input);
     const { write } = result;
     // Pages learn of the write from its 202; the broadcasts and the history trim wait until that answer is out.
@@ -257,6 +309,11 @@ export class Engine {
     if (this.paused && !req.force)
       return this.skippedSummary(req.unit, req.trigger, 'paused: credentials needed');
     if (this.simulatedOffline) return this.skippedSummary(req.unit, req.trigger, 'offline (simulated)');
+    if (this.locked) {
+      // Nothing can be read or stored without the app's key: the queue waits, sealed, and pages are asked for it.
+      ctx.deps.emit({ type: 'credentials-needed', reason: toErrorInfo(lockedError()) });
+      return { ...this.skippedSummary(req.unit, req.trigger, 'locked'), error: toErrorInfo(lockedError()) };
+    }
     // Offline the browser wakes us (Background Sync, the page's `online`): no point spinning a retry loop meanwhile.
     if (!ctx.deps.browserOnline()) return this.skippedSummary(req.unit, req.trigger, 'offline');
     if (req.force && this.paused) await this.setPaused(null);
@@ -373,7 +430,7 @@ export class Engine {
    * it is due (or was lost with a restarted worker) and writes wait.
    */
   async nudge(trigger: SyncTrigger): Promise<void> {
-    if (this.running || this.paused || !this.online) return;
+    if (this.running || this.paused || this.locked || !this.online) return;
     if (trigger === 'retry') {
       if (this.retryAt !== null && this.retryAt > this.ctx.deps.now()) return;
       const pending = await this.ctx.queue.countUnsent();
@@ -726,6 +783,8 @@ export class Engine {
         );
       }
       await Promise.all([...stores.map((name) => tx.objectStore(name).clear()), tx.done]);
+      // Nothing sealed with the old key is left: a user who lost their secret can start over with a new one.
+      if (this.ctx.codec instanceof AppKeyCodec) await this.ctx.codec.rebind();
     } finally {
       this.clearing -= 1;
     }

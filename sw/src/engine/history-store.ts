@@ -1,6 +1,12 @@
-/** The bounded sync history: runs and write events, oldest dropped first once `limit` is passed. */
-import type { HistoryEntry, HistoryExport } from '../shared/api.js';
-import type { Db } from './db.js';
+/**
+ * The bounded sync history: runs and write events, oldest dropped first once `limit` is passed. With encryption at
+ * rest an entry's `error` (a server's message, the user's and the server's versions of a resolved conflict) is sealed;
+ * readers get it opened.
+ */
+import type { ErrorInfo, HistoryEntry, HistoryExport } from '../shared/api.js';
+import { isObject } from '../shared/guards.js';
+import type { Codec } from './codec.js';
+import { isSealed, type Db, type SealedHistoryRow } from './db.js';
 
 export type NewEntry = HistoryEntry extends infer E
   ? E extends HistoryEntry
@@ -8,17 +14,78 @@ export type NewEntry = HistoryEntry extends infer E
     : never
   : never;
 
+function isErrorInfo(value: unknown): value is ErrorInfo {
+  return isObject(value) && typeof value.code === 'string' && typeof value.message === 'string';
+}
+
 export class HistoryStore {
   private appended = 0;
 
   constructor(
     private readonly db: Db,
     private readonly limit: number,
+    private readonly codec: Codec,
   ) {}
 
   async add(entry: NewEntry): Promise<void> {
-    await this.db.add('history', entry as HistoryEntry);
+    await this.db.add('history', await this.seal(entry));
     await this.appendedElsewhere(1);
+  }
+
+  /**
+   * The row to store for `entry`. Entries added inside another transaction are built without an error (queued,
+   * edited, acknowledged) and need no sealing; any entry that carries one comes through here.
+   */
+  async seal(entry: NewEntry): Promise<HistoryEntry | SealedHistoryRow> {
+    if (!this.codec.encrypted || entry.error === null) return entry as HistoryEntry;
+    const sealedError = await this.codec.sealJson(entry.error);
+    if (!isSealed(sealedError)) return entry as HistoryEntry;
+    return { ...entry, error: null, sealedError } as SealedHistoryRow;
+  }
+
+  /** Seals the error of entries written in the clear (before schema 3, or while encryption was off), page by page. */
+  async sealPlainEntries(): Promise<number> {
+    if (!this.codec.encrypted) return 0;
+    let after: number | null = null;
+    let count = 0;
+    for (;;) {
+      const range: IDBKeyRange | null = after === null ? null : IDBKeyRange.lowerBound(after, true);
+      const rows: unknown[] = await this.db.getAll('history', range, 500);
+      const plain = rows.filter(
+        (row): row is HistoryEntry =>
+          isObject(row) && typeof row.id === 'number' && isErrorInfo(row.error) && !('sealedError' in row),
+      );
+      const sealed = await Promise.all(plain.map((entry) => this.seal(entry)));
+      if (sealed.length > 0) {
+        const tx = this.db.transaction('history', 'readwrite');
+        // Only entries still there: a trim meanwhile must not bring one back.
+        const present = await Promise.all(plain.map((entry) => tx.store.getKey(entry.id)));
+        const puts: Promise<unknown>[] = [];
+        sealed.forEach((row, i) => {
+          if (present[i] === undefined) return;
+          puts.push(tx.store.put(row));
+          count += 1;
+        });
+        await Promise.all([...puts, tx.done]);
+      }
+      const last = rows[rows.length - 1];
+      if (rows.length < 500 || !isObject(last) || typeof last.id !== 'number') return count;
+      after = last.id;
+    }
+  }
+
+  private async open(row: unknown): Promise<HistoryEntry> {
+    const entry = row as HistoryEntry & { sealedError?: unknown };
+    if (!isObject(row) || !('sealedError' in row)) return entry;
+    const { sealedError, ...rest } = entry;
+    let error: unknown = null;
+    try {
+      error = await this.codec.openJson(sealedError);
+    } catch (reason) {
+      if (isObject(reason) && reason.code === 'locked') throw reason;
+      error = { code: 'internal', message: 'this entry could not be decrypted' };
+    }
+    return { ...rest, error: isErrorInfo(error) ? error : null };
   }
 
   /**
@@ -51,16 +118,20 @@ export class HistoryStore {
     const out: HistoryEntry[] = [];
     const range = beforeId === undefined ? null : IDBKeyRange.upperBound(beforeId, true);
     let cursor = await this.db.transaction('history').store.openCursor(range, 'prev');
-    while (cursor && out.length < limit) {
-      out.push(cursor.value);
+    const rows: unknown[] = [];
+    while (cursor && rows.length < limit) {
+      rows.push(cursor.value);
       cursor = await cursor.continue();
     }
+    for (const row of rows) out.push(await this.open(row));
     return out;
   }
 
   async export(origin: string, now: number): Promise<HistoryExport> {
     await this.trim();
-    const entries = await this.db.getAll('history');
+    const rows: unknown[] = await this.db.getAll('history');
+    const entries: HistoryEntry[] = [];
+    for (const row of rows) entries.push(await this.open(row));
     return { format: 'offline-kit-history', version: 1, exportedAt: now, origin, entries };
   }
 

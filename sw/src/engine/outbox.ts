@@ -11,6 +11,7 @@ import { bodyFields, encodeFields, encodeJson, isJsonType, parseJsonBody } from 
 import { unitsOf, type EngineContext } from './context.js';
 import type { StoredRecord, StoredWrite } from './db.js';
 import type { NewEntry } from './history-store.js';
+import type { QueueRow } from './queue-store.js';
 import { GroupCommit } from './group-commit.js';
 import { rebuildRecord } from './rebuild.js';
 import { acknowledgedId, settleBatch, type Ack } from './settle-batch.js';
@@ -45,18 +46,23 @@ export interface Enqueued {
   json: unknown;
 }
 
-const HEADERS_NEVER_STORED = new Set([
-  'authorization',
-  'cookie',
-  'idempotency-key',
-  'if-match',
-  'content-length',
-  'offline-kit-temp-id',
-]);
+/** Set by the module itself at each send (from the write's id, base version and temporary id): never stored. */
+const SET_AT_SEND = new Set(['idempotency-key', 'if-match', 'offline-kit-temp-id', 'content-length']);
 
-export function storableHeaders(headers: Iterable<[string, string]>): [string, string][] {
+/**
+ * The headers of a write that are kept and replayed: only names on the allow-list (`replayHeaders`), so a secret the
+ * app puts in a header of its own (`X-Api-Key`, `X-CSRF-Token`) never lands on disk. Also applied at send time, to
+ * rows an older version stored with everything but Authorization and Cookie.
+ */
+export function storableHeaders(
+  headers: Iterable<[string, string]>,
+  allowed: ReadonlySet<string>,
+): [string, string][] {
   const out: [string, string][] = [];
-  for (const [k, v] of headers) if (!HEADERS_NEVER_STORED.has(k.toLowerCase())) out.push([k, v]);
+  for (const [k, v] of headers) {
+    const name = k.toLowerCase();
+    if (allowed.has(name) && !SET_AT_SEND.has(name)) out.push([name, v]);
+  }
   return out;
 }
 
@@ -173,7 +179,7 @@ export class Outbox {
       recordId,
       method: input.method,
       url,
-      headers: storableHeaders(input.headers),
+      headers: storableHeaders(input.headers, ctx.config.replayHeaders),
       body: sealedBody,
       contentType: input.contentType,
       bodySize: body?.byteLength ?? 0,
@@ -202,12 +208,12 @@ export class Outbox {
       syncedAt: null,
       pullMark: null,
     };
-    const sealedData = await ctx.codec.sealJson(data);
+    const [sealedData, stored] = await Promise.all([ctx.codec.sealJson(data), ctx.queue.seal(write)]);
     // The write, its optimistic record and its history entry commit together (all or none), in the next group commit.
     // The record's lock (when it has one) is held until then, so no other step of this record lands in between.
     try {
       await this.captures.add({
-        write,
+        write: stored,
         record: { ...row, data: sealedData, deleted: data === null },
         entry: historyEntry(write, 'queued', now),
       });
@@ -277,7 +283,22 @@ export class Outbox {
     }
     const sealed = await this.ctx.codec.sealBytes(newBody);
     const data = applyChange(currentData, input.method, recordId, fields);
-    const sealedData = await this.ctx.codec.sealJson(data);
+    // Built from `last` and sealed before the transaction opens; the row is only replaced if it still has `last`'s
+    // rev (every change of a row bumps it), so `last` is exactly what is on disk.
+    const write: StoredWrite = {
+      ...last,
+      method,
+      body: sealed,
+      bodySize: newBody?.byteLength ?? 0,
+      contentType: newBody ? 'application/json' : null,
+      // A create keeps its own URL (the collection's); an edit or delete goes to the URL the page used last.
+      url: last.method === 'POST' ? last.url : input.url,
+      rev: last.rev + 1,
+    };
+    const [sealedData, stored] = await Promise.all([
+      this.ctx.codec.sealJson(data),
+      this.ctx.queue.seal(write),
+    ]);
     const tx = this.tx();
     const queue = tx.objectStore('queue');
     const fresh = await queue.get(last.id);
@@ -286,21 +307,11 @@ export class Outbox {
       await tx.done.catch(() => undefined);
       return null;
     }
-    const write: StoredWrite = {
-      ...fresh,
-      method,
-      body: sealed,
-      bodySize: newBody?.byteLength ?? 0,
-      contentType: newBody ? 'application/json' : null,
-      url: method === 'DELETE' || method === 'PUT' || method === 'PATCH' ? input.url : fresh.url,
-      rev: fresh.rev + 1,
-    };
-    if (fresh.method === 'POST') write.url = fresh.url;
     try {
       const records = tx.objectStore('records');
       const row = await records.get([input.collection, recordId]);
       await Promise.all([
-        queue.put(write),
+        queue.put(stored),
         row ? records.put({ ...row, data: sealedData, deleted: data === null }) : null,
         tx.objectStore('history').add(historyEntry(write, 'edited', this.ctx.deps.now()) as HistoryEntry),
         tx.done,
@@ -526,15 +537,17 @@ export class Outbox {
       conflict: null,
       rev: old.rev + 1,
     };
+    const row = await this.ctx.queue.seal(write);
     const tx = this.tx();
-    await Promise.all([tx.objectStore('queue').delete(old.id), tx.objectStore('queue').put(write), tx.done]);
+    await Promise.all([tx.objectStore('queue').delete(old.id), tx.objectStore('queue').put(row), tx.done]);
     await this.rebuild(write.collection, write.recordId);
     return write;
   }
 }
 
 interface Capture {
-  write: StoredWrite;
+  /** As stored: sealed when encryption is on. */
+  write: QueueRow;
   record: StoredRecord;
   entry: NewEntry;
 }

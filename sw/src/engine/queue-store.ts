@@ -4,14 +4,128 @@
  * in `seq` pages so 10,000 queued writes never sit in memory at once.
  */
 import type { WriteState } from '../shared/api.js';
-import { isStoredWrite, type Db, type StoredWrite } from './db.js';
+import { isObject } from '../shared/guards.js';
+import type { Codec } from './codec.js';
+import {
+  isSealed,
+  isSealedWriteRow,
+  isStoredWrite,
+  type Db,
+  type SealedWriteRow,
+  type StoredWrite,
+  type WriteSecrets,
+} from './db.js';
 
-function valid(rows: unknown[]): StoredWrite[] {
-  return rows.filter(isStoredWrite);
+/** A queue row as it is on disk: plain, or with URL, headers and last error sealed. */
+export type QueueRow = StoredWrite | SealedWriteRow;
+
+function isQueueRow(value: unknown): value is QueueRow {
+  return isStoredWrite(value) || isSealedWriteRow(value);
+}
+
+function isSecrets(value: unknown): value is WriteSecrets {
+  return (
+    isObject(value) &&
+    typeof value.url === 'string' &&
+    Array.isArray(value.headers) &&
+    value.headers.every(
+      (h: unknown) =>
+        Array.isArray(h) && h.length === 2 && typeof h[0] === 'string' && typeof h[1] === 'string',
+    ) &&
+    (value.lastError === null || (isObject(value.lastError) && typeof value.lastError.code === 'string'))
+  );
 }
 
 export class QueueStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly codec: Codec,
+  ) {}
+
+  /**
+   * The row to store for `write`: as is, or with URL, headers and last error sealed when encryption is on. Callers
+   * that put rows inside their own transaction seal them first (WebCrypto cannot run inside one).
+   */
+  async seal(write: StoredWrite): Promise<QueueRow> {
+    if (!this.codec.encrypted) return write;
+    const { url, headers, lastError, ...rest } = write;
+    const secrets: WriteSecrets = { url, headers, lastError };
+    return { ...rest, sealed: (await this.codec.sealJson(secrets)) as SealedWriteRow['sealed'] };
+  }
+
+  /**
+   * The write a stored row holds, opened; undefined for a row that does not fit or that this key cannot open (left in
+   * place, never sent). Rejects with `locked` while the app's key is missing.
+   */
+  async open(row: unknown): Promise<StoredWrite | undefined> {
+    if (isStoredWrite(row)) return row;
+    if (!isSealedWriteRow(row)) return undefined;
+    const { sealed, ...rest } = row;
+    let secrets: unknown;
+    try {
+      secrets = await this.codec.openJson(sealed);
+    } catch (error) {
+      if (isObject(error) && error.code === 'locked') throw error;
+      console.warn('[offline-kit] a queued write could not be decrypted; it is kept and skipped', row.id);
+      return undefined;
+    }
+    if (!isSecrets(secrets)) return undefined;
+    return { ...rest, url: secrets.url, headers: secrets.headers, lastError: secrets.lastError };
+  }
+
+  /**
+   * Seals what rows written in the clear still hold — by a version before schema 3 (URL, headers, last error) or
+   * while encryption was off (bodies and base records too) — page by page. A row that changed meanwhile (its `rev`
+   * moved) is left to be sealed when it is next written. Returns how many rows were sealed.
+   */
+  async sealPlainRows(): Promise<number> {
+    if (!this.codec.encrypted) return 0;
+    let after: number | null = null;
+    let count = 0;
+    for (;;) {
+      const range: IDBKeyRange | null = after === null ? null : IDBKeyRange.lowerBound(after, true);
+      const rows: unknown[] = await this.db.getAllFromIndex('queue', 'by-seq', range, 200);
+      const plain = rows.filter(isStoredWrite);
+      const next = await Promise.all(
+        plain.map(async (w) => ({
+          rev: w.rev,
+          row: await this.seal({
+            ...w,
+            body: isSealed(w.body) ? w.body : await this.codec.sealBytes(w.body),
+            baseRecord: isSealed(w.baseRecord) ? w.baseRecord : await this.codec.sealJson(w.baseRecord),
+            conflict: w.conflict && {
+              ...w.conflict,
+              server: isSealed(w.conflict.server)
+                ? w.conflict.server
+                : await this.codec.sealJson(w.conflict.server),
+            },
+          }),
+        })),
+      );
+      if (next.length > 0) {
+        const tx = this.db.transaction('queue', 'readwrite');
+        const current: unknown[] = await Promise.all(next.map((n) => tx.store.get(n.row.id)));
+        const puts: Promise<unknown>[] = [];
+        next.forEach((n, i) => {
+          const row = current[i];
+          if (!isStoredWrite(row) || row.rev !== n.rev) return;
+          puts.push(tx.store.put(n.row));
+          count += 1;
+        });
+        await Promise.all([...puts, tx.done]);
+      }
+      const last = rows[rows.length - 1];
+      if (rows.length < 200 || !isObjWithSeq(last)) return count;
+      after = last.seq;
+    }
+  }
+
+  /** `open` over rows read together, keeping their order and leaving out those that do not open. */
+  async openAll(rows: readonly unknown[]): Promise<StoredWrite[]> {
+    if (!this.codec.encrypted) return rows.filter(isStoredWrite);
+    const opened = await Promise.all(rows.map((row) => this.open(row)));
+    return opened.filter((w): w is StoredWrite => w !== undefined);
+  }
 
   /**
    * A transaction over the queue, the records and the history, for changes that must land together: a write, its
@@ -39,16 +153,17 @@ export class QueueStore {
     if (ids.length === 0) return [];
     const tx = this.db.transaction('queue', 'readwrite');
     const rows: unknown[] = await Promise.all(ids.map((id) => tx.store.get(id)));
-    const marked: StoredWrite[] = [];
+    const marked: QueueRow[] = [];
     const puts: Promise<unknown>[] = [];
     for (const row of rows) {
-      if (!isStoredWrite(row) || row.state === 'conflict' || row.state === 'failed') continue;
-      const sending: StoredWrite = { ...row, state: 'sending', attempts: row.attempts + 1, rev: row.rev + 1 };
+      if (!isQueueRow(row) || row.state === 'conflict' || row.state === 'failed') continue;
+      // Only readable fields change: a sealed row is put back sealed, as it was.
+      const sending: QueueRow = { ...row, state: 'sending', attempts: row.attempts + 1, rev: row.rev + 1 };
       marked.push(sending);
       puts.push(tx.store.put(sending));
     }
     await Promise.all([...puts, tx.done]);
-    return marked;
+    return this.openAll(marked);
   }
 
   /** Back to `pending` without counting the attempt (it never reached the server), in one transaction. */
@@ -58,7 +173,7 @@ export class QueueStore {
     const rows: unknown[] = await Promise.all(ids.map((id) => tx.store.get(id)));
     const puts: Promise<unknown>[] = [];
     for (const row of rows) {
-      if (!isStoredWrite(row) || row.state !== 'sending') continue;
+      if (!isQueueRow(row) || row.state !== 'sending') continue;
       puts.push(
         tx.store.put({ ...row, state: 'pending', attempts: Math.max(0, row.attempts - 1), rev: row.rev + 1 }),
       );
@@ -67,12 +182,12 @@ export class QueueStore {
   }
 
   async put(write: StoredWrite): Promise<void> {
-    await this.db.put('queue', write);
+    await this.db.put('queue', await this.seal(write));
   }
 
   async get(id: string): Promise<StoredWrite | undefined> {
     const row: unknown = await this.db.get('queue', id);
-    return isStoredWrite(row) ? row : undefined;
+    return this.open(row);
   }
 
   async delete(id: string): Promise<void> {
@@ -92,7 +207,7 @@ export class QueueStore {
       IDBKeyRange.lowerBound(afterSeq, true),
       count,
     );
-    const ok = valid(rows);
+    const ok = await this.openAll(rows);
     // A malformed row must not end paging early: continue after the last row read, valid or not.
     if (ok.length < rows.length && rows.length === count && ok.length === 0) {
       const last = rows[rows.length - 1];
@@ -114,17 +229,19 @@ export class QueueStore {
       rows.push(cursor.value);
       cursor = await cursor.continue();
     }
-    return valid(rows);
+    return this.openAll(rows);
   }
 
   async forRecord(collection: string, recordId: string): Promise<StoredWrite[]> {
-    const writes = valid(await this.db.getAllFromIndex('queue', 'by-record', [collection, recordId]));
+    const writes = await this.openAll(
+      await this.db.getAllFromIndex('queue', 'by-record', [collection, recordId]),
+    );
     return writes.sort((a, b) => a.seq - b.seq);
   }
 
   /** Writes whose URL or fields name a temporary id (the `refs` index). */
   async referring(tempId: string): Promise<StoredWrite[]> {
-    return valid(await this.db.getAllFromIndex('queue', 'by-ref', tempId));
+    return this.openAll(await this.db.getAllFromIndex('queue', 'by-ref', tempId));
   }
 
   async hasForRecord(collection: string, recordId: string): Promise<boolean> {
@@ -166,7 +283,7 @@ export class QueueStore {
 
   /** Writes in one state, in `seq` order. */
   async inState(state: WriteState): Promise<StoredWrite[]> {
-    const writes = valid(await this.db.getAllFromIndex('queue', 'by-state', state));
+    const writes = await this.openAll(await this.db.getAllFromIndex('queue', 'by-state', state));
     return writes.sort((a, b) => a.seq - b.seq);
   }
 

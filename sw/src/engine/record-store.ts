@@ -3,7 +3,7 @@ import { unwrap } from 'idb';
 import type { JsonRecord } from '../shared/config.js';
 import { isObject, type ServerRecord } from '../shared/guards.js';
 import type { Codec } from './codec.js';
-import { collectionRange, isStoredRecord, type Db, type StoredRecord } from './db.js';
+import { collectionRange, isSealed, isStoredRecord, type Db, type StoredRecord } from './db.js';
 import {
   abortQuietly,
   queueRangeOf,
@@ -224,6 +224,46 @@ export class RecordStore {
     return { rows, marks };
   }
 
+  /**
+   * Seals rows stored in the clear (the partition was plain before `encryptAtRest` was turned on), 500 at a time. A
+   * row rewritten meanwhile is sealed already (every write seals) and is left alone. Returns how many were sealed.
+   */
+  async sealPlainRows(): Promise<number> {
+    if (!this.codec.encrypted) return 0;
+    let after: [string, string] | null = null;
+    let count = 0;
+    for (;;) {
+      const range: IDBKeyRange | null = after === null ? null : IDBKeyRange.lowerBound(after, true);
+      const rows: unknown[] = await this.db.getAll('records', range, 500);
+      const plain = rows.filter(isStoredRecord).filter((row) => isPlain(row.data) || isPlain(row.server));
+      const sealed: StoredRecord[] = [];
+      for (const row of plain) {
+        sealed.push({
+          ...row,
+          data: isPlain(row.data) ? await this.codec.sealJson(row.data) : row.data,
+          server: isPlain(row.server) ? await this.codec.sealJson(row.server) : row.server,
+        });
+      }
+      if (sealed.length > 0) {
+        const tx = this.db.transaction('records', 'readwrite');
+        const current: unknown[] = await Promise.all(
+          sealed.map((row) => tx.store.get([row.collection, row.id])),
+        );
+        const puts: Promise<unknown>[] = [];
+        sealed.forEach((row, i) => {
+          const now = current[i];
+          if (!isStoredRecord(now) || !(isPlain(now.data) || isPlain(now.server))) return;
+          puts.push(tx.store.put(row));
+          count += 1;
+        });
+        await Promise.all([...puts, tx.done]);
+      }
+      const last = rows[rows.length - 1];
+      if (rows.length < 500 || !isStoredRecord(last)) return count;
+      after = [last.collection, last.id];
+    }
+  }
+
   async delete(collection: string, id: string): Promise<void> {
     await this.db.delete('records', [collection, id]);
   }
@@ -267,6 +307,11 @@ export class RecordStore {
   async clear(): Promise<void> {
     await this.db.clear('records');
   }
+}
+
+/** A value stored in the clear: present and not ciphertext. */
+function isPlain(value: unknown): boolean {
+  return value !== null && value !== undefined && !isSealed(value);
 }
 
 function rangeAfter(collection: string, afterId: string | null): IDBKeyRange {

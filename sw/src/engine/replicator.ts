@@ -27,7 +27,7 @@ import type { StoredWrite } from './db.js';
 import type { ConflictResolver } from './conflicts.js';
 import { cursorKey, syncedAtKey } from './meta-store.js';
 import { GroupCommit } from './group-commit.js';
-import type { Outbox } from './outbox.js';
+import { storableHeaders, type Outbox } from './outbox.js';
 import type { Ack } from './settle-batch.js';
 import { TEMP_PREFIX, referencedTempIds } from './temp-ids.js';
 
@@ -572,7 +572,8 @@ export class Replicator {
         details: { url: fresh.url },
       });
     }
-    const headers = new Headers(fresh.headers);
+    // Filtered again here: rows queued by an older version kept every header but Authorization and Cookie.
+    const headers = new Headers(storableHeaders(fresh.headers, this.ctx.config.replayHeaders));
     headers.set('Idempotency-Key', fresh.id);
     if (fresh.baseVersion !== null && this.detects(fresh)) headers.set('If-Match', `"${fresh.baseVersion}"`);
     if (fresh.tempId) headers.set('Offline-Kit-Temp-Id', fresh.tempId);

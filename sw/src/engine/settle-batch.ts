@@ -18,7 +18,13 @@ import { OfflineKitError } from '../shared/errors.js';
 import type { ServerRecord } from '../shared/guards.js';
 import { bodyFields, encodeFields, parseJsonBody } from './bodies.js';
 import type { EngineContext } from './context.js';
-import { isStoredRecord, isStoredWrite, type StoredRecord, type StoredWrite } from './db.js';
+import {
+  isSealedWriteRow,
+  isStoredRecord,
+  isStoredWrite,
+  type StoredRecord,
+  type StoredWrite,
+} from './db.js';
 import type { NewEntry } from './history-store.js';
 import { rebuildRecord } from './rebuild.js';
 import type { OpenRecord } from './record-store.js';
@@ -171,7 +177,7 @@ async function load(
     const row = rows[i];
     snap.records.set(key, isStoredRecord(row) ? await ctx.records.open(row) : null);
     const ids = new Set<string>();
-    for (const w of (writeLists[i] ?? []).filter(isStoredWrite)) {
+    for (const w of await ctx.queue.openAll(writeLists[i] ?? [])) {
       snap.addWrite(w);
       ids.add(w.id);
     }
@@ -179,7 +185,7 @@ async function load(
   }
   const referring: StoredWrite[] = [];
   for (const [i, t] of refIds.entries()) {
-    for (const w of (refLists[i] ?? []).filter(isStoredWrite)) {
+    for (const w of await ctx.queue.openAll(refLists[i] ?? [])) {
       snap.addWrite(w);
       referring.push(snap.queue.get(w.id) ?? w);
     }
@@ -324,6 +330,12 @@ async function commit(ctx: EngineContext, snap: Snapshot): Promise<boolean> {
       server: await ctx.codec.sealJson(value.server),
     });
   }
+  // Queue rows too: URL, headers and last error are sealed when encryption is on.
+  const writePuts = [];
+  for (const id of snap.changedWrites) {
+    const w = snap.queue.get(id);
+    if (w && !snap.deletedWrites.has(id)) writePuts.push(await ctx.queue.seal(w));
+  }
   const tx = ctx.queue.settleTransaction();
   const queue = tx.objectStore('queue');
   const checked = [...new Set([...snap.changedWrites, ...snap.deletedWrites])];
@@ -334,7 +346,7 @@ async function commit(ctx: EngineContext, snap: Snapshot): Promise<boolean> {
   ]);
   const moved = checked.some((id, i) => {
     const row = current[i];
-    return !isStoredWrite(row) || row.rev !== snap.readRev.get(id);
+    return !(isStoredWrite(row) || isSealedWriteRow(row)) || row.rev !== snap.readRev.get(id);
   });
   // A write queued (or discarded) for a rebuilt record meanwhile would make its rebuilt overlay wrong: the record's
   // writes on disk must still be exactly the ones gathered.
@@ -353,10 +365,7 @@ async function commit(ctx: EngineContext, snap: Snapshot): Promise<boolean> {
   const history = tx.objectStore('history');
   const requests: Promise<unknown>[] = [];
   for (const id of snap.deletedWrites) requests.push(queue.delete(id));
-  for (const id of snap.changedWrites) {
-    const w = snap.queue.get(id);
-    if (w && !snap.deletedWrites.has(id)) requests.push(queue.put(w));
-  }
+  for (const row of writePuts) requests.push(queue.put(row));
   for (const key of recordDeletes) requests.push(records.delete(key));
   for (const row of recordPuts) requests.push(records.put(row));
   for (const [tmp, real] of snap.idMap) requests.push(meta.put(real, idKey(tmp)));

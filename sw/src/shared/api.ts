@@ -35,6 +35,8 @@ export type ErrorCode =
   | 'conflict'
   | 'invalid_state'
   | 'devtools_disabled'
+  /** The partition is encrypted with the app's key and the page has not handed it over (or handed a wrong one). */
+  | 'locked'
   | 'internal';
 
 /** A queued write as lists show it (the body is summarised; `getWrite` returns it whole). */
@@ -268,14 +270,25 @@ export interface OfflineKitApi {
   setSimulatedOffline(offline: boolean): Promise<void>;
   /**
    * Hand the service worker the headers to use at replay (kept in memory only, never stored) and the signed-in user
-   * whose partition of local data is used. A new user triggers the `login` sync when configured.
+   * whose partition of local data is used. A new user triggers the `login` sync when configured. With
+   * `encryptAtRest: { key: 'app' }`, `encryptionKey` (a non-extractable AES-GCM CryptoKey, kept in the worker's memory
+   * only) unlocks the partition; a key that does not open it rejects with `locked` (`details.wrongKey`).
+   * `null` signs out: credentials and key are forgotten.
    */
-  setCredentials(credentials: { headers: Record<string, string>; user: string } | null): Promise<void>;
+  setCredentials(credentials: Credentials | null): Promise<void>;
   /**
    * Wipe local data of the current user. `unsynced` says what happens to writes not yet acknowledged:
    * `refuse` (default) rejects with `invalid_state` when some remain; `discard` drops them.
    */
   clearLocalData(options?: { unsynced?: 'refuse' | 'discard' }): Promise<void>;
+}
+
+/** What a page hands the service worker at sign-in (and on every connect: the worker keeps it in memory only). */
+export interface Credentials {
+  headers: Record<string, string>;
+  user: string;
+  /** With `encryptAtRest: { key: 'app' }`: the key the partition is sealed with. */
+  encryptionKey?: CryptoKey;
 }
 
 export type OfflineKitMethod = keyof OfflineKitApi;

@@ -119,8 +119,23 @@ export interface OfflineKitConfig {
   devtools?: boolean;
   /** Sync history entries kept (oldest dropped first). Default 2000. */
   historyLimit?: number;
-  /** Encrypt queued bodies and local records at rest with AES-GCM (non-extractable key). Default false. */
-  encryptAtRest?: boolean;
+  /**
+   * Encrypt everything stored that holds user data (queued bodies, URLs, headers and errors, local records, history
+   * details) with AES-GCM. Default false.
+   * - `true`: the key is generated (non-extractable) and kept in the partition. Protects copies of the raw files, not
+   *   against code running on the origin.
+   * - `{ key: 'app' }`: the page hands the key over with `setCredentials({ headers, user, encryptionKey })` (derive it
+   *   from a secret the app gets at sign-in); the worker keeps it in memory only. Until then the partition is locked:
+   *   reads go to the network without being stored, writes that would be queued are refused `503 locked`, replay waits.
+   */
+  encryptAtRest?: boolean | { key: 'app' };
+  /**
+   * Request headers (lowercase names) kept with a queued write and sent again at replay, on top of the default list:
+   * content-type, accept, accept-language, content-language, if-unmodified-since. Any other header the page sent
+   * (`X-Api-Key`, `X-CSRF-Token`, …) is dropped when the write is queued. Credentials never: authorization, cookie
+   * and proxy-authorization are refused here; they come from `credentials` / `setCredentials` at each replay.
+   */
+  replayHeaders?: string[];
   /** IndexedDB database name prefix; the user id is appended. Default `offline-kit`. */
   dbName?: string;
 }

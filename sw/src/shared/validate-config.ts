@@ -50,6 +50,10 @@ export interface ResolvedConfig {
   devtools: boolean | null;
   historyLimit: number;
   encryptAtRest: boolean;
+  /** Where the key comes from when `encryptAtRest` is on: the partition's own, or the app (in memory only). */
+  encryptionKey: 'partition' | 'app';
+  /** Lowercase names of the request headers kept with a queued write and replayed (the default list + config). */
+  replayHeaders: ReadonlySet<string>;
   dbName: string;
 }
 
@@ -63,7 +67,39 @@ export const DEFAULTS = {
   dbName: 'offline-kit',
   retry: { initialDelayMs: 1000, maxDelayMs: 60000, factor: 2, jitter: 0.5, maxAttempts: 0 },
   triggers: { onOnline: true, onResume: true, afterLogin: true, intervalMs: 0, onStart: true },
+  /** Headers that describe the body or the answer wanted, never who is asking. */
+  replayHeaders: ['content-type', 'accept', 'accept-language', 'content-language', 'if-unmodified-since'],
 };
+
+/** Credentials: replayed from `credentials` / `setCredentials`, never stored with a write. */
+const NEVER_REPLAYED = new Set(['authorization', 'cookie', 'proxy-authorization']);
+/** Set by Offline Kit itself at each send; listing them would suggest the page's value is kept. */
+const SET_BY_MODULE = new Set(['idempotency-key', 'if-match', 'offline-kit-temp-id', 'content-length']);
+
+function resolveReplayHeaders(value: unknown): Set<string> {
+  const out = new Set(DEFAULTS.replayHeaders);
+  if (value === undefined) return out;
+  if (!Array.isArray(value)) fail('replayHeaders', 'must be an array of lowercase header names');
+  value.forEach((name: unknown, i) => {
+    const key = `replayHeaders.${i}`;
+    if (typeof name !== 'string' || !/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(name))
+      fail(key, 'must be a lowercase header name');
+    if (NEVER_REPLAYED.has(name))
+      fail(key, `"${name}" is a credential: hand it over with credentials / setCredentials, never stored`);
+    if (SET_BY_MODULE.has(name)) fail(key, `"${name}" is set by Offline Kit at each send`);
+    out.add(name);
+  });
+  return out;
+}
+
+function resolveEncryption(value: unknown): { encryptAtRest: boolean; encryptionKey: 'partition' | 'app' } {
+  if (value === undefined || typeof value === 'boolean')
+    return { encryptAtRest: value ?? false, encryptionKey: 'partition' };
+  if (!isObject(value)) fail('encryptAtRest', "must be a boolean or { key: 'app' }");
+  checkKeys(value, ['key'], 'encryptAtRest');
+  if (value.key !== 'app') fail('encryptAtRest.key', "must be 'app'");
+  return { encryptAtRest: true, encryptionKey: 'app' };
+}
 
 const POLICIES: readonly CollectionPolicy[] = [
   'read-only',
@@ -193,6 +229,7 @@ const TOP_KEYS = [
   'devtools',
   'historyLimit',
   'encryptAtRest',
+  'replayHeaders',
   'dbName',
 ];
 
@@ -286,7 +323,8 @@ export function validateConfig(input: unknown): ResolvedConfig {
     maxBodyBytes: int(input.maxBodyBytes, 'maxBodyBytes', DEFAULTS.maxBodyBytes, 1),
     devtools: input.devtools === undefined ? null : bool(input.devtools, 'devtools', false),
     historyLimit: int(input.historyLimit, 'historyLimit', DEFAULTS.historyLimit, 10),
-    encryptAtRest: bool(input.encryptAtRest, 'encryptAtRest', false),
+    ...resolveEncryption(input.encryptAtRest),
+    replayHeaders: resolveReplayHeaders(input.replayHeaders),
     dbName: typeof input.dbName === 'string' ? input.dbName : DEFAULTS.dbName,
   };
 }

@@ -1,6 +1,7 @@
 /** `OfflineKitApi` as the service worker implements it, for pages (comlink) and the devtools panel (bridge). */
 import type {
   CollectionInfo,
+  Credentials,
   ConflictView,
   HistoryEntry,
   HistoryExport,
@@ -16,6 +17,7 @@ import type {
 } from '../shared/api.js';
 import { OfflineKitError } from '../shared/errors.js';
 import { isObject } from '../shared/guards.js';
+import { isAppKey } from '../engine/codec.js';
 import type { Runtime } from './runtime.js';
 
 function str(value: unknown, name: string): string {
@@ -165,7 +167,7 @@ export class WorkerApi implements OfflineKitApi {
     if (!offline) void engine.sync('all', 'online');
   }
 
-  async setCredentials(credentials: { headers: Record<string, string>; user: string } | null): Promise<void> {
+  async setCredentials(credentials: Credentials | null): Promise<void> {
     if (credentials !== null) {
       if (!isObject(credentials) || !isObject(credentials.headers)) {
         throw new OfflineKitError('invalid_message', 'credentials must be { headers, user } or null');
@@ -173,7 +175,14 @@ export class WorkerApi implements OfflineKitApi {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(credentials.headers)) headers[k] = str(v, `headers.${k}`);
       const user = str(credentials.user, 'user');
-      const changed = await this.runtime.setCredentials({ headers, user });
+      const key: unknown = credentials.encryptionKey;
+      if (key !== undefined && !isAppKey(key)) {
+        throw new OfflineKitError(
+          'invalid_message',
+          'encryptionKey must be a non-extractable AES-GCM CryptoKey for encrypt and decrypt',
+        );
+      }
+      const changed = await this.runtime.setCredentials({ headers, user, encryptionKey: key });
       const engine = await this.engine();
       const wasPaused = engine.paused;
       if (wasPaused) await engine.setPaused(null);

@@ -19,6 +19,7 @@ import { CONNECT_TYPE, NUDGE_TYPE, SYNC_TAG } from '../shared/messages.js';
 import { isDevtoolsConnect, serveDevtools } from './devtools-bridge.js';
 import { EventHub } from './events.js';
 import { parseApiPath } from './paths.js';
+import { lockedAnswer } from './keys.js';
 import { handleRead } from './reads.js';
 import { errorResponse } from './responses.js';
 import { Runtime } from './runtime.js';
@@ -107,6 +108,7 @@ export function init(config: OfflineKitConfig): OfflineKitHandle {
           const engine = await runtime.engineFor(request);
           // Credentials that are not the signed-in user's: nothing of this request is kept or answered locally.
           if (!engine) return await passThrough(request);
+          if (engine.locked) return await lockedAnswer(engine, path, request);
           if (method === 'GET') {
             return await handleRead(engine, path, request, (p) => event.waitUntil(p));
           }

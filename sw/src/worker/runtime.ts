@@ -217,17 +217,19 @@ export class Runtime {
    * (its run is aborted, its writes stay queued in its partition), then opens the next partition: the anonymous one
    * after a sign-out. Returns whether the user changed.
    */
-  async setCredentials(value: { headers: Record<string, string>; user: string } | null): Promise<boolean> {
+  async setCredentials(
+    value: { headers: Record<string, string>; user: string; encryptionKey?: CryptoKey | undefined } | null,
+  ): Promise<boolean> {
     const before = await this.loadSession();
     const engine = await this.engine();
     const user = value?.user ?? null;
     const proof: Record<string, string> = {};
     for (const [name, v] of Object.entries(value?.headers ?? {}))
       proof[name.toLowerCase()] = await digest(before.salt, v);
-    // The session changes before anything awaits: from here on the old engine can no longer send or read secrets.
+    // The session changes before the switch awaits anything: from here on the old engine can no longer send.
     const session: Session = {
       user,
-      everSignedIn: value === null || before.everSignedIn,
+      everSignedIn: true,
       salt: before.salt,
       proof,
     };
@@ -237,6 +239,9 @@ export class Runtime {
     const changed = engine.user !== user;
     if (changed) await this.switchTo(engine, session);
     else await this.saveSession(session);
+    // The app's key (encryptAtRest: { key: 'app' }) lives in memory only, like the headers: handed over at each sign-in.
+    if (value?.encryptionKey) await (await this.engine()).unlock(value.encryptionKey);
+    else if (value === null) this.current?.lock();
     return changed;
   }
 
