@@ -87,10 +87,22 @@ describe('devtools panel in DevTools', () => {
       message: 'the write listed as failed again',
     });
     // The list rows carry no body: the details show it (and enable Edit) once getWrite answered, as a person sees.
-    await panel.waitForText('okp-write-body', '"title": ""');
-    await panel.click('okp-write-edit');
-    await panel.fill('okp-write-editor-text', JSON.stringify({ title: 'Fixed in the panel' }));
-    await panel.click('okp-write-save');
+    // The retried write has a new id (a new Idempotency-Key); the details follow it once the list reloads, which
+    // under load may land between opening the editor and saving: then the person opens it again.
+    await waitFor(
+      async () => {
+        try {
+          await panel.waitForText('okp-write-body', '"title": ""');
+          await panel.click('okp-write-edit');
+          await panel.fill('okp-write-editor-text', JSON.stringify({ title: 'Fixed in the panel' }));
+          await panel.click('okp-write-save');
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'the body edited and saved from the panel' },
+    );
     await panel.fill('okp-queue-state', '');
     await waitFor(
       async () => {
