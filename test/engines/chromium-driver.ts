@@ -44,6 +44,7 @@ export async function launchChromiumEngine(): Promise<EngineBrowser> {
       if (!isChromiumPage(page)) throw new Error('not a page of this Chromium driver');
       // CDP ServiceWorker.stopAllWorkers: what Chromium does to an idle worker after 30 s.
       await stopServiceWorkers(page.page);
+      return { reloaded: false };
     },
     async close() {
       await browser.close();

@@ -24,9 +24,10 @@ export interface EngineBrowser {
   newPage(): Promise<EnginePage>;
   /**
    * Stops the service workers of `page`'s origin, as the browser does to an idle worker; in-memory state is gone and
-   * the next event starts the worker again. How depends on the engine; see each driver.
+   * the next event starts the worker again. How depends on the engine (see each driver); where the only way is to
+   * leave the origin (WebKit), `page` is loaded again at its URL and `reloaded` says so: wait for the app again.
    */
-  stopServiceWorkers(page: EnginePage): Promise<void>;
+  stopServiceWorkers(page: EnginePage): Promise<{ reloaded: boolean }>;
   close(): Promise<void>;
 }
 

@@ -66,6 +66,7 @@ export async function launchFirefoxEngine(options: LaunchOptions = {}): Promise<
       // Nothing to poll: no page can see a worker's state without waking it. A worker with work in flight gets the
       // extended timeout on top of the idle one; the caller then proves the restart (a new boot id).
       await new Promise((resolve) => setTimeout(resolve, 2 * idleMs + 500));
+      return { reloaded: false };
     },
     async close() {
       await browser.close();
