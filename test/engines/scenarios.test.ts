@@ -130,6 +130,23 @@ for (const engine of enginesToRun()) {
       for (const answer of [first, second]) expect(timesApplied(log, writeIdOf(answer))).toBe(1);
     });
 
+    it('delivers queued writes when the API returns after the last page of the app was closed', async () => {
+      const { page } = await suite.open();
+      await api(page, 'GET', '/api/work-orders');
+      suite.origin.down();
+      const queued = await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'Closed the tab' }));
+      expect(queued.status, queued.text).toBe(202);
+      // No client left: the worker runs on until the engine stops it (30 s idle in Chromium and Firefox, 5-12 s
+      // without a client in WebKit), and its own retry loop is all there is.
+      await page.close();
+      suite.origin.up();
+      await waitFor(async () => (await serverTitles(suite)).includes('Closed the tab'), {
+        timeout: 15_000,
+        message: 'the write on the server with no page open',
+      });
+      expect(timesApplied(await suite.server.mock.log(), writeIdOf(queued))).toBe(1);
+    });
+
     it('keeps queued writes through a reload while the API is unreachable', async () => {
       const { page, session } = await suite.open();
       await api(page, 'GET', '/api/work-orders');
