@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { login } from '../harness/auth.js';
 import { timesApplied } from '../harness/mock.js';
 import { recordOf, recordsOf, writeIdOf } from '../harness/suite.js';
 import { waitFor } from '../harness/wait.js';
@@ -168,6 +169,35 @@ for (const engine of enginesToRun()) {
         timeout: 20_000,
         message: 'the write queued before the reload on the server',
       });
+      expect(timesApplied(await suite.server.mock.log(), writeIdOf(queued))).toBe(1);
+    });
+
+    it("sends a user's queued writes with that user's credentials only, when someone else signs in first", async () => {
+      const { page } = await suite.open({ user: 'alice' });
+      await api(page, 'GET', '/api/work-orders');
+      suite.origin.down();
+      const queued = await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'Alice wrote this' }));
+      expect(queued.status, queued.text).toBe(202);
+
+      // A shared device: the app is opened again and Bob signs in before Alice's write went out.
+      await page.reload();
+      await fixtureReady(page);
+      const bob = await login(suite.server.url, 'bob');
+      await signIn(page, bob);
+      suite.origin.up();
+      const own = await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'Bob wrote this' }));
+      expect(own.status, own.text).toBe(201);
+      await drained(page);
+
+      const alice = await login(suite.server.url, 'alice');
+      await signIn(page, alice);
+      await waitFor(async () => (await serverTitles(suite)).includes('Alice wrote this'), {
+        timeout: 20_000,
+        message: "Alice's write on the server once she signed in again",
+      });
+      const sent = (await suite.server.mock.log()).filter((e) => e.key === writeIdOf(queued));
+      expect(sent.length).toBeGreaterThan(0);
+      expect(new Set(sent.map((e) => e.user))).toEqual(new Set(['alice']));
       expect(timesApplied(await suite.server.mock.log(), writeIdOf(queued))).toBe(1);
     });
 
