@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: fast unit tests (node, fakes, fake timers) and end-to-end tests in real Chromium.
+// Three projects: fast unit tests (node, fakes, fake timers), end-to-end tests in real Chromium, and the cross-engine
+// suite (the same scenarios in Chromium, Firefox and WebKitGTK: test/engines/).
 export default defineConfig({
   test: {
     projects: [
@@ -30,6 +31,17 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           // One Chromium at a time: the machine has 2 cores and service-worker timing is sensitive to load.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'engines',
+          include: ['test/engines/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // One browser at a time, whatever the engine: 2 cores, and service-worker timing is sensitive to load.
           fileParallelism: false,
         },
       },

@@ -1,0 +1,74 @@
+import { build, type Plugin } from 'esbuild';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PATHS, REPO_ROOT } from '../harness/paths.js';
+
+/** Where the engines fixture is bundled to; the origin proxy serves it at `/__engines/` (see origin.ts). */
+export const ENGINES_DIST = path.join(REPO_ROOT, 'test/engines/dist');
+
+/** One folder per worker configuration: a worker's scope cannot be wider than its folder. */
+export type FixtureFolder = 'plain' | 'encrypted';
+
+const offlineKitIsExternal: Plugin = {
+  name: 'offline-kit-external',
+  setup(b) {
+    b.onResolve({ filter: /^\/offline-kit\// }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
+async function writeAtomically(file: string, contents: Uint8Array | string): Promise<void> {
+  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(temp, contents);
+  await rename(temp, file);
+}
+
+async function bundle(
+  entry: string,
+  format: 'iife' | 'esm',
+  define: Record<string, string>,
+): Promise<Uint8Array> {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    format,
+    target: 'es2022',
+    platform: 'browser',
+    write: false,
+    logLevel: 'silent',
+    define,
+    plugins: [offlineKitIsExternal],
+  });
+  const file = result.outputFiles[0];
+  if (file === undefined) throw new Error(`esbuild produced nothing for ${entry}`);
+  return file.contents;
+}
+
+let built: Promise<void> | null = null;
+
+/**
+ * The fixture app's page (unchanged: `test/fixtures/app/page`) with this suite's workers, once per test process:
+ * `dist/plain/` and `dist/encrypted/` (`encryptAtRest: true`), each with `index.html`, `page.mjs`, `sw.js`, `sw.mjs`.
+ */
+export function buildEnginesFixture(): Promise<void> {
+  built ??= (async () => {
+    const page = await bundle(path.join(PATHS.fixtureApp, 'page/page.ts'), 'esm', {});
+    const html = await readFile(path.join(PATHS.fixtureApp, 'index.html'));
+    for (const folder of ['plain', 'encrypted'] as const) {
+      const out = path.join(ENGINES_DIST, folder);
+      await mkdir(out, { recursive: true });
+      const define = { ENGINES_ENCRYPT_AT_REST: folder === 'encrypted' ? 'true' : 'false' };
+      const fixture = path.join(REPO_ROOT, 'test/engines/fixture');
+      await writeAtomically(
+        path.join(out, 'sw.js'),
+        await bundle(path.join(fixture, 'sw-classic.ts'), 'iife', define),
+      );
+      await writeAtomically(
+        path.join(out, 'sw.mjs'),
+        await bundle(path.join(fixture, 'sw-module.ts'), 'esm', define),
+      );
+      await writeAtomically(path.join(out, 'page.mjs'), page);
+      await writeAtomically(path.join(out, 'index.html'), html);
+    }
+  })();
+  return built;
+}

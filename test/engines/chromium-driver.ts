@@ -1,0 +1,53 @@
+import type { Page } from 'playwright-core';
+import { launchBrowser } from '../harness/chromium.js';
+import { stopServiceWorkers } from '../harness/service-worker.js';
+import { callExpression, type EngineBrowser, type EnginePage } from './driver.js';
+
+interface ChromiumPage extends EnginePage {
+  readonly page: Page;
+}
+
+function wrap(page: Page): ChromiumPage {
+  return {
+    page,
+    async goto(url) {
+      await page.goto(url);
+    },
+    async evaluate<A, R>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R> {
+      const result: unknown = await page.evaluate(callExpression(fn, arg));
+      // Plain data by the contract of `evaluate`.
+      return result as R;
+    },
+    async reload() {
+      await page.reload();
+    },
+    async close() {
+      await page.close().catch(() => undefined);
+    },
+  };
+}
+
+function isChromiumPage(page: EnginePage): page is ChromiumPage {
+  return 'page' in page;
+}
+
+/** Chromium as the rest of the e2e suite drives it (`test/harness/chromium.ts`): one context for the whole run. */
+export async function launchChromiumEngine(): Promise<EngineBrowser> {
+  const browser = await launchBrowser();
+  const context = await browser.newContext();
+  return {
+    engine: 'chromium',
+    async newPage() {
+      return wrap(await context.newPage());
+    },
+    async stopServiceWorkers(page) {
+      if (!isChromiumPage(page)) throw new Error('not a page of this Chromium driver');
+      // CDP ServiceWorker.stopAllWorkers: what Chromium does to an idle worker after 30 s.
+      await stopServiceWorkers(page.page);
+      return { reloaded: false };
+    },
+    async close() {
+      await browser.close();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * One small interface over three ways of driving a browser, so a scenario is written once and runs in Chromium
+ * (playwright-core over CDP), Firefox (puppeteer-core over WebDriver BiDi) and WebKitGTK (WebKitWebDriver, plain W3C
+ * WebDriver over HTTP). Only what the scenarios need, and only what all three can do.
+ */
+
+export const ENGINES = ['chromium', 'firefox', 'webkit'] as const;
+export type EngineName = (typeof ENGINES)[number];
+
+export interface EnginePage {
+  goto(url: string): Promise<void>;
+  /**
+   * Runs `fn(arg)` in the page and returns its (awaited) result. `fn` is sent as source text: it must not use
+   * anything from the test's scope, and `arg` and the result must be plain data (JSON).
+   */
+  evaluate<A, R>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
+  reload(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface EngineBrowser {
+  readonly engine: EngineName;
+  /** A page (tab) of this browser. Every test uses a new origin (origin.ts), which isolates it. */
+  newPage(): Promise<EnginePage>;
+  /**
+   * Stops the service workers of `page`'s origin, as the browser does to an idle worker; in-memory state is gone and
+   * the next event starts the worker again. How depends on the engine (see each driver); where the only way is to
+   * leave the origin (WebKit), `page` is loaded again at its URL and `reloaded` says so: wait for the app again.
+   */
+  stopServiceWorkers(page: EnginePage): Promise<{ reloaded: boolean }>;
+  close(): Promise<void>;
+}
+
+export interface LaunchOptions {
+  /**
+   * Firefox only: stop idle service workers after this many ms instead of 30 s (Firefox has no command to stop one,
+   * so `stopServiceWorkers` waits for this).
+   */
+  serviceWorkerIdleMs?: number;
+}
+
+/**
+ * `fn(arg)` as one expression of source text: how every driver sends a page function, so a scenario that works in
+ * one engine cannot rely on a driver's own serialisation in another.
+ */
+export function callExpression<A, R>(fn: (arg: A) => R | Promise<R>, arg: A): string {
+  return `(${fn.toString()})(${JSON.stringify(arg) ?? 'undefined'})`;
+}
+
+/** A browser for `engine`, or an error whose first line says why it cannot start and how to fix it. */
+export async function launchEngine(engine: EngineName, options: LaunchOptions = {}): Promise<EngineBrowser> {
+  switch (engine) {
+    case 'chromium':
+      return (await import('./chromium-driver.js')).launchChromiumEngine();
+    case 'firefox':
+      return (await import('./firefox-driver.js')).launchFirefoxEngine(options);
+    case 'webkit':
+      return (await import('./webkit-driver.js')).launchWebKitEngine();
+  }
+}
+
+/** The engines to run, from `ENGINES=chromium,firefox` (default: all three). An unknown name is an error. */
+export function enginesToRun(): EngineName[] {
+  const wanted = process.env.ENGINES;
+  if (wanted === undefined || wanted.trim() === '') return [...ENGINES];
+  return wanted.split(',').map((raw) => {
+    const name = raw.trim();
+    const engine = ENGINES.find((e) => e === name);
+    if (engine === undefined)
+      throw new Error(`ENGINES: unknown engine "${name}" (known: ${ENGINES.join(', ')})`);
+    return engine;
+  });
+}

@@ -1,0 +1,75 @@
+import puppeteer, { type Page } from 'puppeteer-core';
+import { callExpression, type EngineBrowser, type EnginePage, type LaunchOptions } from './driver.js';
+import { findBinary } from './find-binary.js';
+
+export function findFirefox(): string {
+  return findBinary(
+    'Firefox',
+    'FIREFOX_PATH',
+    ['/usr/bin/firefox-esr', 'firefox-esr', 'firefox'],
+    '`sudo apt-get install firefox-esr`',
+  );
+}
+
+interface FirefoxPage extends EnginePage {
+  readonly page: Page;
+}
+
+function wrap(page: Page): FirefoxPage {
+  return {
+    page,
+    async goto(url) {
+      await page.goto(url);
+    },
+    async evaluate<A, R>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R> {
+      const result: unknown = await page.evaluate(callExpression(fn, arg));
+      // Plain data by the contract of `evaluate`.
+      return result as R;
+    },
+    async reload() {
+      await page.reload();
+    },
+    async close() {
+      await page.close().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Firefox ESR over WebDriver BiDi (no driver binary: puppeteer-core speaks BiDi to Firefox itself). Firefox has no
+ * Background Sync, and no remote command that stops a service worker: with `serviceWorkerIdleMs` it stops idle
+ * workers after that long (the `dom.serviceWorkers.idle_*` preferences, 30 s by default), which is what
+ * `stopServiceWorkers` waits for.
+ */
+export async function launchFirefoxEngine(options: LaunchOptions = {}): Promise<EngineBrowser> {
+  const idleMs = options.serviceWorkerIdleMs;
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: findFirefox(),
+    headless: true,
+    extraPrefsFirefox:
+      idleMs === undefined
+        ? {}
+        : { 'dom.serviceWorkers.idle_timeout': idleMs, 'dom.serviceWorkers.idle_extended_timeout': idleMs },
+  });
+  return {
+    engine: 'firefox',
+    async newPage() {
+      return wrap(await browser.newPage());
+    },
+    async stopServiceWorkers() {
+      if (idleMs === undefined) {
+        throw new Error(
+          'Firefox cannot stop a service worker on command: launch it with serviceWorkerIdleMs',
+        );
+      }
+      // Nothing to poll: no page can see a worker's state without waking it. A worker with work in flight gets the
+      // extended timeout on top of the idle one; the caller then proves the restart (a new boot id).
+      await new Promise((resolve) => setTimeout(resolve, 2 * idleMs + 500));
+      return { reloaded: false };
+    },
+    async close() {
+      await browser.close();
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import path from 'node:path';
+import { ENGINES_DIST } from './build.js';
+
+/**
+ * A fresh origin in front of server-mock: an HTTP proxy on its own port of 127.0.0.1 (a new port is a new origin, so
+ * every test starts with no service worker and no IndexedDB in any engine, without a new profile). It also serves the
+ * engines fixture at `/__engines/`.
+ *
+ * `down()` makes the API unreachable: requests under `/api/` get their connection destroyed without an answer (what
+ * a dead server or a dropped network looks like to a browser that still believes it is online), and connections
+ * carrying API requests at that moment are destroyed too. No driver but Playwright's can emulate offline, and this is
+ * the harder case for an offline layer anyway. Pages and the module's files stay reachable, as an app's own precache
+ * would keep them: a reload while the API is down still loads the app.
+ */
+export interface TestOrigin {
+  /** `http://127.0.0.1:<port>`. */
+  url: string;
+  down(): void;
+  up(): void;
+  readonly isDown: boolean;
+  close(): Promise<void>;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+};
+
+async function serveFixture(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+  const relative = decodeURIComponent(pathname.slice('/__engines/'.length));
+  const file = path.resolve(ENGINES_DIST, relative);
+  const type = TYPES[path.extname(file)];
+  const found = await stat(file).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (!file.startsWith(ENGINES_DIST + path.sep) || type === undefined || !found) {
+    res.writeHead(404).end();
+    return;
+  }
+  // Never cached: each test builds nothing new, but a stale worker script would hide a change to the module.
+  res.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-store' });
+  if (req.method === 'HEAD') res.end();
+  else createReadStream(file).pipe(res);
+}
+
+export async function startTestOrigin(upstream: string): Promise<TestOrigin> {
+  const target = new URL(upstream);
+  let isDown = false;
+  const apiSockets = new Set<Socket>();
+
+  const server = createServer((req, res) => {
+    const pathname = new URL(req.url ?? '/', 'http://origin').pathname;
+    if (pathname.startsWith('/__engines/')) {
+      serveFixture(req, res, pathname).catch(() => res.destroy());
+      return;
+    }
+    const isApi = pathname.startsWith('/api/') || pathname === '/api';
+    if (isApi && isDown) {
+      req.socket.destroy();
+      return;
+    }
+    if (isApi) {
+      apiSockets.add(req.socket);
+      res.once('close', () => apiSockets.delete(req.socket));
+    }
+    const forward = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: target.host },
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  // Keep-alive connections would otherwise hold close() for seconds.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address !== 'object') throw new Error('the test origin has no port');
+
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    get isDown() {
+      return isDown;
+    },
+    down() {
+      isDown = true;
+      for (const socket of apiSockets) socket.destroy();
+    },
+    up() {
+      isDown = false;
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

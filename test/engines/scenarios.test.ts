@@ -1,0 +1,278 @@
+import { describe, expect, it } from 'vitest';
+import { login } from '../harness/auth.js';
+import { timesApplied } from '../harness/mock.js';
+import { recordOf, recordsOf, writeIdOf } from '../harness/suite.js';
+import { waitFor } from '../harness/wait.js';
+import { enginesToRun } from './driver.js';
+import {
+  api,
+  fixtureReady,
+  indexedDbText,
+  jsonBody,
+  kitOf,
+  pageEvents,
+  signIn,
+  useEngine,
+  type EngineSuite,
+} from './engine-suite.js';
+import type { EnginePage } from './driver.js';
+
+/** Titles the server holds in `work-orders`, live records only. */
+async function serverTitles(suite: EngineSuite): Promise<unknown[]> {
+  return (await suite.server.mock.liveRecords('work-orders')).map((r) => r.title);
+}
+
+async function drained(page: EnginePage): Promise<void> {
+  await waitFor(
+    async () => {
+      const status = await kitOf(page).getStatus();
+      return status.pending === 0 && status.syncing === null;
+    },
+    { timeout: 15_000, message: 'the queue to drain' },
+  );
+}
+
+// The same scenarios in every engine (`ENGINES=firefox npm run test:engines` runs one): what a user of the app sees,
+// with the API cut by the test origin's proxy rather than by an emulated offline mode no WebDriver has.
+for (const engine of enginesToRun()) {
+  describe(engine, () => {
+    const suite = useEngine(engine);
+
+    it.each(['classic', 'module'] as const)(
+      'registers its %s worker, which controls the page',
+      async (variant) => {
+        const { page } = await suite.open({ variant });
+        const script = await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL ?? null, null);
+        expect(script).toMatch(variant === 'module' ? /\/sw\.mjs$/ : /\/sw\.js$/);
+        const status = await kitOf(page).getStatus();
+        expect(status.pending).toBe(0);
+        expect(status.online).toBe(true);
+        // WebKitGTK has no `navigator.storage`: the status still answers, with no estimate rather than an error.
+        const canEstimate = await page.evaluate(
+          () => typeof navigator.storage?.estimate === 'function',
+          null,
+        );
+        if (canEstimate) {
+          expect(typeof status.storage?.usage).toBe('number');
+          expect(typeof status.storage?.quota).toBe('number');
+        } else expect(status.storage).toBeNull();
+      },
+    );
+
+    it('passes reads and writes through to the server while it is reachable', async () => {
+      const { page } = await suite.open();
+      const created = await api(page, 'POST', '/api/work-orders', jsonBody({ title: `Online ${engine}` }));
+      expect(created.status, created.text).toBe(201);
+      const id = recordOf(created).id;
+      expect(id).not.toMatch(/^tmp_/);
+      expect(await serverTitles(suite)).toContain(`Online ${engine}`);
+      const list = await api(page, 'GET', '/api/work-orders');
+      expect(list.status).toBe(200);
+      expect(recordsOf(list).map((r) => r.id)).toContain(id);
+      expect((await kitOf(page).getStatus()).pending).toBe(0);
+    });
+
+    it('queues writes while the API is unreachable, shows them in offline reads, and applies each once', async () => {
+      const { page } = await suite.open();
+      const [existing] = recordsOf(await api(page, 'GET', '/api/work-orders'));
+      if (existing === undefined) throw new Error('alice needs a work order in the seed');
+
+      suite.origin.down();
+      const created = await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'Made while down' }));
+      const edited = await api(
+        page,
+        'PATCH',
+        `/api/work-orders/${existing.id}`,
+        jsonBody({ title: 'Edited while down' }),
+      );
+      for (const answer of [created, edited]) expect(answer.status, answer.text).toBe(202);
+      expect((await kitOf(page).getStatus()).pending).toBe(2);
+
+      // What the user sees while the server is away: their own writes, from the worker's local copy.
+      const list = await api(page, 'GET', '/api/work-orders');
+      expect(list.status, list.text).toBe(200);
+      const titles = recordsOf(list).map((r) => r.title);
+      expect(titles).toContain('Made while down');
+      expect(titles).toContain('Edited while down');
+      expect(await serverTitles(suite)).not.toContain('Made while down');
+
+      suite.origin.up();
+      await waitFor(
+        async () => {
+          const held = await serverTitles(suite);
+          return held.includes('Made while down') && held.includes('Edited while down');
+        },
+        { timeout: 20_000, message: 'both writes on the server' },
+      );
+      await drained(page);
+      const log = await suite.server.mock.log();
+      for (const answer of [created, edited]) expect(timesApplied(log, writeIdOf(answer))).toBe(1);
+    });
+
+    it('delivers queued writes after the API returns with no page action at all', async () => {
+      const { page } = await suite.open();
+      await api(page, 'GET', '/api/work-orders');
+      suite.origin.down();
+      const first = await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'Unattended 1' }));
+      const second = await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'Unattended 2' }));
+      for (const answer of [first, second]) expect(answer.status, answer.text).toBe(202);
+      suite.origin.up();
+      const backAt = Date.now();
+      // Only the server is watched from here: no evaluate in the page, no sync call, no reload.
+      const arrived = await waitFor(
+        async () => {
+          const held = await serverTitles(suite);
+          return held.includes('Unattended 1') && held.includes('Unattended 2') && Date.now();
+        },
+        { timeout: 20_000, message: 'both writes on the server with nobody touching the page' },
+      );
+      expect(arrived - backAt).toBeLessThanOrEqual(15_000);
+      const log = await suite.server.mock.log();
+      for (const answer of [first, second]) expect(timesApplied(log, writeIdOf(answer))).toBe(1);
+    });
+
+    it('delivers queued writes when the API returns after the last page of the app was closed', async () => {
+      const { page } = await suite.open();
+      await api(page, 'GET', '/api/work-orders');
+      suite.origin.down();
+      const queued = await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'Closed the tab' }));
+      expect(queued.status, queued.text).toBe(202);
+      // No client left: the worker runs on until the engine stops it (30 s idle in Chromium and Firefox, 5-12 s
+      // without a client in WebKit), and its own retry loop is all there is.
+      await page.close();
+      suite.origin.up();
+      await waitFor(async () => (await serverTitles(suite)).includes('Closed the tab'), {
+        timeout: 15_000,
+        message: 'the write on the server with no page open',
+      });
+      expect(timesApplied(await suite.server.mock.log(), writeIdOf(queued))).toBe(1);
+    });
+
+    it('keeps queued writes through a reload while the API is unreachable', async () => {
+      const { page, session } = await suite.open();
+      await api(page, 'GET', '/api/work-orders');
+      suite.origin.down();
+      const queued = await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'Survives a reload' }));
+      expect(queued.status, queued.text).toBe(202);
+
+      await page.reload();
+      await fixtureReady(page);
+      await signIn(page, session);
+      const list = await api(page, 'GET', '/api/work-orders');
+      expect(list.status, list.text).toBe(200);
+      expect(recordsOf(list).map((r) => r.title)).toContain('Survives a reload');
+      const waiting = await kitOf(page).listQueue();
+      expect(waiting.items.map((w) => w.id)).toContain(writeIdOf(queued));
+
+      suite.origin.up();
+      await waitFor(async () => (await serverTitles(suite)).includes('Survives a reload'), {
+        timeout: 20_000,
+        message: 'the write queued before the reload on the server',
+      });
+      expect(timesApplied(await suite.server.mock.log(), writeIdOf(queued))).toBe(1);
+    });
+
+    it("sends a user's queued writes with that user's credentials only, when someone else signs in first", async () => {
+      const { page } = await suite.open({ user: 'alice' });
+      await api(page, 'GET', '/api/work-orders');
+      suite.origin.down();
+      const queued = await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'Alice wrote this' }));
+      expect(queued.status, queued.text).toBe(202);
+
+      // A shared device: the app is opened again and Bob signs in before Alice's write went out.
+      await page.reload();
+      await fixtureReady(page);
+      const bob = await login(suite.server.url, 'bob');
+      await signIn(page, bob);
+      suite.origin.up();
+      const own = await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'Bob wrote this' }));
+      expect(own.status, own.text).toBe(201);
+      await drained(page);
+
+      const alice = await login(suite.server.url, 'alice');
+      await signIn(page, alice);
+      await waitFor(async () => (await serverTitles(suite)).includes('Alice wrote this'), {
+        timeout: 20_000,
+        message: "Alice's write on the server once she signed in again",
+      });
+      const sent = (await suite.server.mock.log()).filter((e) => e.key === writeIdOf(queued));
+      expect(sent.length).toBeGreaterThan(0);
+      expect(new Set(sent.map((e) => e.user))).toEqual(new Set(['alice']));
+      expect(timesApplied(await suite.server.mock.log(), writeIdOf(queued))).toBe(1);
+    });
+
+    it('keeps both versions when another user changed the record meanwhile', async () => {
+      const { page } = await suite.open();
+      const [record] = recordsOf(await api(page, 'GET', '/api/work-orders'));
+      if (record === undefined) throw new Error('alice needs a work order in the seed');
+      suite.origin.down();
+      const write = await api(
+        page,
+        'PATCH',
+        `/api/work-orders/${record.id}`,
+        jsonBody({ title: 'Alice title' }),
+      );
+      expect(write.status, write.text).toBe(202);
+      await suite.server.mock.edit({
+        collection: 'work-orders',
+        id: record.id,
+        patch: { title: 'Bob title' },
+        as: 'bob',
+      });
+      suite.origin.up();
+
+      const conflict = await waitFor(
+        async () => (await kitOf(page).listConflicts()).find((c) => c.writeId === writeIdOf(write)),
+        { timeout: 20_000, message: 'the conflict to be listed' },
+      );
+      expect(conflict.local?.title).toBe('Alice title');
+      expect(conflict.server?.title).toBe('Bob title');
+      const held = (await suite.server.mock.records('work-orders')).find((r) => r.id === record.id);
+      expect(held?.title).toBe('Bob title');
+      expect((await kitOf(page).getStatus()).conflicts).toBe(1);
+    });
+
+    it('gives the page its client and the events of a write from queued to acknowledged', async () => {
+      const { page } = await suite.open();
+      suite.origin.down();
+      const queued = await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'Watched' }));
+      expect(queued.status, queued.text).toBe(202);
+      const id = writeIdOf(queued);
+      const listed = await kitOf(page).listQueue();
+      expect(listed.items.find((w) => w.id === id)?.state).toBe('pending');
+      suite.origin.up();
+      // The run's end comes after the write's own acknowledgement: wait for both, then look at the whole story.
+      const events = await waitFor(
+        async () => {
+          const seen = await pageEvents(page);
+          const acknowledged = seen.some((e) => e.type === 'write-acknowledged' && e.write.id === id);
+          return acknowledged && seen.some((e) => e.type === 'sync-completed') && seen;
+        },
+        { timeout: 20_000, message: 'write-acknowledged for the write and a sync-completed' },
+      );
+      expect(events.some((e) => e.type === 'write-queued' && e.write.id === id)).toBe(true);
+      await drained(page);
+      expect((await kitOf(page).listQueue()).items).toHaveLength(0);
+    });
+
+    it('with encryptAtRest keeps queued and local data unreadable on disk, and still reads and delivers it', async () => {
+      const secret = `Secret-${engine}-4711`;
+      const { page } = await suite.open({ folder: 'encrypted' });
+      await api(page, 'GET', '/api/work-orders');
+      suite.origin.down();
+      const queued = await api(page, 'POST', '/api/work-orders', jsonBody({ title: secret }));
+      expect(queued.status, queued.text).toBe(202);
+      const list = await api(page, 'GET', '/api/work-orders');
+      expect(recordsOf(list).map((r) => r.title)).toContain(secret);
+      const disk = await indexedDbText(page);
+      expect(disk.length).toBeGreaterThan(0);
+      expect(disk).not.toContain(secret);
+
+      suite.origin.up();
+      await waitFor(async () => (await serverTitles(suite)).includes(secret), {
+        timeout: 20_000,
+        message: 'the encrypted write on the server',
+      });
+    });
+  });
+}
