@@ -200,6 +200,11 @@ function isObj(value: unknown): value is Record<string, unknown> {
  * Rows that do not fit are left in place and skipped (never sent, never silently deleted).
  */
 export function isStoredWrite(value: unknown): value is StoredWrite {
+  return hasWriteIndexFields(value) && typeof value.url === 'string' && Array.isArray(value.headers);
+}
+
+/** The part of a queue row that stays readable whether or not the rest is sealed: what the indexes and states need. */
+function hasWriteIndexFields(value: unknown): value is Record<string, unknown> {
   return (
     isObj(value) &&
     typeof value.id === 'string' &&
@@ -208,8 +213,6 @@ export function isStoredWrite(value: unknown): value is StoredWrite {
     typeof value.recordId === 'string' &&
     typeof value.method === 'string' &&
     METHODS.has(value.method) &&
-    typeof value.url === 'string' &&
-    Array.isArray(value.headers) &&
     typeof value.state === 'string' &&
     STATES.has(value.state) &&
     typeof value.attempts === 'number' &&
@@ -224,21 +227,7 @@ export function isSealed(value: unknown): value is Sealed {
 
 /** A sealed queue row: the readable part checked like `isStoredWrite`, the rest left to the codec. */
 export function isSealedWriteRow(value: unknown): value is SealedWriteRow {
-  return (
-    isObj(value) &&
-    isSealed(value.sealed) &&
-    typeof value.id === 'string' &&
-    typeof value.seq === 'number' &&
-    typeof value.collection === 'string' &&
-    typeof value.recordId === 'string' &&
-    typeof value.method === 'string' &&
-    METHODS.has(value.method) &&
-    typeof value.state === 'string' &&
-    STATES.has(value.state) &&
-    typeof value.attempts === 'number' &&
-    Array.isArray(value.refs) &&
-    typeof value.rev === 'number'
-  );
+  return hasWriteIndexFields(value) && isSealed(value.sealed);
 }
 
 export function isStoredRecord(value: unknown): value is StoredRecord {
