@@ -1,30 +1,14 @@
 import type { Page } from 'playwright-core';
 import { launchBrowser } from '../harness/chromium.js';
 import { stopServiceWorkers } from '../harness/service-worker.js';
-import { callExpression, type EngineBrowser, type EnginePage } from './driver.js';
+import { wrapScriptable, type EngineBrowser, type EnginePage } from './driver.js';
 
 interface ChromiumPage extends EnginePage {
   readonly page: Page;
 }
 
 function wrap(page: Page): ChromiumPage {
-  return {
-    page,
-    async goto(url) {
-      await page.goto(url);
-    },
-    async evaluate<A, R>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R> {
-      const result: unknown = await page.evaluate(callExpression(fn, arg));
-      // Plain data by the contract of `evaluate`.
-      return result as R;
-    },
-    async reload() {
-      await page.reload();
-    },
-    async close() {
-      await page.close().catch(() => undefined);
-    },
-  };
+  return wrapScriptable(page);
 }
 
 function isChromiumPage(page: EnginePage): page is ChromiumPage {

@@ -47,6 +47,35 @@ export function callExpression<A, R>(fn: (arg: A) => R | Promise<R>, arg: A): st
   return `(${fn.toString()})(${JSON.stringify(arg) ?? 'undefined'})`;
 }
 
+/** What playwright's and puppeteer's pages share, and all the two drivers built on them use. */
+export interface ScriptablePage {
+  goto(url: string): Promise<unknown>;
+  evaluate(expression: string): Promise<unknown>;
+  reload(): Promise<unknown>;
+  close(): Promise<unknown>;
+}
+
+/** An `EnginePage` over a playwright or puppeteer page, keeping the page for the driver's own needs. */
+export function wrapScriptable<P extends ScriptablePage>(page: P): EnginePage & { readonly page: P } {
+  return {
+    page,
+    async goto(url) {
+      await page.goto(url);
+    },
+    async evaluate<A, R>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R> {
+      const result: unknown = await page.evaluate(callExpression(fn, arg));
+      // Plain data by the contract of `evaluate`.
+      return result as R;
+    },
+    async reload() {
+      await page.reload();
+    },
+    async close() {
+      await page.close().catch(() => undefined);
+    },
+  };
+}
+
 /** A browser for `engine`, or an error whose first line says why it cannot start and how to fix it. */
 export async function launchEngine(engine: EngineName, options: LaunchOptions = {}): Promise<EngineBrowser> {
   switch (engine) {

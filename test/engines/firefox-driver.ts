@@ -1,5 +1,5 @@
 import puppeteer, { type Page } from 'puppeteer-core';
-import { callExpression, type EngineBrowser, type EnginePage, type LaunchOptions } from './driver.js';
+import { wrapScriptable, type EngineBrowser, type EnginePage, type LaunchOptions } from './driver.js';
 import { findBinary } from './find-binary.js';
 
 export function findFirefox(): string {
@@ -16,23 +16,7 @@ interface FirefoxPage extends EnginePage {
 }
 
 function wrap(page: Page): FirefoxPage {
-  return {
-    page,
-    async goto(url) {
-      await page.goto(url);
-    },
-    async evaluate<A, R>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R> {
-      const result: unknown = await page.evaluate(callExpression(fn, arg));
-      // Plain data by the contract of `evaluate`.
-      return result as R;
-    },
-    async reload() {
-      await page.reload();
-    },
-    async close() {
-      await page.close().catch(() => undefined);
-    },
-  };
+  return wrapScriptable(page);
 }
 
 /**
