@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import type { Readable } from 'node:stream';
 import { isObject, isString } from '../harness/guards.js';
+import { freePort } from '../harness/ports.js';
 import { waitFor } from '../harness/wait.js';
 import { callExpression, type EngineBrowser, type EnginePage } from './driver.js';
 import { findBinary } from './find-binary.js';
@@ -18,20 +18,6 @@ const WEBKIT_NO_CLIENT_TERMINATION_MS = 14_000;
 
 /** Longest a single WebDriver command (a script, a page load) may take. */
 const COMMAND_TIMEOUT_MS = 30_000;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => {
-        if (address !== null && typeof address === 'object') resolve(address.port);
-        else reject(new Error('no port'));
-      });
-    });
-  });
-}
 
 /**
  * Xvfb on the first free display: `-displayfd` makes Xvfb pick one and write its number, so parallel runs (other

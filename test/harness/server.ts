@@ -1,13 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServer } from '../../server-mock/src/index.js';
 import { buildFixtureApp } from './fixture-build.js';
 import { mockClient, type MockClient } from './mock.js';
 import { PATHS } from './paths.js';
+import { freePort } from './ports.js';
 import { waitFor } from './wait.js';
 
 export interface MockServer {
@@ -67,20 +67,6 @@ export interface MockServerProcess extends MockServer {
   kill(): Promise<void>;
   /** Starts it again on the same port and data (same origin for the browser). */
   restart(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => {
-        if (address !== null && typeof address === 'object') resolve(address.port);
-        else reject(new Error('no port'));
-      });
-    });
-  });
 }
 
 /**
