@@ -5,7 +5,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { OfflineKitConfig } from '../src/protocol/config.js';
-import { changeStamp, openPartition } from '../src/engine/db.js';
+import { changeStamp, openPartition } from '../src/core/storage/db.js';
 import { baseConfig, makeRig, readThrough as read, type Rig } from './harness.js';
 
 interface Switch {

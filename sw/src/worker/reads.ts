@@ -6,10 +6,10 @@
  */
 import type { JsonRecord } from '../protocol/config.js';
 import { isObject, isServerRecord, parseListPage } from '../protocol/wire-guards.js';
-import type { Engine } from '../engine/engine.js';
-import type { StoredRecord } from '../engine/db.js';
-import { syncedAtKey } from '../engine/meta-store.js';
-import { isTempId } from '../engine/temp-ids.js';
+import type { Engine } from '../core/engine.js';
+import type { StoredRecord } from '../core/storage/db.js';
+import { syncedAtKey } from '../core/storage/meta-store.js';
+import { isTempId } from '../core/model/temp-ids.js';
 import type { ApiPath } from './paths.js';
 import { StampedMemo } from './read-memo.js';
 import { errorResponse, json, jsonBody, withHeaders } from './responses.js';

@@ -7,11 +7,11 @@
 import type { JsonRecord } from '../protocol/config.js';
 import { toErrorInfo } from '../protocol/errors.js';
 import { isObject, isServerRecord } from '../protocol/wire-guards.js';
-import { parseJsonBody } from '../engine/bodies.js';
-import type { Engine } from '../engine/engine.js';
-import type { StoredWrite } from '../engine/db.js';
-import type { WriteInput } from '../engine/outbox.js';
-import { SYNC_FIELD } from '../engine/records.js';
+import { parseJsonBody } from '../core/model/bodies.js';
+import type { Engine } from '../core/engine.js';
+import type { StoredWrite } from '../core/storage/db.js';
+import type { WriteInput } from '../core/outbox/outbox.js';
+import { SYNC_FIELD } from '../core/model/records.js';
 import type { ApiPath } from './paths.js';
 import { errorResponse, json, withHeaders } from './responses.js';
 import { HEADERS, type WriteMethod } from '../protocol/wire.js';
