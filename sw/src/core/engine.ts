@@ -36,7 +36,7 @@ import type { JsonRecord } from '../protocol/config.js';
 import { OfflineKitError, toErrorInfo } from '../protocol/errors.js';
 import { isObject } from '../protocol/wire-guards.js';
 import type { ResolvedConfig } from './config.js';
-import { backoffDelay } from './model/backoff.js';
+import { NETWORK_RETRY_CAP_MS, backoffDelay } from './model/backoff.js';
 import { decodeText, encodeJson, isTextType } from './model/bodies.js';
 import { AppKeyCodec, aesCodec, lockedError, plainCodec, type Codec } from './storage/codec.js';
 import { ConflictResolver } from './outbox/conflicts.js';
@@ -53,8 +53,7 @@ import { Replicator, type PushResult, type Stop } from './sync/replicator.js';
 import type { ServerRecord } from '../protocol/wire.js';
 import { isTempId } from './model/temp-ids.js';
 
-/** While writes wait and the server is unreachable, retry at least this often, so they land within seconds of its return. */
-export const NETWORK_RETRY_CAP_MS = 3000;
+export { NETWORK_RETRY_CAP_MS } from './model/backoff.js';
 
 interface Waiting {
   unit: string;
@@ -334,8 +333,8 @@ export class Engine {
 
     const missing = await this.missingCredentials();
     const push: PushResult = missing
-      ? { pushed: 0, conflicts: 0, failed: 0, stop: { kind: 'auth', error: missing } }
-      : await this.replicator.push(new Set(collections), onProgress);
+      ? { pushed: 0, conflicts: 0, failed: 0, stop: { kind: 'auth', error: missing }, deferredUntil: null }
+      : await this.replicator.push(new Set(collections), onProgress, req.trigger);
     let pulled = 0;
     let pullFailed = 0;
     let stop: Stop | null = push.stop;
@@ -375,6 +374,8 @@ export class Engine {
     } else {
       this.serverReachable = true;
       this.failures = 0;
+      // Writes held back by their back-off: the engine wakes itself when the first is due.
+      if (push.deferredUntil !== null) this.armRetry(Math.max(0, push.deferredUntil - ctx.deps.now()));
     }
     const unitMeta = await ctx.meta.unit(req.unit);
     await ctx.meta.setUnit(req.unit, {

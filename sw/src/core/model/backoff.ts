@@ -1,6 +1,9 @@
 /** Exponential back-off with jitter, and the `Retry-After` header. */
 import type { ResolvedConfig } from '../config.js';
 
+/** While writes wait and the server is unreachable, retry at least this often, so they land within seconds of its return. */
+export const NETWORK_RETRY_CAP_MS = 3000;
+
 /** Delay before attempt `attempt + 1` after `attempt` (≥ 1) transient failures, ms. */
 export function backoffDelay(attempt: number, retry: ResolvedConfig['retry'], random: () => number): number {
   const exp = retry.initialDelayMs * Math.pow(retry.factor, Math.max(0, attempt - 1));

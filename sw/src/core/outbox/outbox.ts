@@ -7,17 +7,16 @@ import type { ConflictView, HistoryEntry, QueuedWriteView } from '../../protocol
 import type { JsonRecord } from '../../protocol/config.js';
 import { OfflineKitError, isQuotaError } from '../../protocol/errors.js';
 import { isObject } from '../../protocol/wire-guards.js';
-import { bodyFields, encodeFields, encodeJson, isJsonType, parseJsonBody } from '../model/bodies.js';
+import { bodyFields, encodeJson, isJsonType, parseJsonBody } from '../model/bodies.js';
 import { unitsOf, type EngineContext } from '../deps.js';
 import type { StoredRecord, StoredWrite } from '../storage/db.js';
-import type { NewEntry } from '../storage/history-store.js';
+import { writeEntry, type NewEntry } from '../storage/history-store.js';
 import type { QueueRow } from '../storage/queue-store.js';
 import { GroupCommit } from '../storage/group-commit.js';
 import { rebuildRecord } from './rebuild.js';
-import { acknowledgedId, settleBatch, type Ack } from './settle-batch.js';
 import { SYNC_FIELD, appFields, applyChange, diffFields, mergePatch } from '../model/records.js';
 import { isTempId, referencedTempIds, rewriteFields, rewriteUrl } from '../model/temp-ids.js';
-import { TEMP_PREFIX, type ServerRecord, type WriteMethod } from '../../protocol/wire.js';
+import { TEMP_PREFIX, type WriteMethod } from '../../protocol/wire.js';
 
 export interface WriteInput {
   method: WriteMethod;
@@ -216,7 +215,7 @@ export class Outbox {
       await this.captures.add({
         write: stored,
         record: { ...row, data: sealedData, deleted: data === null },
-        entry: historyEntry(write, 'queued', now),
+        entry: writeEntry(write, 'queued', now),
       });
     } catch (error) {
       throw storageError(error);
@@ -314,7 +313,7 @@ export class Outbox {
       await Promise.all([
         queue.put(stored),
         row ? records.put({ ...row, data: sealedData, deleted: data === null }) : null,
-        tx.objectStore('history').add(historyEntry(write, 'edited', this.ctx.deps.now()) as HistoryEntry),
+        tx.objectStore('history').add(writeEntry(write, 'edited', this.ctx.deps.now()) as HistoryEntry),
         tx.done,
       ]);
     } catch (error) {
@@ -392,135 +391,6 @@ export class Outbox {
     return rebuilt.record.data;
   }
 
-  /**
-   * The server acknowledged `write`: store its record, move a temporary id to the server's id everywhere, rebase the
-   * record's later writes on the new version, then remove the write. The local copy is updated before the queue entry
-   * goes, so a crash in between only causes a resend with the same key, which the server answers from its store.
-   */
-  async acknowledge(write: StoredWrite, record: ServerRecord | null, deleted: boolean): Promise<void> {
-    const { ctx } = this;
-    const now = ctx.deps.now();
-    const recordId = acknowledgedId(write, record);
-    if (recordId !== write.recordId)
-      await this.renameRecord(write.collection, write.recordId, recordId, write.id);
-    const existing = await ctx.records.get(write.collection, recordId);
-    const row: StoredRecord = {
-      ...(existing?.row ?? {
-        collection: write.collection,
-        id: recordId,
-        data: null,
-        server: null,
-        pullMark: null,
-        deleted: false,
-      }),
-      version: record?.version ?? existing?.row.version ?? null,
-      fromServer: true,
-      syncedAt: now,
-    };
-    const server = deleted ? null : (record ?? existing?.server ?? null);
-    await ctx.records.putMany([{ row, data: existing?.data ?? null, server }]);
-    // Later writes of this record were made on top of this one: they now apply to the new version.
-    for (const later of await ctx.queue.forRecord(write.collection, recordId)) {
-      if (later.id === write.id || later.state === 'sending') continue;
-      if (later.method !== 'POST' && record) {
-        later.baseVersion = record.version;
-        later.baseRecord = await ctx.codec.sealJson(record);
-        later.rev += 1;
-        await ctx.queue.put(later);
-      }
-    }
-    await ctx.queue.delete(write.id);
-    const data = await this.rebuild(write.collection, recordId);
-    if (deleted && !data) {
-      const left = await ctx.queue.hasForRecord(write.collection, recordId);
-      if (!left) await ctx.records.delete(write.collection, recordId);
-    }
-  }
-
-  /**
-   * Settles many 2xx answers together (see `settle-batch.ts`): one commit for the whole chunk, logged in the same
-   * transaction. When something changed underneath, falls back to `acknowledge` one write at a time.
-   */
-  async acknowledgeMany(acks: readonly Ack[]): Promise<void> {
-    const keys: string[] = [];
-    for (const { write, record } of acks) {
-      keys.push(write.recordId);
-      if (record) keys.push(record.id);
-    }
-    await this.ctx.locks.run(keys, () => this.settle(acks));
-  }
-
-  private async settle(acks: readonly Ack[]): Promise<void> {
-    if (await settleBatch(this.ctx, acks)) return;
-    for (const ack of acks) {
-      await this.acknowledge(ack.write, ack.record, ack.deleted);
-      await this.ctx.history.add({
-        kind: 'write',
-        at: this.ctx.deps.now(),
-        event: 'acknowledged',
-        writeId: ack.write.id,
-        collection: ack.write.collection,
-        recordId: ack.write.recordId,
-        method: ack.write.method,
-        status: ack.status,
-        error: null,
-      });
-    }
-  }
-
-  /**
-   * A record got its server id: the local row moves, and every queued write that names the temporary id (its URL,
-   * its record, top-level fields such as `workOrderId`) and every child record pointing at it is rewritten.
-   */
-  private async renameRecord(
-    collection: string,
-    from: string,
-    to: string,
-    exceptWrite: string,
-  ): Promise<void> {
-    const { ctx } = this;
-    const map = new Map([[from, to]]);
-    if (isTempId(from)) await ctx.meta.setIdFor(from, to);
-    const old = await ctx.records.get(collection, from);
-    if (old) {
-      await ctx.records.putMany([
-        { row: { ...old.row, id: to }, data: old.data ? { ...old.data, id: to } : null, server: old.server },
-      ]);
-      await ctx.records.delete(collection, from);
-    }
-    // Only writes that name the old id are touched, found by index: a long queue of creates is not rescanned on
-    // every acknowledgement.
-    const named = new Map<string, StoredWrite>();
-    for (const w of await ctx.queue.forRecord(collection, from)) named.set(w.id, w);
-    for (const w of await ctx.queue.referring(from)) named.set(w.id, w);
-    const touched = new Set<string>();
-    for (const w of [...named.values()].sort((a, b) => a.seq - b.seq)) {
-      if (w.id === exceptWrite) continue;
-      const url = rewriteUrl(w.url, map);
-      w.url = url;
-      w.refs = w.refs.filter((r) => r !== from);
-      if (w.recordId === from && w.collection === collection) w.recordId = to;
-      const bytes = await ctx.codec.openBytes(w.body);
-      const json = parseJsonBody(bytes, w.contentType);
-      const formFields = json === undefined ? await bodyFields(bytes, w.contentType) : null;
-      const rewritten = rewriteFields(json ?? formFields, map);
-      const encoded = rewritten ? encodeFields(rewritten, w.contentType) : null;
-      if (encoded) {
-        w.body = await ctx.codec.sealBytes(encoded);
-        w.bodySize = encoded.byteLength;
-      }
-      w.rev += 1;
-      await ctx.queue.put(w);
-      if (w.collection !== collection || w.recordId !== to) touched.add(`${w.collection}\u0000${w.recordId}`);
-    }
-    // Children created offline hold the parent's temporary id in a reference field: their local copy is rebuilt from
-    // the rewritten writes.
-    for (const key of touched) {
-      const [c, id] = key.split('\u0000');
-      if (c && id) await this.rebuild(c, id);
-    }
-  }
-
   /** Replaces a write by a new one in the same place of the queue (new id: a new Idempotency-Key). */
   async replace(
     old: StoredWrite,
@@ -591,21 +461,6 @@ function tempIdsIn(input: WriteInput, json: unknown): Set<string> {
 
 function asRecord(value: unknown): JsonRecord | null {
   return isObject(value) ? value : null;
-}
-
-/** The history entry of a write just queued or folded into a queued one (stored in the same transaction). */
-function historyEntry(write: StoredWrite, event: 'queued' | 'edited', at: number): NewEntry {
-  return {
-    kind: 'write',
-    at,
-    event,
-    writeId: write.id,
-    collection: write.collection,
-    recordId: write.recordId,
-    method: write.method,
-    status: null,
-    error: null,
-  };
 }
 
 function storageError(error: unknown): OfflineKitError {

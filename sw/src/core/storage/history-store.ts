@@ -3,16 +3,37 @@
  * rest an entry's `error` (a server's message, the user's and the server's versions of a resolved conflict) is sealed;
  * readers get it opened.
  */
-import type { ErrorInfo, HistoryEntry, HistoryExport } from '../../protocol/api.js';
+import type { ErrorInfo, HistoryEntry, HistoryExport, WriteEventKind } from '../../protocol/api.js';
 import { isObject } from '../../protocol/wire-guards.js';
 import type { Codec } from './codec.js';
-import { isSealed, type Db, type SealedHistoryRow } from './db.js';
+import { isSealed, type Db, type SealedHistoryRow, type StoredWrite } from './db.js';
 
 export type NewEntry = HistoryEntry extends infer E
   ? E extends HistoryEntry
     ? Omit<E, 'id'>
     : never
   : never;
+
+/** The history entry of something that happened to a queued write. */
+export function writeEntry(
+  write: Pick<StoredWrite, 'id' | 'collection' | 'recordId' | 'method'>,
+  event: WriteEventKind,
+  at: number,
+  status: number | null = null,
+  error: ErrorInfo | null = null,
+): NewEntry {
+  return {
+    kind: 'write',
+    at,
+    event,
+    writeId: write.id,
+    collection: write.collection,
+    recordId: write.recordId,
+    method: write.method,
+    status,
+    error,
+  };
+}
 
 function isErrorInfo(value: unknown): value is ErrorInfo {
   return isObject(value) && typeof value.code === 'string' && typeof value.message === 'string';

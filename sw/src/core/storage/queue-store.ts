@@ -5,6 +5,7 @@
  */
 import type { WriteState } from '../../protocol/api.js';
 import { isObject } from '../../protocol/wire-guards.js';
+import { canTakeWriteEvent, nextQueuedState } from '../model/write-state.js';
 import type { Codec } from './codec.js';
 import {
   isSealed,
@@ -147,7 +148,8 @@ export class QueueStore {
 
   /**
    * Persists `sending` (and counts the attempt) for a whole chunk in ONE transaction, before any of it goes out.
-   * Writes gone, in conflict or failed meanwhile are left out. Returns the rows as stored, in the order asked.
+   * Writes gone or no longer pending meanwhile (in conflict, failed, already being sent) are left out. Returns the
+   * rows as stored, in the order asked.
    */
   async markSending(ids: readonly string[]): Promise<StoredWrite[]> {
     if (ids.length === 0) return [];
@@ -156,9 +158,14 @@ export class QueueStore {
     const marked: QueueRow[] = [];
     const puts: Promise<unknown>[] = [];
     for (const row of rows) {
-      if (!isQueueRow(row) || row.state === 'conflict' || row.state === 'failed') continue;
+      if (!isQueueRow(row) || !canTakeWriteEvent(row.state, 'mark-sending')) continue;
       // Only readable fields change: a sealed row is put back sealed, as it was.
-      const sending: QueueRow = { ...row, state: 'sending', attempts: row.attempts + 1, rev: row.rev + 1 };
+      const sending: QueueRow = {
+        ...row,
+        state: nextQueuedState(row.state, 'mark-sending'),
+        attempts: row.attempts + 1,
+        rev: row.rev + 1,
+      };
       marked.push(sending);
       puts.push(tx.store.put(sending));
     }
@@ -173,9 +180,14 @@ export class QueueStore {
     const rows: unknown[] = await Promise.all(ids.map((id) => tx.store.get(id)));
     const puts: Promise<unknown>[] = [];
     for (const row of rows) {
-      if (!isQueueRow(row) || row.state !== 'sending') continue;
+      if (!isQueueRow(row) || !canTakeWriteEvent(row.state, 'not-sent')) continue;
       puts.push(
-        tx.store.put({ ...row, state: 'pending', attempts: Math.max(0, row.attempts - 1), rev: row.rev + 1 }),
+        tx.store.put({
+          ...row,
+          state: nextQueuedState(row.state, 'not-sent'),
+          attempts: Math.max(0, row.attempts - 1),
+          rev: row.rev + 1,
+        }),
       );
     }
     await Promise.all([...puts, tx.done]);

@@ -1,17 +1,18 @@
 /**
- * Acknowledgements of many writes settled together: the same steps as `Outbox.acknowledge` (store the server's record,
- * move a temporary id to the server's id in later writes and children, rebase later writes, remove the write, rebuild
- * the overlay, log it), but in three phases so a chunk of 100 answers costs a few transactions instead of ~15 each:
+ * Acknowledging writes: the ONE algorithm for one answer or a chunk of them (the single case is a chunk of one). For
+ * each 2xx: store the server's record, move a temporary id to the server's id in later writes and children, rebase the
+ * record's later writes on the new version, remove the write, rebuild the overlay, log it. It runs in three phases, so
+ * a chunk of 100 answers costs a few transactions instead of ~15 each:
  *
- *   gather  — two read-only transactions load every queue row and record the chunk can touch (by record, by `by-ref`);
+ *   gather  — two read-only transactions prefetch every queue row and record the chunk is expected to touch (by
+ *             record, by `by-ref`); a step that reaches a row not prefetched loads it on the spot;
  *   compute — the steps run on that in-memory copy (async codec work allowed: no transaction is open);
  *   commit  — ONE read-write transaction checks that every row it changes still has the `rev` it was read with (and
  *             every rebuilt record still has the same writes), then writes queue, records, id map and history together.
  *
- * Contract: either the whole chunk commits, or nothing does and `settleBatch` answers false (something changed
- * underneath, or a row the steps needed was not gathered); the caller then settles the writes one by one. A write
- * leaves the queue in the same transaction that stores its server record, so a crash can only cause a resend with the
- * same key.
+ * Contract: each commit is all or nothing. When a chunk's commit finds something changed underneath, its writes are
+ * acknowledged again one at a time, each from a fresh read. A write leaves the queue in the same transaction that
+ * stores its server record, so a crash can only cause a resend with the same key.
  */
 import type { JsonRecord } from '../../protocol/config.js';
 import { OfflineKitError } from '../../protocol/errors.js';
@@ -24,11 +25,12 @@ import {
   type StoredRecord,
   type StoredWrite,
 } from '../storage/db.js';
-import type { NewEntry } from '../storage/history-store.js';
+import { writeEntry, type NewEntry } from '../storage/history-store.js';
 import { rebuildRecord } from './rebuild.js';
 import type { OpenRecord } from '../storage/record-store.js';
 import { isTempId, rewriteFields, rewriteUrl } from '../model/temp-ids.js';
 import type { ServerRecord } from '../../protocol/wire.js';
+import { nextWriteState } from '../model/write-state.js';
 
 export interface Ack {
   write: StoredWrite;
@@ -38,8 +40,7 @@ export interface Ack {
 }
 
 /**
- * The record an acknowledgement applies to, for both acknowledgement paths (`Outbox.acknowledge` and the chunk
- * settle here). Only a create learns its id from the answer (its temporary id moves to the server's); any other write
+ * The record an acknowledgement applies to. Only a create learns its id from the answer (its temporary id moves to the server's); any other write
  * is about the record it named, and an answer naming another must never move the local row onto that record.
  * `classify` keeps such answers out already; this is the last check before a row moves.
  */
@@ -55,14 +56,16 @@ export function acknowledgedId(write: StoredWrite, record: ServerRecord | null):
 /** A record row with its data opened (decrypted), as the record store hands it out. */
 type OpenRow = OpenRecord;
 
-/** Thrown when the steps reach a row the gather phase did not load: the chunk falls back to one by one. */
-class NotGathered extends Error {}
-
 /** Must match `MetaStore.idFor`'s key. */
 const idKey = (tempId: string): string => `id:${tempId}`;
 const recKey = (collection: string, id: string): string => `${collection}\u0000${id}`;
 
+/** Commits refused in a row for one write before giving up (it stays `sending` and is sent again, same key). */
+const MAX_TRIES = 5;
+
 class Snapshot {
+  constructor(private readonly ctx: EngineContext) {}
+
   readonly queue = new Map<string, StoredWrite>();
   /** `rev` of each queue row as read: the commit refuses if it moved. */
   readonly readRev = new Map<string, number>();
@@ -85,9 +88,18 @@ class Snapshot {
     this.readRev.set(w.id, w.rev);
   }
 
-  rec(collection: string, id: string): OpenRow | null {
+  /** The queue row `id` as the snapshot holds it, read from disk if it was not prefetched (undefined: gone). */
+  async write(id: string): Promise<StoredWrite | undefined> {
+    if (!this.queue.has(id)) {
+      const w = await this.ctx.queue.get(id);
+      if (w) this.addWrite(w);
+    }
+    return this.queue.get(id);
+  }
+
+  async rec(collection: string, id: string): Promise<OpenRow | null> {
     const key = recKey(collection, id);
-    if (!this.records.has(key)) throw new NotGathered(key);
+    if (!this.records.has(key)) this.records.set(key, await this.ctx.records.get(collection, id));
     return this.records.get(key) ?? null;
   }
 
@@ -97,15 +109,26 @@ class Snapshot {
     this.changedRecords.add(key);
   }
 
-  writesFor(collection: string, id: string): StoredWrite[] {
-    if (!this.recordWrites.has(recKey(collection, id))) throw new NotGathered(recKey(collection, id));
+  async writesFor(collection: string, id: string): Promise<StoredWrite[]> {
+    const key = recKey(collection, id);
+    if (!this.recordWrites.has(key)) {
+      const ids = new Set<string>();
+      for (const w of await this.ctx.queue.forRecord(collection, id)) {
+        this.addWrite(w);
+        ids.add(w.id);
+      }
+      this.recordWrites.set(key, ids);
+    }
     return this.live()
       .filter((w) => w.collection === collection && w.recordId === id)
       .sort((a, b) => a.seq - b.seq);
   }
 
-  referring(tempId: string): StoredWrite[] {
-    if (!this.refsLoaded.has(tempId)) throw new NotGathered(tempId);
+  async referring(tempId: string): Promise<StoredWrite[]> {
+    if (!this.refsLoaded.has(tempId)) {
+      for (const w of await this.ctx.queue.referring(tempId)) this.addWrite(w);
+      this.refsLoaded.add(tempId);
+    }
     return this.live().filter((w) => w.refs.includes(tempId));
   }
 
@@ -119,21 +142,41 @@ class Snapshot {
   }
 
   deleteWrite(id: string): void {
-    this.deletedWrites.add(id);
+    // A write no longer on disk (never read) has nothing to delete and nothing to check at commit.
+    if (this.readRev.has(id)) this.deletedWrites.add(id);
   }
 }
 
-/** Settles `acks` (all 2xx) in one commit; false when nothing was written and the caller must go one by one. */
-export async function settleBatch(ctx: EngineContext, acks: readonly Ack[]): Promise<boolean> {
-  if (acks.length === 0) return true;
-  const snap = new Snapshot();
-  try {
-    await gather(ctx, snap, acks);
-    for (const ack of acks) await acknowledgeIn(ctx, snap, ack);
-  } catch (error) {
-    if (error instanceof NotGathered) return false;
-    throw error;
+/**
+ * Acknowledges `acks` (all 2xx answers), holding the locks of their records: in one commit when nothing changed
+ * underneath, else one write at a time.
+ */
+export async function acknowledge(ctx: EngineContext, acks: readonly Ack[]): Promise<void> {
+  if (acks.length === 0) return;
+  const keys: string[] = [];
+  for (const { write, record } of acks) {
+    keys.push(write.recordId);
+    if (record) keys.push(record.id);
   }
+  await ctx.locks.run(keys, async () => {
+    if (await together(ctx, acks)) return;
+    for (const ack of acks) {
+      for (let tries = 1; !(await together(ctx, [ack])); tries += 1) {
+        if (tries >= MAX_TRIES)
+          throw new OfflineKitError(
+            'storage_failed',
+            `the acknowledgement of ${ack.write.id} kept being overtaken`,
+          );
+      }
+    }
+  });
+}
+
+/** `acks` in one snapshot and one commit; false when the commit found something changed and wrote nothing. */
+async function together(ctx: EngineContext, acks: readonly Ack[]): Promise<boolean> {
+  const snap = new Snapshot(ctx);
+  await gather(ctx, snap, acks);
+  for (const ack of acks) await acknowledgeIn(ctx, snap, ack);
   return commit(ctx, snap);
 }
 
@@ -197,12 +240,15 @@ async function load(
 async function acknowledgeIn(ctx: EngineContext, snap: Snapshot, ack: Ack): Promise<void> {
   const now = ctx.deps.now();
   // An earlier acknowledgement of the chunk may have rewritten this write (its record's temporary id).
-  const write = snap.queue.get(ack.write.id) ?? ack.write;
+  const onDisk = await snap.write(ack.write.id);
+  // The one arrow out of the queue besides a discard: only a write on the wire is acknowledged.
+  if (onDisk) nextWriteState(onDisk.state, 'ack');
+  const write = onDisk ?? ack.write;
   const { record, deleted } = ack;
   const collection = write.collection;
   const recordId = acknowledgedId(write, record);
   if (recordId !== write.recordId) await rename(ctx, snap, collection, write.recordId, recordId, write.id);
-  const existing = snap.rec(collection, recordId);
+  const existing = await snap.rec(collection, recordId);
   const row: StoredRecord = {
     ...(existing?.row ?? {
       collection,
@@ -220,7 +266,7 @@ async function acknowledgeIn(ctx: EngineContext, snap: Snapshot, ack: Ack): Prom
   snap.setRec(collection, recordId, { row, data: existing?.data ?? null, server });
   // Later writes of this record were made on top of this one: they now apply to the new version.
   const sealedBase = record ? await ctx.codec.sealJson(record) : null;
-  for (const later of snap.writesFor(collection, recordId)) {
+  for (const later of await snap.writesFor(collection, recordId)) {
     if (later.id === write.id || later.state === 'sending') continue;
     if (later.method !== 'POST' && record) {
       snap.putWrite({ ...later, baseVersion: record.version, baseRecord: sealedBase, rev: later.rev + 1 });
@@ -228,19 +274,9 @@ async function acknowledgeIn(ctx: EngineContext, snap: Snapshot, ack: Ack): Prom
   }
   snap.deleteWrite(write.id);
   const data = await rebuild(ctx, snap, collection, recordId);
-  if (deleted && !data && snap.writesFor(collection, recordId).length === 0)
+  if (deleted && !data && (await snap.writesFor(collection, recordId)).length === 0)
     snap.setRec(collection, recordId, null);
-  snap.history.push({
-    kind: 'write',
-    at: now,
-    event: 'acknowledged',
-    writeId: write.id,
-    collection,
-    recordId: write.recordId,
-    method: write.method,
-    status: ack.status,
-    error: null,
-  });
+  snap.history.push(writeEntry(write, 'acknowledged', now, ack.status));
 }
 
 async function rename(
@@ -253,7 +289,7 @@ async function rename(
 ): Promise<void> {
   const map = new Map([[from, to]]);
   if (isTempId(from)) snap.idMap.set(from, to);
-  const old = snap.rec(collection, from);
+  const old = await snap.rec(collection, from);
   if (old) {
     snap.setRec(collection, to, {
       row: { ...old.row, id: to },
@@ -263,8 +299,8 @@ async function rename(
     snap.setRec(collection, from, null);
   }
   const named = new Map<string, StoredWrite>();
-  for (const w of snap.writesFor(collection, from)) named.set(w.id, w);
-  for (const w of snap.referring(from)) named.set(w.id, w);
+  for (const w of await snap.writesFor(collection, from)) named.set(w.id, w);
+  for (const w of await snap.referring(from)) named.set(w.id, w);
   const touched = new Map<string, [string, string]>();
   for (const original of [...named.values()].sort((a, b) => a.seq - b.seq)) {
     if (original.id === exceptWrite) continue;
@@ -298,11 +334,11 @@ async function rebuild(
   collection: string,
   recordId: string,
 ): Promise<JsonRecord | null> {
-  const writes = snap.writesFor(collection, recordId);
+  const writes = await snap.writesFor(collection, recordId);
   snap.rebuilt.add(recKey(collection, recordId));
   const rebuilt = await rebuildRecord(
     ctx.codec,
-    snap.rec(collection, recordId),
+    await snap.rec(collection, recordId),
     writes,
     collection,
     recordId,

@@ -1,0 +1,121 @@
+/**
+ * The way out to the server: every request of a sync is built here, on the worker's origin with the user's current
+ * credentials; discovery (`GET {apiBase}/_sync`) and its cache; the `GET` that reads a conflicted record again; and
+ * how a thrown error ends a push or a pull (`Stop`).
+ */
+import type { ErrorInfo } from '../../protocol/api.js';
+import { OfflineKitError, toErrorInfo } from '../../protocol/errors.js';
+import { isObject, isSameOriginPath, isServerRecord, parseDiscovery } from '../../protocol/wire-guards.js';
+import { DISCOVERY_PATH, PROTOCOL_VERSION, type Discovery, type ServerRecord } from '../../protocol/wire.js';
+import { apiPath } from '../config.js';
+import type { EngineContext } from '../deps.js';
+import { readJson } from '../model/classify.js';
+import type { StoredWrite } from '../storage/db.js';
+
+/** How a push or a pull ended early: `transient` and `auth` stop the run; the rest let it go on to the pull. */
+export type Stop =
+  | { kind: 'transient'; error: ErrorInfo; retryAfterMs: number | null; network: boolean }
+  | { kind: 'auth'; error: ErrorInfo };
+
+const DISCOVERY_TTL_MS = 5 * 60 * 1000;
+
+export class Transport {
+  private discovery: { at: number; value: Discovery | null } | null = null;
+
+  constructor(private readonly ctx: EngineContext) {}
+
+  /** What `GET {apiBase}/_sync` announced (null: a plain REST backend), cached for a few minutes. */
+  get protocol(): Discovery | null {
+    return this.discovery?.value ?? null;
+  }
+
+  api(suffix: string): string {
+    return apiPath(this.ctx.config, suffix);
+  }
+
+  /**
+   * The one place requests are built, so the one place that makes sure they stay on the worker's origin: credentials
+   * are attached to whatever URL comes out, and its path may come from a server's answer or a stored queue row.
+   */
+  async send(path: string, init: RequestInit): Promise<Response> {
+    const origin = new URL(this.ctx.deps.origin).origin;
+    const url = isSameOriginPath(path) ? new URL(path, origin) : null;
+    if (!url || url.origin !== origin) {
+      throw new OfflineKitError(
+        'rejected',
+        `refused to send to ${JSON.stringify(path)}: not a path on ${origin}`,
+        {
+          details: { path },
+        },
+      );
+    }
+    const creds = await this.ctx.deps.credentials();
+    const headers = new Headers(init.headers);
+    if (creds) for (const [k, v] of Object.entries(creds)) headers.set(k, v);
+    return this.ctx.deps.fetch(new Request(url.href, { ...init, headers, credentials: 'same-origin' }));
+  }
+
+  async discover(): Promise<Discovery | null> {
+    const now = this.ctx.deps.now();
+    if (this.discovery && now - this.discovery.at < DISCOVERY_TTL_MS) return this.discovery.value;
+    const response = await this.send(this.api(DISCOVERY_PATH), { method: 'GET' });
+    let value: Discovery | null = null;
+    if (response.ok) {
+      try {
+        value = parseDiscovery(await readJson(response));
+        for (const why of value.ignored) console.error(`[offline-kit] discovery answer: ${why}`);
+        // A newer major protocol than ours: plain per-request REST is still understood (PROTOCOL.md §1).
+        if (value.version > PROTOCOL_VERSION) value = { ...value, batch: null };
+      } catch {
+        value = null;
+      }
+    } else if (response.status === 401) {
+      throw new OfflineKitError('unauthorized', 'the server asks for credentials', { status: 401 });
+    } else if (response.status >= 500 || response.status === 429) {
+      throw new OfflineKitError('server_error', `discovery answered ${response.status}`, {
+        status: response.status,
+      });
+    } else {
+      await response.body?.cancel();
+    }
+    this.discovery = { at: now, value };
+    return value;
+  }
+
+  /**
+   * The server's current copy of a conflicted write's record, read again (`GET`); null when it cannot be known (an
+   * error, a network failure, an answer that is not this record).
+   */
+  async refetch(w: StoredWrite): Promise<{ server: ServerRecord | null; deleted: boolean } | null> {
+    try {
+      const response = await this.send(
+        this.api(`/${encodeURIComponent(w.collection)}/${encodeURIComponent(w.recordId)}`),
+        { method: 'GET', headers: { accept: 'application/json' } },
+      );
+      const json = await readJson(response);
+      if (response.status === 200 && isServerRecord(json) && json.id === w.recordId)
+        return { server: json, deleted: false };
+      // PROTOCOL.md §4: a deleted record reads as 404 with `"error": "deleted"`.
+      if (response.status === 404 && isObject(json) && json.error === 'deleted')
+        return { server: null, deleted: true };
+      return null;
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** A thrown error as the end of a push or a pull: a TypeError from `fetch` is the network going away. */
+export function stopFor(error: unknown): Stop {
+  const info = toErrorInfo(error);
+  if (info.code === 'unauthorized') return { kind: 'auth', error: info };
+  if (error instanceof TypeError) {
+    return {
+      kind: 'transient',
+      error: { code: 'network', message: info.message },
+      retryAfterMs: null,
+      network: true,
+    };
+  }
+  return { kind: 'transient', error: info, retryAfterMs: null, network: info.code === 'network' };
+}
