@@ -44,6 +44,7 @@ import { RecordLocks } from './storage/locks.js';
 import { MetaStore } from './storage/meta-store.js';
 import { QueueStore } from './storage/queue-store.js';
 import { RecordStore } from './storage/record-store.js';
+import { sealLegacy } from './storage/seal-legacy.js';
 import { wipePartition } from './storage/wipe.js';
 import { Replicator } from './sync/replicator.js';
 import { Scheduler } from './sync/scheduler.js';
@@ -158,25 +159,8 @@ export class Engine {
     }
   }
 
-  /**
-   * Once per partition (again after `clearLocalData`): seals what rows written in the clear still hold — queue rows and
-   * history entries of a version before schema 3, and everything of a partition that was plain before `encryptAtRest`
-   * was turned on (bodies, records). A failure is logged and retried at the next start.
-   */
   private async sealLegacy(): Promise<void> {
-    if (!this.ctx.codec.encrypted || this.locked) return;
-    try {
-      if (await this.ctx.meta.flag('sealed-v3')) return;
-      await this.ctx.queue.sealPlainRows();
-      await this.ctx.history.sealPlainEntries();
-      await this.ctx.records.sealPlainRows();
-      await this.ctx.meta.setFlag('sealed-v3', true);
-    } catch (error) {
-      console.warn(
-        '[offline-kit] could not seal rows stored in the clear; trying again at the next start',
-        error,
-      );
-    }
+    if (!this.locked) await sealLegacy(this.ctx);
   }
 
   lock(): void {
