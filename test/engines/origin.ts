@@ -87,9 +87,7 @@ export async function startTestOrigin(upstream: string): Promise<TestOrigin> {
     const session = await login(upstream, username);
     const id = randomBytes(16).toString('hex');
     sessions.set(id, session.token);
-    res
-      .writeHead(204, { 'Set-Cookie': `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Strict` })
-      .end();
+    res.writeHead(204, { 'Set-Cookie': `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Strict` }).end();
   };
 
   const server = createServer((req, res) => {
