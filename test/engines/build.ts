@@ -76,6 +76,11 @@ export function buildEnginesFixture(): Promise<void> {
       await writeAtomically(path.join(out, 'page.mjs'), page);
       await writeAtomically(path.join(out, 'index.html'), html);
     }
+    // The DevTools panel as an in-page overlay, for engines without the extension (`npm run build` makes it).
+    await writeAtomically(
+      path.join(ENGINES_DIST, 'inline.mjs'),
+      await readFile(path.join(REPO_ROOT, 'devtools-extension/dist/inline.js')),
+    );
   })();
   return built;
 }

@@ -178,7 +178,14 @@ export async function launchWebKitEngine(): Promise<EngineBrowser> {
         await stopped.goto(url);
         return { reloaded: true };
       },
-      async screenshot(_page, file) {
+      async screenshot(shown, file) {
+        // WebKitGTK's snapshot is the last frame painted, which can lag the DOM by seconds under Xvfb: wait for two
+        // animation frames first (measured: the panel showed "connecting…" long after it had connected).
+        await shown.evaluate(
+          () =>
+            new Promise<boolean>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))),
+          null,
+        );
         const png = await command(base, 'GET', `${sessionPath}/screenshot`);
         if (!isString(png)) throw new Error('WebKitWebDriver gave no screenshot');
         await writeFile(file, Buffer.from(png, 'base64'));
