@@ -68,14 +68,22 @@ for (const engine of enginesToRun()) {
       const queued = await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'In the panel' }));
       expect(queued.status, queued.text).toBe(202);
       // The overlay of `@offline-kit/devtools-extension/inline`, the panel for browsers without the extension.
-      // Imported through `new Function`: the test runner would rewrite an import() in a function it compiled.
-      await page.evaluate(async () => {
-        const load = new Function('return import("/__engines/inline.mjs")') as () => Promise<{
-          mountInlinePanel(): unknown;
-        }>;
-        (await load()).mountInlinePanel();
-        return true;
-      }, null);
+      // Mounted by a module script of the page, as an app does: the test runner would rewrite an import() written in
+      // a function it compiled.
+      await page.evaluate(
+        () =>
+          new Promise<boolean>((resolve, reject) => {
+            document.addEventListener('engines-inline-mounted', () => resolve(true), { once: true });
+            setTimeout(() => reject(new Error('the inline panel did not mount within 10 s')), 10_000);
+            const script = document.createElement('script');
+            script.type = 'module';
+            script.textContent = `import { mountInlinePanel } from '/__engines/inline.mjs';
+              mountInlinePanel();
+              document.dispatchEvent(new Event('engines-inline-mounted'));`;
+            document.head.append(script);
+          }),
+        null,
+      );
       const panel = (): Promise<{ status: string | null; storage: string | null; error: string | null }> =>
         page.evaluate(() => {
           const root = document.querySelector('[data-offline-kit-inline]')?.shadowRoot;
