@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { launchBrowser } from '../harness/chromium.js';
-import { SYNC_TAG } from '../../sw/src/shared/messages.js';
+import { SYNC_TAG } from '../../sw/src/protocol/messages.js';
 import { dispatchSync, stopServiceWorkers } from '../harness/service-worker.js';
 import { wrapScriptable, type EngineBrowser, type EnginePage } from './driver.js';
 

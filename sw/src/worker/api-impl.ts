@@ -14,10 +14,10 @@ import type {
   Resolution,
   SyncRunSummary,
   SyncStatus,
-} from '../shared/api.js';
-import { OfflineKitError } from '../shared/errors.js';
-import { isObject } from '../shared/guards.js';
-import { isAppKey } from '../engine/codec.js';
+} from '../protocol/api.js';
+import { OfflineKitError } from '../protocol/errors.js';
+import { isObject } from '../protocol/wire-guards.js';
+import { isAppKey } from '../core/storage/codec.js';
 import type { Runtime } from './runtime.js';
 
 function str(value: unknown, name: string): string {

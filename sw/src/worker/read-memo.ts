@@ -4,8 +4,8 @@
  * Blob the browser could page to disk, or only a string) is the caller's choice. A restarted worker, another user's
  * engine or a closed partition starts empty.
  */
-import { changeStamp } from '../engine/db.js';
-import type { Engine } from '../engine/engine.js';
+import { changeStamp } from '../core/storage/db.js';
+import type { Engine } from '../core/engine.js';
 
 type Stores = Parameters<typeof changeStamp>[1];
 

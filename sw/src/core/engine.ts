@@ -31,25 +31,27 @@ import type {
   SyncStatus,
   SyncTrigger,
   UnitStatus,
-} from '../shared/api.js';
-import type { JsonRecord } from '../shared/config.js';
-import { OfflineKitError, toErrorInfo } from '../shared/errors.js';
-import { isObject, type ServerRecord } from '../shared/guards.js';
-import type { ResolvedConfig } from '../shared/validate-config.js';
-import { backoffDelay } from './backoff.js';
-import { decodeText, encodeJson, isTextType } from './bodies.js';
-import { AppKeyCodec, aesCodec, lockedError, plainCodec, type Codec } from './codec.js';
-import { ConflictResolver } from './conflicts.js';
-import type { EngineContext, EngineDeps } from './context.js';
-import type { Db, StoredWrite } from './db.js';
-import { HistoryStore } from './history-store.js';
-import { MetaStore } from './meta-store.js';
-import { RecordLocks } from './record-locks.js';
-import { Outbox, type Enqueued, type WriteInput } from './outbox.js';
-import { QueueStore } from './queue-store.js';
-import { RecordStore } from './record-store.js';
-import { SYNC_FIELD } from './records.js';
-import { Replicator, type PushResult, type Stop } from './replicator.js';
+} from '../protocol/api.js';
+import type { JsonRecord } from '../protocol/config.js';
+import { OfflineKitError, toErrorInfo } from '../protocol/errors.js';
+import { isObject } from '../protocol/wire-guards.js';
+import type { ResolvedConfig } from './config.js';
+import { backoffDelay } from './model/backoff.js';
+import { decodeText, encodeJson, isTextType } from './model/bodies.js';
+import { AppKeyCodec, aesCodec, lockedError, plainCodec, type Codec } from './storage/codec.js';
+import { ConflictResolver } from './outbox/conflicts.js';
+import type { EngineContext, EngineDeps } from './deps.js';
+import type { Db, StoredWrite } from './storage/db.js';
+import { HistoryStore } from './storage/history-store.js';
+import { MetaStore } from './storage/meta-store.js';
+import { RecordLocks } from './storage/locks.js';
+import { Outbox, type Enqueued, type WriteInput } from './outbox/outbox.js';
+import { QueueStore } from './storage/queue-store.js';
+import { RecordStore } from './storage/record-store.js';
+import { SYNC_FIELD } from './model/records.js';
+import { Replicator, type PushResult, type Stop } from './sync/replicator.js';
+import type { ServerRecord } from '../protocol/wire.js';
+import { isTempId } from './model/temp-ids.js';
 
 /** While writes wait and the server is unreachable, retry at least this often, so they land within seconds of its return. */
 export const NETWORK_RETRY_CAP_MS = 3000;
@@ -179,7 +181,7 @@ export class Engine {
   async mustQueue(collection: string, recordId: string | null, refs: string[]): Promise<boolean> {
     if (!this.online || this.paused) return true;
     if (recordId && (await this.ctx.queue.hasForRecord(collection, recordId))) return true;
-    for (const ref of refs) if (ref.startsWith('tmp_')) return true;
+    for (const ref of refs) if (isTempId(ref)) return true;
     for (const ref of refs) {
       for (const c of this.ctx.config.collections.values()) {
         if (await this.ctx.queue.hasForRecord(c.name, ref)) return true;
