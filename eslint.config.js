@@ -11,6 +11,7 @@ export default tseslint.config(
       '**/*.config.js',
       '**/*.config.mjs',
       '**/build.mjs',
+      '.dependency-cruiser.cjs',
     ],
   },
   js.configs.recommended,
