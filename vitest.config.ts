@@ -25,6 +25,19 @@ export default defineConfig({
       },
       {
         test: {
+          // The packed tarballs in a fresh app (test/package-fixture): publint, arethetypeswrong, type-checks. Needs
+          // `npm run build` first.
+          name: 'package',
+          include: ['test/package-fixture/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 240_000,
+          // The type-checks run concurrently, two at a time: 2 cores.
+          maxConcurrency: 2,
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
