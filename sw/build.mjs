@@ -47,7 +47,7 @@ await build({
   entryPoints: {
     index: join(root, 'src/worker/index.ts'),
     client: join(root, 'src/client/index.ts'),
-    protocol: join(root, 'src/shared/api.ts'),
+    protocol: join(root, 'src/protocol/index.ts'),
   },
   outdir: join(root, 'dist/esm'),
   bundle: true,

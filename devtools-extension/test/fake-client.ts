@@ -14,7 +14,7 @@ import type {
   QueuedWriteView,
   Resolution,
   SyncStatus,
-} from '@offline-kit/sw/api';
+} from '@offline-kit/sw/protocol';
 import type { ApiResult } from '../src/protocol/api-guards.js';
 import type { MockRequest, MockResponse } from '../src/protocol/relay.js';
 import { PanelError, type ConnectionState, type PanelClient } from '../src/ui/client.js';

@@ -3,7 +3,7 @@
  * number, anything sequential, random guesses) are dropped, and so is a second answer to the same call, wherever they
  * come from. Answers arrive as relay envelopes, checked with the relay's guards as the extension client does.
  */
-import type { QueuedWriteView } from '@offline-kit/sw/api';
+import type { QueuedWriteView } from '@offline-kit/sw/protocol';
 import { describe, expect, it } from 'vitest';
 import { BaseClient } from '../src/link/base-client.js';
 import {

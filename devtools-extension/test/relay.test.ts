@@ -1,4 +1,4 @@
-import { envelope } from '@offline-kit/sw/devtools-protocol';
+import { envelope } from '@offline-kit/sw/protocol';
 import { describe, expect, it } from 'vitest';
 import { isOfflineKitEvent, isSyncStatus } from '../src/protocol/api-guards.js';
 import {

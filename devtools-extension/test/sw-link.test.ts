@@ -1,5 +1,5 @@
-import type { OfflineKitEvent } from '@offline-kit/sw/api';
-import { envelope, type RequestMessage } from '@offline-kit/sw/devtools-protocol';
+import type { OfflineKitEvent } from '@offline-kit/sw/protocol';
+import { envelope, type RequestMessage } from '@offline-kit/sw/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SwLink } from '../src/link/sw-link.js';
 import { newCallId, type HookState, type PanelAnswer, type PanelCall } from '../src/protocol/relay.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SyncRunSummary, SyncStatus } from '@offline-kit/sw/api';
+import type { SyncRunSummary, SyncStatus } from '@offline-kit/sw/protocol';
 import { connectivityOf, syncMessage } from '../src/logic/syncStatus.js';
 
 function status(patch: Partial<SyncStatus> = {}): SyncStatus {

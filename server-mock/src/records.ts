@@ -1,3 +1,4 @@
+import { TEMP_PREFIX } from '@offline-kit/sw/protocol';
 import { findCollection, type CollectionDef, type WriteContext } from './collections/index.js';
 import { SYSTEM_ACTOR } from './auth/users.js';
 import { forbidden, invalidBody } from './http/errors.js';
@@ -79,7 +80,7 @@ export class Records {
     if (!parent || parent.deleted) {
       throw invalidBody(
         relation.field,
-        parentId.startsWith('tmp_')
+        parentId.startsWith(TEMP_PREFIX)
           ? `the temporary id ${parentId} has not been created yet`
           : `no ${relation.collection} record ${parentId}${parent ? ' (it was deleted)' : ''}`,
       );

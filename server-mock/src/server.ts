@@ -1,3 +1,4 @@
+import { HEADERS, PROTOCOL_VERSION } from '@offline-kit/sw/protocol';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { App, RequestInfo } from './app.js';
@@ -10,7 +11,7 @@ import { errorReply, send, type Reply } from './http/reply.js';
 import { sendError, sendJson } from './http/respond.js';
 import { serveStatic, type StaticMount } from './static.js';
 
-const PROTOCOL_HEADER = { 'Offline-Kit-Protocol': '1' };
+const PROTOCOL_HEADER = { [HEADERS.protocol]: String(PROTOCOL_VERSION) };
 
 export interface ServerParts {
   app: App;

@@ -5,9 +5,9 @@
  * the sweep delete a record.
  */
 import { describe, expect, it } from 'vitest';
-import type { OfflineKitConfig } from '../src/shared/config.js';
-import { OfflineKitError } from '../src/shared/errors.js';
-import { validateConfig } from '../src/shared/validate-config.js';
+import type { OfflineKitConfig } from '../src/protocol/config.js';
+import { OfflineKitError } from '../src/protocol/errors.js';
+import { validateConfig } from '../src/engine/config.js';
 import { FakeServer } from './fake-server.js';
 import { baseConfig, makeRig, type Rig } from './harness.js';
 

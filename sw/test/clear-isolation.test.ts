@@ -3,7 +3,7 @@
  * queued before, and not one the page made while the clear waited for the running sync.
  */
 import { describe, expect, it } from 'vitest';
-import { OfflineKitError } from '../src/shared/errors.js';
+import { OfflineKitError } from '../src/protocol/errors.js';
 import { baseConfig, makeRig } from './harness.js';
 import { FakeServer } from './fake-server.js';
 

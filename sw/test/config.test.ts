@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OfflineKitError } from '../src/shared/errors.js';
-import { validateConfig } from '../src/shared/validate-config.js';
+import { OfflineKitError } from '../src/protocol/errors.js';
+import { validateConfig } from '../src/engine/config.js';
 
 function keyOf(input: unknown): string | undefined {
   try {

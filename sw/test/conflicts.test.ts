@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ConflictStrategy } from '../src/shared/config.js';
+import type { ConflictStrategy } from '../src/protocol/config.js';
 import { threeWayMerge } from '../src/engine/records.js';
 import { makeRig } from './harness.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { OfflineKitConfig } from '../src/shared/config.js';
-import { validateConfig } from '../src/shared/validate-config.js';
+import type { OfflineKitConfig } from '../src/protocol/config.js';
+import { validateConfig } from '../src/engine/config.js';
 import { lockedAnswer } from '../src/worker/keys.js';
 import { parseApiPath } from '../src/worker/paths.js';
 import type { Engine } from '../src/engine/engine.js';

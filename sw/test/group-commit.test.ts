@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredWrite } from '../src/engine/db.js';
-import { toErrorInfo } from '../src/shared/errors.js';
+import { toErrorInfo } from '../src/protocol/errors.js';
 import { baseConfig, makeRig, type Rig } from './harness.js';
 
 /**

@@ -1,8 +1,8 @@
 /** An engine on fake-indexeddb against the fake server, with a controllable clock and recorded events. */
 import 'fake-indexeddb/auto';
-import type { OfflineKitConfig } from '../src/shared/config.js';
-import type { OfflineKitEvent, WriteMethod } from '../src/shared/api.js';
-import { validateConfig } from '../src/shared/validate-config.js';
+import type { OfflineKitConfig } from '../src/protocol/config.js';
+import type { OfflineKitEvent } from '../src/protocol/api.js';
+import { validateConfig } from '../src/engine/config.js';
 import { openPartition } from '../src/engine/db.js';
 import { Engine } from '../src/engine/engine.js';
 import { handleRead } from '../src/worker/reads.js';
@@ -10,6 +10,7 @@ import { parseApiPath } from '../src/worker/paths.js';
 import type { EngineDeps } from '../src/engine/context.js';
 import type { WriteInput } from '../src/engine/outbox.js';
 import { FakeServer } from './fake-server.js';
+import type { WriteMethod } from '../src/protocol/wire.js';
 
 export const baseConfig: OfflineKitConfig = {
   apiBase: '/api',

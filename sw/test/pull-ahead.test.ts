@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ListPage } from '../src/shared/guards.js';
 import { readAhead } from '../src/engine/replicator.js';
 import { FakeServer } from './fake-server.js';
 import { baseConfig, makeRig } from './harness.js';
+import type { ListPage } from '../src/protocol/wire.js';
 
 /** A fetch whose answers the test releases one by one; `asked` lists the cursors requested, in order. */
 function manualFetch() {

@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { backoffDelay, parseRetryAfter } from '../src/engine/backoff.js';
-import type { WriteMethod } from '../src/shared/api.js';
 import { classify } from '../src/engine/classify.js';
 import { applyChange, diffFields, mergePatch, threeWayMerge } from '../src/engine/records.js';
 import { referencedTempIds, rewriteFields, rewriteUrl } from '../src/engine/temp-ids.js';
-import { parseListPage } from '../src/shared/guards.js';
+import { parseListPage } from '../src/protocol/wire-guards.js';
+import type { WriteMethod } from '../src/protocol/wire.js';
 
 const retry = { initialDelayMs: 1000, maxDelayMs: 60000, factor: 2, jitter: 0.5, maxAttempts: 0 };
 

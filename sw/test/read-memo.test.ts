@@ -4,7 +4,7 @@
  * one path and asserts on what the next read answers or what IndexedDB holds.
  */
 import { describe, expect, it, vi } from 'vitest';
-import type { OfflineKitConfig } from '../src/shared/config.js';
+import type { OfflineKitConfig } from '../src/protocol/config.js';
 import { changeStamp, openPartition } from '../src/engine/db.js';
 import { baseConfig, makeRig, readThrough as read, type Rig } from './harness.js';
 

@@ -92,7 +92,7 @@ async function runSession(
 
   /**
    * Checks the write was accepted; returns whether it adds a version on the server. An edit of a record whose create
-   * is still queued is folded into that create (sw/src/shared/config.ts, `coalesceEdits`): its 202 names the
+   * is still queued is folded into that create (sw/src/protocol/config.ts, `coalesceEdits`): its 202 names the
    * create's write, and the server sees one write.
    */
   const accept = (answer: FixtureAnswer): boolean => {

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import type { OfflineKitApi, OfflineKitEvent, OfflineKitMethod } from '../../sw/src/shared/api.js';
+import type { OfflineKitApi, OfflineKitEvent, OfflineKitMethod } from '../../sw/src/protocol/api.js';
 import type { FixtureAnswer, FixtureBody } from '../fixtures/app/page/fixture-api.js';
 import { login, type Session } from '../harness/auth.js';
 import type {} from '../harness/fixture-page.js';

@@ -1,5 +1,5 @@
 import type { BrowserContext, Page } from 'playwright-core';
-import type { OfflineKitApi, OfflineKitEvent, OfflineKitMethod } from '../../sw/src/shared/api.js';
+import type { OfflineKitApi, OfflineKitEvent, OfflineKitMethod } from '../../sw/src/protocol/api.js';
 import type { FixtureAnswer, FixtureBody, FixtureHandle } from '../fixtures/app/page/fixture-api.js';
 import type { Session } from './auth.js';
 

@@ -57,5 +57,5 @@ export type {
   QueuedWriteView,
   Resolution,
   SyncStatus,
-} from '../../sw/src/shared/api.js';
+} from '../../sw/src/protocol/api.js';
 export { useDevtoolsSuite, type DevtoolsSuite } from './devtools-suite.js';

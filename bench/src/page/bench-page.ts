@@ -4,7 +4,7 @@
  * structured clone of the answer, not only the network.
  */
 import { connect } from '../../../sw/src/client/index.js';
-import { EVENTS_CHANNEL, type SyncRunSummary } from '../../../sw/src/shared/api.js';
+import { EVENTS_CHANNEL, type SyncRunSummary } from '../../../sw/src/protocol/api.js';
 import {
   type BenchPageApi,
   type EnqueueResult,

@@ -4,8 +4,8 @@
  * over the page client (comlink) instead of the extension's ports, so the time is the UI's and the module's, without
  * the extension's relay hops.
  */
-import type { OfflineKitApi, OfflineKitEvent, OfflineKitMethod } from '../../../sw/src/shared/api.js';
-import { EVENTS_CHANNEL } from '../../../sw/src/shared/api.js';
+import type { OfflineKitApi, OfflineKitEvent, OfflineKitMethod } from '../../../sw/src/protocol/api.js';
+import { EVENTS_CHANNEL } from '../../../sw/src/protocol/api.js';
 import {
   RESULT_GUARDS,
   isOfflineKitEvent,

@@ -5,7 +5,7 @@
  * Pairing is by an unguessable id per call (`newCallId`): an answer is taken only for a call in flight under its id,
  * once, so whatever did not see a call cannot answer it, and a second answer to it is dropped.
  */
-import type { OfflineKitApi, OfflineKitEvent, OfflineKitMethod } from '@offline-kit/sw/api';
+import type { OfflineKitApi, OfflineKitEvent, OfflineKitMethod } from '@offline-kit/sw/protocol';
 import { RESULT_GUARDS, type ApiResult } from '../protocol/api-guards.js';
 import {
   newCallId,

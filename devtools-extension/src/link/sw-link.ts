@@ -16,8 +16,8 @@
  * Calls come in under the panel's unguessable ids; the worker's protocol numbers requests, so the link sends each
  * under a number of its own and answers under the call's id. An answer matching nothing in flight is dropped.
  */
-import type { OfflineKitEvent, OfflineKitMethod } from '@offline-kit/sw/api';
-import { envelope, isFromServiceWorker, type RequestMessage } from '@offline-kit/sw/devtools-protocol';
+import type { OfflineKitEvent, OfflineKitMethod } from '@offline-kit/sw/protocol';
+import { envelope, isFromServiceWorker, type RequestMessage } from '@offline-kit/sw/protocol';
 import { isOfflineKitEvent } from '../protocol/api-guards.js';
 import type { HookState, PanelAnswer, PanelCall } from '../protocol/relay.js';
 

@@ -26,9 +26,9 @@ import type {
   WriteEventKind,
   WriteMethod,
   WriteState,
-} from '@offline-kit/sw/api';
+} from '@offline-kit/sw/protocol';
 // `config` has no package export; the relative path keeps the contract defined once.
-import type { JsonRecord } from '../../../sw/src/shared/config.js';
+import type { JsonRecord } from '@offline-kit/sw/protocol';
 import {
   arrayOf,
   bool,

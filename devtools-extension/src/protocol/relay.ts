@@ -6,11 +6,11 @@
  *
  * `ToHook` travels from the panel towards the page hook, `ToPanel` back. A panel's call carries an unguessable id
  * (`newCallId`) from the panel to the hook and back; the hook speaks the service worker's own protocol
- * (`@offline-kit/sw/devtools-protocol`, unchanged) on its port and pairs the answers itself. Every hop checks what it
+ * (`@offline-kit/sw/protocol`, unchanged) on its port and pairs the answers itself. Every hop checks what it
  * receives with these guards. Only the page hook talks to the service worker.
  */
-import type { ErrorInfo, OfflineKitEvent, OfflineKitMethod } from '@offline-kit/sw/api';
-import { isOfflineKitMethod } from '@offline-kit/sw/devtools-protocol';
+import type { ErrorInfo, OfflineKitEvent, OfflineKitMethod } from '@offline-kit/sw/protocol';
+import { isOfflineKitMethod } from '@offline-kit/sw/protocol';
 import { isErrorInfo, isOfflineKitEvent } from './api-guards.js';
 import { isObject, literal, num, optional, shape, str, unknownValue, type Guard } from './guard.js';
 

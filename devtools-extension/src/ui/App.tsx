@@ -1,4 +1,4 @@
-import type { SyncStatus } from '@offline-kit/sw/api';
+import type { SyncStatus } from '@offline-kit/sw/protocol';
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ConnectionState, NotFoundReason, PanelClient } from './client.js';

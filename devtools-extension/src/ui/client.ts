@@ -2,7 +2,7 @@
  * The one seam between the panel UI and wherever it runs. The DevTools panel talks through the extension's ports,
  * the inline overlay straight over a MessageChannel, the unit tests to a fake: the UI only sees this.
  */
-import type { ErrorInfo, OfflineKitApi, OfflineKitEvent, OfflineKitMethod } from '@offline-kit/sw/api';
+import type { ErrorInfo, OfflineKitApi, OfflineKitEvent, OfflineKitMethod } from '@offline-kit/sw/protocol';
 import type { ApiResult } from '../protocol/api-guards.js';
 import type { MockRequest, MockResponse } from '../protocol/relay.js';
 

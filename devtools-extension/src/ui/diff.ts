@@ -1,4 +1,4 @@
-import type { ConflictView } from '@offline-kit/sw/api';
+import type { ConflictView } from '@offline-kit/sw/protocol';
 
 export interface ConflictRow {
   field: string;

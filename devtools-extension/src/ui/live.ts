@@ -2,7 +2,7 @@
  * Keeps one piece of panel data live: loads it, then loads it again (debounced, never two loads at once) whenever an
  * event says it may have changed. This is what makes every view update without a refresh button.
  */
-import type { OfflineKitEvent } from '@offline-kit/sw/api';
+import type { OfflineKitEvent } from '@offline-kit/sw/protocol';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorText, type PanelClient } from './client.js';
 

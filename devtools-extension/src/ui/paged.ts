@@ -3,7 +3,7 @@
  * pages the developer scrolls to are asked for. A change event reloads just the pages in view (debounced) and
  * forgets the others, so rows loaded before a change are never shown next to rows loaded after it.
  */
-import type { OfflineKitEvent } from '@offline-kit/sw/api';
+import type { OfflineKitEvent } from '@offline-kit/sw/protocol';
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { errorText, type PanelClient } from './client.js';
 

@@ -3,7 +3,7 @@
  * that fails, from its local copy (reads) and its queue (writes, answered `202`). Nothing here knows about Offline Kit
  * beyond reading the headers it adds to answers it makes itself.
  */
-import { HEADERS } from '@offline-kit/sw/api';
+import { HEADERS } from '@offline-kit/sw/protocol';
 import { isObject } from './types.js';
 import { getToken } from '../app/session.js';
 

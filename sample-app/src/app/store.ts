@@ -9,7 +9,7 @@ import type {
   QueuedWriteView,
   SyncRunSummary,
   SyncStatus,
-} from '@offline-kit/sw/api';
+} from '@offline-kit/sw/protocol';
 import type { Kit } from '../kit/kit.js';
 
 export interface SyncState {

@@ -2,7 +2,7 @@
  * The service worker's events come from outside the page, so each is checked before the store trusts it: the fields
  * the app reads must be there.
  */
-import type { OfflineKitEvent } from '@offline-kit/sw/api';
+import type { OfflineKitEvent } from '@offline-kit/sw/protocol';
 
 type Fields = Record<string, unknown>;
 

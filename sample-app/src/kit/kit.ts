@@ -2,7 +2,7 @@
  * The one seam between the page and Offline Kit's page client. The rest of the app talks to `Kit`, so it survives
  * changes to the client's surface and can be replaced by a fake.
  */
-import type { OfflineKitApi, OfflineKitEvent } from '@offline-kit/sw/api';
+import type { OfflineKitApi, OfflineKitEvent } from '@offline-kit/sw/protocol';
 import { connect } from '@offline-kit/sw/client';
 import { loadSession } from '../app/session.js';
 import { toKitEvent } from './events.js';

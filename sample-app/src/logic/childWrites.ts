@@ -1,5 +1,5 @@
 /** Unsynced notes and photos per work order, so the list can mark a work order whose children are not saved yet. */
-import type { QueuedWriteView } from '@offline-kit/sw/api';
+import type { QueuedWriteView } from '@offline-kit/sw/protocol';
 import { isObject } from '../api/types.js';
 
 export function parentOf(write: QueuedWriteView): string | null {

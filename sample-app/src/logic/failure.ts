@@ -1,5 +1,5 @@
 /** Why the server refused a write, in words a technician can act on. */
-import type { QueuedWriteView } from '@offline-kit/sw/api';
+import type { QueuedWriteView } from '@offline-kit/sw/protocol';
 
 export function failureReason(write: QueuedWriteView): string {
   const error = write.lastError;

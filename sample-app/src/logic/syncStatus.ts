@@ -3,7 +3,7 @@
  * seed asks for ("Syncing…", "All changes saved", "Sync failed — Retry", "You're offline — changes will sync later")
  * is pinned by a unit test.
  */
-import type { SyncRunSummary, SyncStatus } from '@offline-kit/sw/api';
+import type { SyncRunSummary, SyncStatus } from '@offline-kit/sw/protocol';
 
 /** Three different things to a technician: the network is gone, or it is there but our server does not answer. */
 export type Connectivity = 'online' | 'offline' | 'unreachable';

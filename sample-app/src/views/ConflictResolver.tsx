@@ -4,7 +4,7 @@
  * choose: the module keeps all three versions.
  */
 import { useMemo, useState } from 'preact/hooks';
-import type { ConflictView, Resolution } from '@offline-kit/sw/api';
+import type { ConflictView, Resolution } from '@offline-kit/sw/protocol';
 import { href, navigate } from '../app/router.js';
 import { refreshQueue, useSyncState } from '../app/store.js';
 import {

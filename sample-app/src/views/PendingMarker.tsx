@@ -1,4 +1,4 @@
-import type { WriteState } from '@offline-kit/sw/api';
+import type { WriteState } from '@offline-kit/sw/protocol';
 
 const TEXT: Record<WriteState, string> = {
   pending: 'Not synced',

@@ -3,7 +3,7 @@
  * edit / discard), and writes waiting their turn.
  */
 import { useState } from 'preact/hooks';
-import type { QueuedWriteView } from '@offline-kit/sw/api';
+import type { QueuedWriteView } from '@offline-kit/sw/protocol';
 import { isObject } from '../api/types.js';
 import { href } from '../app/router.js';
 import { refreshQueue, useSyncState } from '../app/store.js';

@@ -1,3 +1,4 @@
+import { TEMP_ID_PATTERN, TEMP_PREFIX } from '@offline-kit/sw/protocol';
 import { findCollection, type CollectionDef } from '../collections/index.js';
 import { SERVER_FIELDS, mergePatch } from '../collections/fields.js';
 import { ConflictError, HttpError, forbidden, invalidBody } from '../http/errors.js';
@@ -6,8 +7,6 @@ import { toTombstone, toWire, type Records } from '../records.js';
 import type { Store, StoredRecord } from '../store/index.js';
 import { parseApiPath, recordPath } from './paths.js';
 import type { IfMatch, WriteAnswer, WriteBody, WriteRequest } from './write-types.js';
-
-const TEMP_ID = /^tmp_[A-Za-z0-9_-]{1,200}$/;
 
 /**
  * Applies one write exactly once per (user, Idempotency-Key).
@@ -57,13 +56,13 @@ export function applyWrite(store: Store, records: Records, request: WriteRequest
 }
 
 export function isTempId(value: string): boolean {
-  return TEMP_ID.test(value);
+  return TEMP_ID_PATTERN.test(value);
 }
 
 /** Replaces temporary ids this user created earlier by their server ids, in the path, query and top-level fields. */
 function rewriteTempIds(store: Store, request: WriteRequest): WriteRequest {
   const resolve = (value: string): string =>
-    value.startsWith('tmp_') ? (store.tempIds.resolve(request.user, value) ?? value) : value;
+    value.startsWith(TEMP_PREFIX) ? (store.tempIds.resolve(request.user, value) ?? value) : value;
   const pathname = request.pathname
     .split('/')
     .map((segment) => {

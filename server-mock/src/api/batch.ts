@@ -3,19 +3,8 @@ import { HttpError } from '../http/errors.js';
 import { isObject } from '../json.js';
 import { applyWrite } from './apply-write.js';
 import { API_BASE } from './paths.js';
-import {
-  WRITE_METHODS,
-  type IfMatch,
-  type WriteAnswer,
-  type WriteMethod,
-  type WriteRequest,
-} from './write-types.js';
-
-export interface BatchResult {
-  key: string;
-  status: number;
-  body: unknown;
-}
+import { WRITE_METHODS, isWriteMethod, type BatchResult } from '@offline-kit/sw/protocol';
+import type { IfMatch, WriteAnswer, WriteRequest } from './write-types.js';
 
 /** Called after each write of a batch was decided, for the request log. */
 export type BatchObserver = (write: WriteRequest, answer: WriteAnswer | null, status: number) => void;
@@ -39,7 +28,7 @@ export function parseBatch(value: unknown, user: string): WriteRequest[] {
     const { key, method, path, ifMatch, tempId, body } = write;
     if (typeof key !== 'string' || key.length < 1 || key.length > 200)
       throw fail('key', 'must be 1-200 characters');
-    if (typeof method !== 'string' || !WRITE_METHODS.includes(method)) {
+    if (!isWriteMethod(method)) {
       throw fail('method', `must be one of ${WRITE_METHODS.join(', ')}`);
     }
     if (typeof path !== 'string' || !path.startsWith('/'))
@@ -62,7 +51,7 @@ export function parseBatch(value: unknown, user: string): WriteRequest[] {
     return {
       user,
       key,
-      method: method as WriteMethod,
+      method,
       pathname: url.pathname,
       query: url.searchParams,
       ifMatch: match,

@@ -11,7 +11,8 @@ import { applyBatch, parseBatch } from './batch.js';
 import { discovery } from './discovery.js';
 import { API_BASE, parseApiPath } from './paths.js';
 import { listRecords, readPhotoContent, readRecord } from './reads.js';
-import { WRITE_METHODS, type IfMatch, type WriteBody, type WriteMethod } from './write-types.js';
+import { DISCOVERY_PATH, WRITE_METHODS, isWriteMethod } from '@offline-kit/sw/protocol';
+import type { IfMatch, WriteBody } from './write-types.js';
 
 const methodNotAllowed = (allow: string): HttpError =>
   new HttpError(405, 'method_not_allowed', `allowed here: ${allow}`, undefined, { Allow: allow });
@@ -27,7 +28,7 @@ export async function handleApi(
   const method = req.method ?? 'GET';
   const path = url.pathname;
 
-  if (path === `${API_BASE}/_sync`) {
+  if (path === `${API_BASE}${DISCOVERY_PATH}`) {
     if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed('GET');
     return jsonReply(200, discovery());
   }
@@ -88,7 +89,7 @@ export async function handleApi(
     if (route.sub === 'content' && def.accepts.binary) return readPhotoContent(app, def, user, route.id);
     throw new HttpError(404, 'not_found', `${path} does not exist`);
   }
-  if (!WRITE_METHODS.includes(method)) throw methodNotAllowed(`GET, ${WRITE_METHODS.join(', ')}`);
+  if (!isWriteMethod(method)) throw methodNotAllowed(`GET, ${WRITE_METHODS.join(', ')}`);
   if (!def.writable) throw new HttpError(405, 'read_only', `${def.name} is read-only`);
 
   const key = req.headers['idempotency-key'];
@@ -105,7 +106,7 @@ export async function handleApi(
   const answer = applyWrite(app.store, app.records, {
     user: user.id,
     key,
-    method: method as WriteMethod,
+    method,
     pathname: path,
     query: url.searchParams,
     ifMatch,

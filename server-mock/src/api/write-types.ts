@@ -1,8 +1,5 @@
+import type { WriteMethod } from '@offline-kit/sw/protocol';
 import type { FormFields } from '../http/forms.js';
-
-export type WriteMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-
-export const WRITE_METHODS: readonly string[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
 export type IfMatch = { kind: 'any' } | { kind: 'version'; version: number };
 

@@ -19,13 +19,13 @@ import {
   type OfflineKitApi,
   type OfflineKitEvent,
   type OfflineKitEventType,
-} from '../shared/api.js';
-import { CONNECT_TYPE, NUDGE_TYPE, type NudgeReason } from '../shared/messages.js';
-import { OfflineKitError } from '../shared/errors.js';
+} from '../protocol/api.js';
+import { CONNECT_TYPE, NUDGE_TYPE, type NudgeReason } from '../protocol/messages.js';
+import { OfflineKitError } from '../protocol/errors.js';
 
-export type { OfflineKitApi, OfflineKitEvent, OfflineKitEventType } from '../shared/api.js';
-export * from '../shared/api.js';
-export { OfflineKitError } from '../shared/errors.js';
+export type { OfflineKitApi, OfflineKitEvent, OfflineKitEventType } from '../protocol/api.js';
+export * from '../protocol/api.js';
+export { OfflineKitError } from '../protocol/errors.js';
 
 export type EventOf<T extends OfflineKitEventType> = Extract<OfflineKitEvent, { type: T }>;
 

@@ -8,7 +8,7 @@
  * else — so callers seal before they open a transaction and open after it completed, never inside one.
  */
 import { isSealed, type Db, type Sealed } from './db.js';
-import { OfflineKitError } from '../shared/errors.js';
+import { OfflineKitError } from '../protocol/errors.js';
 
 export interface Codec {
   readonly encrypted: boolean;

@@ -3,11 +3,11 @@
  * answer) based on the server's version, in the conflicted write's place in the queue. Nothing the user typed is lost:
  * until a person or a rule chooses, the write keeps base, local and server states.
  */
-import type { Resolution } from '../shared/api.js';
-import type { JsonRecord } from '../shared/config.js';
-import { OfflineKitError } from '../shared/errors.js';
-import { isObject } from '../shared/guards.js';
-import { apiPath } from '../shared/validate-config.js';
+import type { Resolution } from '../protocol/api.js';
+import type { JsonRecord } from '../protocol/config.js';
+import { OfflineKitError } from '../protocol/errors.js';
+import { isObject } from '../protocol/wire-guards.js';
+import { apiPath } from './config.js';
 import { encodeJson } from './bodies.js';
 import type { EngineContext } from './context.js';
 import type { StoredWrite } from './db.js';

@@ -1,6 +1,6 @@
 /** Everything the engine's parts share: the resolved configuration, the injected outside world, and the stores. */
-import type { OfflineKitEvent } from '../shared/api.js';
-import type { ResolvedConfig } from '../shared/validate-config.js';
+import type { OfflineKitEvent } from '../protocol/api.js';
+import type { ResolvedConfig } from './config.js';
 import type { Codec } from './codec.js';
 import type { HistoryStore } from './history-store.js';
 import type { MetaStore } from './meta-store.js';

@@ -4,7 +4,8 @@
  * older version are still narrowed by guards when read.
  */
 import { openDB, unwrap, type DBSchema, type IDBPDatabase, type StoreNames } from 'idb';
-import type { ErrorInfo, HistoryEntry, WriteMethod, WriteState } from '../shared/api.js';
+import type { ErrorInfo, HistoryEntry, WriteState } from '../protocol/api.js';
+import type { WriteMethod } from '../protocol/wire.js';
 
 export const SCHEMA_VERSION = 3;
 

@@ -31,11 +31,11 @@ import type {
   SyncStatus,
   SyncTrigger,
   UnitStatus,
-} from '../shared/api.js';
-import type { JsonRecord } from '../shared/config.js';
-import { OfflineKitError, toErrorInfo } from '../shared/errors.js';
-import { isObject, type ServerRecord } from '../shared/guards.js';
-import type { ResolvedConfig } from '../shared/validate-config.js';
+} from '../protocol/api.js';
+import type { JsonRecord } from '../protocol/config.js';
+import { OfflineKitError, toErrorInfo } from '../protocol/errors.js';
+import { isObject } from '../protocol/wire-guards.js';
+import type { ResolvedConfig } from './config.js';
 import { backoffDelay } from './backoff.js';
 import { decodeText, encodeJson, isTextType } from './bodies.js';
 import { AppKeyCodec, aesCodec, lockedError, plainCodec, type Codec } from './codec.js';
@@ -50,6 +50,8 @@ import { QueueStore } from './queue-store.js';
 import { RecordStore } from './record-store.js';
 import { SYNC_FIELD } from './records.js';
 import { Replicator, type PushResult, type Stop } from './replicator.js';
+import type { ServerRecord } from '../protocol/wire.js';
+import { isTempId } from './temp-ids.js';
 
 /** While writes wait and the server is unreachable, retry at least this often, so they land within seconds of its return. */
 export const NETWORK_RETRY_CAP_MS = 3000;
@@ -179,7 +181,7 @@ export class Engine {
   async mustQueue(collection: string, recordId: string | null, refs: string[]): Promise<boolean> {
     if (!this.online || this.paused) return true;
     if (recordId && (await this.ctx.queue.hasForRecord(collection, recordId))) return true;
-    for (const ref of refs) if (ref.startsWith('tmp_')) return true;
+    for (const ref of refs) if (isTempId(ref)) return true;
     for (const ref of refs) {
       for (const c of this.ctx.config.collections.values()) {
         if (await this.ctx.queue.hasForRecord(c.name, ref)) return true;

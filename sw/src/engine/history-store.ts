@@ -3,8 +3,8 @@
  * rest an entry's `error` (a server's message, the user's and the server's versions of a resolved conflict) is sealed;
  * readers get it opened.
  */
-import type { ErrorInfo, HistoryEntry, HistoryExport } from '../shared/api.js';
-import { isObject } from '../shared/guards.js';
+import type { ErrorInfo, HistoryEntry, HistoryExport } from '../protocol/api.js';
+import { isObject } from '../protocol/wire-guards.js';
 import type { Codec } from './codec.js';
 import { isSealed, type Db, type SealedHistoryRow } from './db.js';
 

@@ -1,6 +1,6 @@
 /** Small named values of a partition: cursors, last-sync times, the paused and simulated-offline flags. */
-import type { ErrorInfo, SyncOutcome } from '../shared/api.js';
-import { isObject } from '../shared/guards.js';
+import type { ErrorInfo, SyncOutcome } from '../protocol/api.js';
+import { isObject } from '../protocol/wire-guards.js';
 import type { Db } from './db.js';
 
 export interface UnitMeta {

@@ -3,10 +3,10 @@
  * the panel, and what happens to the local copy when a write is acknowledged, edited, discarded or superseded.
  * Sending is not here (see `replicator.ts`).
  */
-import type { ConflictView, HistoryEntry, QueuedWriteView, WriteMethod } from '../shared/api.js';
-import type { JsonRecord } from '../shared/config.js';
-import { OfflineKitError, isQuotaError } from '../shared/errors.js';
-import { isObject, type ServerRecord } from '../shared/guards.js';
+import type { ConflictView, HistoryEntry, QueuedWriteView } from '../protocol/api.js';
+import type { JsonRecord } from '../protocol/config.js';
+import { OfflineKitError, isQuotaError } from '../protocol/errors.js';
+import { isObject } from '../protocol/wire-guards.js';
 import { bodyFields, encodeFields, encodeJson, isJsonType, parseJsonBody } from './bodies.js';
 import { unitsOf, type EngineContext } from './context.js';
 import type { StoredRecord, StoredWrite } from './db.js';
@@ -16,7 +16,8 @@ import { GroupCommit } from './group-commit.js';
 import { rebuildRecord } from './rebuild.js';
 import { acknowledgedId, settleBatch, type Ack } from './settle-batch.js';
 import { SYNC_FIELD, appFields, applyChange, diffFields, mergePatch } from './records.js';
-import { TEMP_PREFIX, isTempId, referencedTempIds, rewriteFields, rewriteUrl } from './temp-ids.js';
+import { isTempId, referencedTempIds, rewriteFields, rewriteUrl } from './temp-ids.js';
+import { TEMP_PREFIX, type ServerRecord, type WriteMethod } from '../protocol/wire.js';
 
 export interface WriteInput {
   method: WriteMethod;

@@ -3,8 +3,8 @@
  * (shared with the writes captured at the same time; a crash loses nothing that was acknowledged to the page), reads
  * in `seq` pages so 10,000 queued writes never sit in memory at once.
  */
-import type { WriteState } from '../shared/api.js';
-import { isObject } from '../shared/guards.js';
+import type { WriteState } from '../protocol/api.js';
+import { isObject } from '../protocol/wire-guards.js';
 import type { Codec } from './codec.js';
 import {
   isSealed,

@@ -3,7 +3,7 @@
  * one-write-at-a-time path (`Outbox.rebuild`) and the one-commit batch settle (`settle-batch.ts`), which differ only
  * in where they read the rows from and where they write the result.
  */
-import type { JsonRecord } from '../shared/config.js';
+import type { JsonRecord } from '../protocol/config.js';
 import { bodyFields } from './bodies.js';
 import type { Codec } from './codec.js';
 import type { StoredWrite } from './db.js';

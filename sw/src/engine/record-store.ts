@@ -1,7 +1,7 @@
 /** The local copy of the server's collections, as records with sync metadata (not response blobs). */
 import { unwrap } from 'idb';
-import type { JsonRecord } from '../shared/config.js';
-import { isObject, type ServerRecord } from '../shared/guards.js';
+import type { JsonRecord } from '../protocol/config.js';
+import { isObject } from '../protocol/wire-guards.js';
 import type { Codec } from './codec.js';
 import { collectionRange, isSealed, isStoredRecord, type Db, type StoredRecord } from './db.js';
 import {
@@ -12,6 +12,7 @@ import {
   writeMarks,
   type WriteMark,
 } from './idb-raw.js';
+import type { ServerRecord } from '../protocol/wire.js';
 
 /** A page of server records (a pull page or what a read answered) to store. */
 export interface ServerPage {

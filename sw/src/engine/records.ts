@@ -1,9 +1,9 @@
 /** Pure record arithmetic: applying a queued change to a record, JSON merge patch, field diffs. */
-import type { JsonRecord } from '../shared/config.js';
-import type { WriteMethod } from '../shared/api.js';
-import { isObject } from '../shared/guards.js';
+import type { JsonRecord } from '../protocol/config.js';
+import { isObject } from '../protocol/wire-guards.js';
 
-import { SYNC_FIELD } from '../shared/api.js';
+import { SYNC_FIELD } from '../protocol/api.js';
+import type { WriteMethod } from '../protocol/wire.js';
 
 export { SYNC_FIELD };
 

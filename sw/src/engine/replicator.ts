@@ -5,8 +5,8 @@
  * Contract: a write leaves the queue only in `Outbox.acknowledge`, after a 2xx. It is persisted as `sending` before
  * it goes out; one found `sending` later (the worker was killed) is simply sent again with the same Idempotency-Key.
  */
-import type { ErrorInfo, SyncProgress } from '../shared/api.js';
-import { OfflineKitError, toErrorInfo } from '../shared/errors.js';
+import type { ErrorInfo, SyncProgress } from '../protocol/api.js';
+import { OfflineKitError, toErrorInfo } from '../protocol/errors.js';
 import {
   isObject,
   isSameOriginPath,
@@ -14,11 +14,8 @@ import {
   parseBatchAnswer,
   parseDiscovery,
   parseListPage,
-  type Discovery,
-  type ListPage,
-  type ServerRecord,
-} from '../shared/guards.js';
-import { apiPath, type ResolvedCollection } from '../shared/validate-config.js';
+} from '../protocol/wire-guards.js';
+import { apiPath, type ResolvedCollection } from './config.js';
 import { backoffDelay, parseRetryAfter } from './backoff.js';
 import { isJsonType, parseJsonBody } from './bodies.js';
 import { classify, readJson, type WriteOutcome } from './classify.js';
@@ -29,7 +26,17 @@ import { cursorKey, syncedAtKey } from './meta-store.js';
 import { GroupCommit } from './group-commit.js';
 import { storableHeaders, type Outbox } from './outbox.js';
 import type { Ack } from './settle-batch.js';
-import { TEMP_PREFIX, referencedTempIds } from './temp-ids.js';
+import { referencedTempIds } from './temp-ids.js';
+import {
+  DISCOVERY_PATH,
+  HEADERS,
+  PROTOCOL_VERSION,
+  TEMP_PREFIX,
+  type BatchEntry,
+  type Discovery,
+  type ListPage,
+  type ServerRecord,
+} from '../protocol/wire.js';
 
 /** How a push ended: `transient` and `auth` stop the run; the rest let it go on to the pull. */
 export type Stop =
@@ -109,14 +116,14 @@ export class Replicator {
   private async discover(): Promise<Discovery | null> {
     const now = this.ctx.deps.now();
     if (this.discovery && now - this.discovery.at < DISCOVERY_TTL_MS) return this.discovery.value;
-    const response = await this.send(this.api('/_sync'), { method: 'GET' });
+    const response = await this.send(this.api(DISCOVERY_PATH), { method: 'GET' });
     let value: Discovery | null = null;
     if (response.ok) {
       try {
         value = parseDiscovery(await readJson(response));
         for (const why of value.ignored) console.error(`[offline-kit] discovery answer: ${why}`);
         // A newer major protocol than ours: plain per-request REST is still understood (PROTOCOL.md §1).
-        if (value.version > 1) value = { ...value, batch: null };
+        if (value.version > PROTOCOL_VERSION) value = { ...value, batch: null };
       } catch {
         value = null;
       }
@@ -414,7 +421,7 @@ export class Replicator {
         continue;
       }
       const body = parseJsonBody(await this.ctx.codec.openBytes(fresh.body), fresh.contentType);
-      const entry: Record<string, unknown> = { key: fresh.id, method: fresh.method, path: fresh.url };
+      const entry: BatchEntry = { key: fresh.id, method: fresh.method, path: fresh.url };
       const recordKey = `${fresh.collection}/${fresh.recordId}`;
       const base = expected.get(recordKey) ?? fresh.baseVersion;
       if (fresh.method !== 'POST' && base !== null && this.detects(fresh)) entry.ifMatch = base;
@@ -574,9 +581,10 @@ export class Replicator {
     }
     // Filtered again here: rows queued by an older version kept every header but Authorization and Cookie.
     const headers = new Headers(storableHeaders(fresh.headers, this.ctx.config.replayHeaders));
-    headers.set('Idempotency-Key', fresh.id);
-    if (fresh.baseVersion !== null && this.detects(fresh)) headers.set('If-Match', `"${fresh.baseVersion}"`);
-    if (fresh.tempId) headers.set('Offline-Kit-Temp-Id', fresh.tempId);
+    headers.set(HEADERS.idempotencyKey, fresh.id);
+    if (fresh.baseVersion !== null && this.detects(fresh))
+      headers.set(HEADERS.ifMatch, `"${fresh.baseVersion}"`);
+    if (fresh.tempId) headers.set(HEADERS.tempId, fresh.tempId);
     if (fresh.contentType) headers.set('content-type', fresh.contentType);
     const body = await this.ctx.codec.openBytes(fresh.body);
     const json = parseJsonBody(body, fresh.contentType);
@@ -928,7 +936,7 @@ type Settled = 'ok' | 'conflict' | 'resolved' | 'failed' | 'skipped';
 
 interface ChunkEntry {
   write: StoredWrite;
-  entry: Record<string, unknown>;
+  entry: BatchEntry;
   json: unknown;
 }
 

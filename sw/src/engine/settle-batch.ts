@@ -13,9 +13,8 @@
  * leaves the queue in the same transaction that stores its server record, so a crash can only cause a resend with the
  * same key.
  */
-import type { JsonRecord } from '../shared/config.js';
-import { OfflineKitError } from '../shared/errors.js';
-import type { ServerRecord } from '../shared/guards.js';
+import type { JsonRecord } from '../protocol/config.js';
+import { OfflineKitError } from '../protocol/errors.js';
 import { bodyFields, encodeFields, parseJsonBody } from './bodies.js';
 import type { EngineContext } from './context.js';
 import {
@@ -29,6 +28,7 @@ import type { NewEntry } from './history-store.js';
 import { rebuildRecord } from './rebuild.js';
 import type { OpenRecord } from './record-store.js';
 import { isTempId, rewriteFields, rewriteUrl } from './temp-ids.js';
+import type { ServerRecord } from '../protocol/wire.js';
 
 export interface Ack {
   write: StoredWrite;

@@ -14,9 +14,9 @@ import type {
   Resolution,
   SyncRunSummary,
   SyncStatus,
-} from '../shared/api.js';
-import { OfflineKitError } from '../shared/errors.js';
-import { isObject } from '../shared/guards.js';
+} from '../protocol/api.js';
+import { OfflineKitError } from '../protocol/errors.js';
+import { isObject } from '../protocol/wire-guards.js';
 import { isAppKey } from '../engine/codec.js';
 import type { Runtime } from './runtime.js';
 

@@ -11,10 +11,10 @@
  * never reaches comlink.
  */
 import { expose, transferHandlers, type Endpoint } from 'comlink';
-import { OFFLINE_KIT_METHODS, type OfflineKitApi, type OfflineKitMethod } from '../shared/api.js';
-import { OfflineKitError } from '../shared/errors.js';
-import { isObject } from '../shared/guards.js';
-import { CONNECT_TYPE } from '../shared/messages.js';
+import { OFFLINE_KIT_METHODS, type OfflineKitApi, type OfflineKitMethod } from '../protocol/api.js';
+import { OfflineKitError } from '../protocol/errors.js';
+import { isObject } from '../protocol/wire-guards.js';
+import { CONNECT_TYPE } from '../protocol/messages.js';
 
 /** Longest a single call may hold the worker awake (a sync of a big unit). */
 const CALL_LIMIT_MS = 5 * 60 * 1000;

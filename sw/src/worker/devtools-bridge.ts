@@ -1,6 +1,6 @@
-/** The devtools panel's way in (see `shared/devtools-protocol.ts`): a port per panel, requests answered, events relayed. */
-import { envelope, isConnectMessage, isRequestMessage } from '../shared/devtools-protocol.js';
-import { toErrorInfo } from '../shared/errors.js';
+/** The devtools panel's way in (see `protocol/devtools.ts`): a port per panel, requests answered, events relayed. */
+import { envelope, isConnectMessage, isRequestMessage } from '../protocol/devtools.js';
+import { toErrorInfo } from '../protocol/errors.js';
 import type { ApiSurface } from './comlink-port.js';
 import type { EventHub } from './events.js';
 

@@ -1,6 +1,6 @@
 /** Publishes `OfflineKitEvent`s to every open page (BroadcastChannel) and every connected devtools panel. */
-import { EVENTS_CHANNEL, type OfflineKitEvent } from '../shared/api.js';
-import { envelope } from '../shared/devtools-protocol.js';
+import { EVENTS_CHANNEL, type OfflineKitEvent } from '../protocol/api.js';
+import { envelope } from '../protocol/devtools.js';
 
 export class EventHub {
   private readonly channel: BroadcastChannel | null;

@@ -8,14 +8,14 @@
  * routes beside ours. A wrong configuration throws `OfflineKitError('invalid_config')` naming the offending key.
  */
 import { registerRoute } from 'workbox-routing';
-import type { OfflineKitConfig } from '../shared/config.js';
-import type { SyncTrigger } from '../shared/api.js';
-import { isObject } from '../shared/guards.js';
-import { validateConfig } from '../shared/validate-config.js';
+import type { OfflineKitConfig } from '../protocol/config.js';
+import type { SyncTrigger } from '../protocol/api.js';
+import { isObject } from '../protocol/wire-guards.js';
+import { validateConfig } from '../engine/config.js';
 import type { Engine } from '../engine/engine.js';
 import { WorkerApi } from './api-impl.js';
 import { apiSurface, installErrorTransfer, isConnect, refuseCall, serveCall } from './comlink-port.js';
-import { CONNECT_TYPE, NUDGE_TYPE, SYNC_TAG } from '../shared/messages.js';
+import { CONNECT_TYPE, NUDGE_TYPE, SYNC_TAG } from '../protocol/messages.js';
 import { isDevtoolsConnect, serveDevtools } from './devtools-bridge.js';
 import { EventHub } from './events.js';
 import { parseApiPath } from './paths.js';
@@ -25,9 +25,9 @@ import { errorResponse } from './responses.js';
 import { Runtime } from './runtime.js';
 import { handleWrite } from './writes.js';
 
-export type * from '../shared/config.js';
-export type * from '../shared/api.js';
-export { OfflineKitError } from '../shared/errors.js';
+export type * from '../protocol/config.js';
+export type * from '../protocol/api.js';
+export { OfflineKitError } from '../protocol/errors.js';
 export { threeWayMerge } from '../engine/records.js';
 export { CONNECT_TYPE, NUDGE_TYPE, SYNC_TAG };
 

@@ -5,10 +5,10 @@
  * waits in the queue. A write that would have to be queued is refused `503 locked` — never accepted without being
  * stored.
  */
-import { HEADERS } from '../shared/api.js';
 import type { Engine } from '../engine/engine.js';
 import type { ApiPath } from './paths.js';
 import { errorResponse } from './responses.js';
+import { HEADERS } from '../protocol/wire.js';
 
 const MESSAGE = 'Offline data is locked until the app hands over its encryption key (sign in again)';
 

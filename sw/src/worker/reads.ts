@@ -4,9 +4,8 @@
  * only when the collection has queued writes does the answer wait, to carry them overlaid. What the local copy answers
  * carries `Offline-Kit-Source: local` and the time of the collection's last successful sync.
  */
-import { HEADERS } from '../shared/api.js';
-import type { JsonRecord } from '../shared/config.js';
-import { isObject, isServerRecord, parseListPage, type ServerRecord } from '../shared/guards.js';
+import type { JsonRecord } from '../protocol/config.js';
+import { isObject, isServerRecord, parseListPage } from '../protocol/wire-guards.js';
 import type { Engine } from '../engine/engine.js';
 import type { StoredRecord } from '../engine/db.js';
 import { syncedAtKey } from '../engine/meta-store.js';
@@ -14,6 +13,7 @@ import { isTempId } from '../engine/temp-ids.js';
 import type { ApiPath } from './paths.js';
 import { StampedMemo } from './read-memo.js';
 import { errorResponse, json, jsonBody, withHeaders } from './responses.js';
+import { HEADERS, type ServerRecord } from '../protocol/wire.js';
 
 const LOCAL_CURSOR = 'local:';
 const RESERVED_PARAMS = new Set(['since', 'limit']);

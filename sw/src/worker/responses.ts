@@ -1,5 +1,5 @@
+import { HEADERS } from '../protocol/wire.js';
 /** Answers the module makes itself: JSON with the protocol's error shape and Offline Kit's headers. */
-import { HEADERS } from '../shared/api.js';
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return jsonBody(status, JSON.stringify(body), headers);

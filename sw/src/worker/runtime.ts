@@ -13,10 +13,10 @@
  *   that has not been handed the credentials again can still tell whose request it holds.
  */
 import { openDB } from 'idb';
-import type { OfflineKitEvent } from '../shared/api.js';
-import { OfflineKitError } from '../shared/errors.js';
-import { isObject } from '../shared/guards.js';
-import type { ResolvedConfig } from '../shared/validate-config.js';
+import type { OfflineKitEvent } from '../protocol/api.js';
+import { OfflineKitError } from '../protocol/errors.js';
+import { isObject } from '../protocol/wire-guards.js';
+import type { ResolvedConfig } from '../engine/config.js';
 import type { EngineDeps } from '../engine/context.js';
 import { openPartition } from '../engine/db.js';
 import { Engine } from '../engine/engine.js';

@@ -4,10 +4,9 @@
  * error or 5xx, or while the record (or a parent it names) still has queued writes, it is stored durably and answered
  * `202 Accepted` with the optimistic record — queued behind its record's earlier writes so order is kept.
  */
-import { HEADERS, type WriteMethod } from '../shared/api.js';
-import type { JsonRecord } from '../shared/config.js';
-import { toErrorInfo } from '../shared/errors.js';
-import { isObject, isServerRecord } from '../shared/guards.js';
+import type { JsonRecord } from '../protocol/config.js';
+import { toErrorInfo } from '../protocol/errors.js';
+import { isObject, isServerRecord } from '../protocol/wire-guards.js';
 import { parseJsonBody } from '../engine/bodies.js';
 import type { Engine } from '../engine/engine.js';
 import type { StoredWrite } from '../engine/db.js';
@@ -15,6 +14,7 @@ import type { WriteInput } from '../engine/outbox.js';
 import { SYNC_FIELD } from '../engine/records.js';
 import type { ApiPath } from './paths.js';
 import { errorResponse, json, withHeaders } from './responses.js';
+import { HEADERS, type WriteMethod } from '../protocol/wire.js';
 
 /** Direct (online) writes in flight per record: a second write to the same record waits for the first. */
 const inFlight = new Map<string, Promise<unknown>>();
@@ -137,7 +137,7 @@ async function sendDirect(
   const conf = engine.ctx.config.collections.get(input.collection);
   if (conf?.detectConflicts && input.recordId && input.ifMatch === null) {
     const local = await engine.ctx.records.get(input.collection, input.recordId);
-    if (local?.row.version != null) headers.set('If-Match', `"${local.row.version}"`);
+    if (local?.row.version != null) headers.set(HEADERS.ifMatch, `"${local.row.version}"`);
   }
   let body = input.body;
   const parsed = input.json ? input.json.value : parseJsonBody(body, input.contentType);

@@ -1,4 +1,4 @@
-import type { ConflictView } from '@offline-kit/sw/api';
+import type { ConflictView } from '@offline-kit/sw/protocol';
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { isObject } from '../../protocol/guard.js';

@@ -1,4 +1,4 @@
-import type { HistoryEntry, HistoryExport } from '@offline-kit/sw/api';
+import type { HistoryEntry, HistoryExport } from '@offline-kit/sw/protocol';
 import type { JSX } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { isHistoryExport } from '../../protocol/api-guards.js';

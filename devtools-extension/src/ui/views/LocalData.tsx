@@ -1,4 +1,4 @@
-import type { CollectionInfo, LocalRecordView } from '@offline-kit/sw/api';
+import type { CollectionInfo, LocalRecordView } from '@offline-kit/sw/protocol';
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { PanelClient } from '../client.js';

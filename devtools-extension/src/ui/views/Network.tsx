@@ -1,4 +1,4 @@
-import type { SyncRunSummary, SyncStatus } from '@offline-kit/sw/api';
+import type { SyncRunSummary, SyncStatus } from '@offline-kit/sw/protocol';
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { isObject } from '../../protocol/guard.js';

@@ -1,4 +1,4 @@
-import type { SyncStatus } from '@offline-kit/sw/api';
+import type { SyncStatus } from '@offline-kit/sw/protocol';
 import type { JSX } from 'preact';
 import { formatBytes, formatTime } from '../format.js';
 import { ErrorLine, Fields, StateBadge } from '../parts.js';

@@ -1,4 +1,4 @@
-import type { QueuedWriteView, WriteState } from '@offline-kit/sw/api';
+import type { QueuedWriteView, WriteState } from '@offline-kit/sw/protocol';
 import type { JSX } from 'preact';
 import { useCallback, useState } from 'preact/hooks';
 import { PanelError, errorText, type PanelClient } from '../client.js';

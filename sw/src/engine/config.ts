@@ -9,9 +9,9 @@ import type {
   CredentialsProvider,
   ParentRelation,
   ReadStrategy,
-} from './config.js';
-import { OfflineKitError } from './errors.js';
-import { isObject, isSameOriginPath } from './guards.js';
+} from '../protocol/config.js';
+import { OfflineKitError } from '../protocol/errors.js';
+import { isObject, isSameOriginPath } from '../protocol/wire-guards.js';
 
 export interface ResolvedCollection {
   name: string;

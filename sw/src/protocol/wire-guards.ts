@@ -3,22 +3,26 @@
  * typed, or as an `OfflineKitError('bad_response')` — which the engine treats as a transient server fault.
  */
 import type { ErrorInfo } from './api.js';
-import type { JsonRecord } from './config.js';
+import {
+  PROTOCOL_NAME,
+  WRITE_METHODS,
+  type WriteMethod,
+  type BatchAnswer,
+  type BatchResult,
+  type ConflictBody,
+  type Discovery,
+  type ListPage,
+  type ServerRecord,
+  type Tombstone,
+} from './wire.js';
 import { OfflineKitError } from './errors.js';
+
+export function isWriteMethod(value: unknown): value is WriteMethod {
+  return typeof value === 'string' && (WRITE_METHODS as readonly string[]).includes(value);
+}
 
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A record as the protocol defines it: `id` string, `version` integer ≥ 1, plus the application's fields. */
-export interface ServerRecord extends JsonRecord {
-  id: string;
-  version: number;
-}
-
-export interface Tombstone {
-  id: string;
-  version: number;
 }
 
 export function isServerRecord(value: unknown): value is ServerRecord {
@@ -30,13 +34,6 @@ export function isServerRecord(value: unknown): value is ServerRecord {
     Number.isSafeInteger(value.version) &&
     value.version >= 1
   );
-}
-
-export interface ListPage {
-  records: ServerRecord[];
-  deleted: Tombstone[];
-  cursor: string | null;
-  hasMore: boolean;
 }
 
 function bad(message: string, details?: unknown): OfflineKitError {
@@ -71,14 +68,6 @@ export function parseListPage(value: unknown): ListPage {
   };
 }
 
-export interface Discovery {
-  version: number;
-  batch: { path: string; maxWrites: number; maxBytes: number } | null;
-  maxBodyBytes: number | null;
-  /** Parts of the answer that were ignored, and why (a batch path on another origin): for the console. */
-  ignored: string[];
-}
-
 const PROBE = 'http://offline-kit.invalid';
 
 /**
@@ -100,7 +89,7 @@ export function isSameOriginPath(path: string): boolean {
 }
 
 export function parseDiscovery(value: unknown): Discovery {
-  if (!isObject(value) || value.protocol !== 'offline-kit-sync' || typeof value.version !== 'number') {
+  if (!isObject(value) || value.protocol !== PROTOCOL_NAME || typeof value.version !== 'number') {
     throw bad('discovery answer is not an offline-kit-sync document');
   }
   let batch: Discovery['batch'] = null;
@@ -124,11 +113,6 @@ export function parseDiscovery(value: unknown): Discovery {
   };
 }
 
-export interface ConflictBody {
-  current: ServerRecord | null;
-  deleted: boolean;
-}
-
 /**
  * The body of a 409 (§5.1). Only `deleted: true` (with `current` null or absent) means the server deleted the record;
  * an error body without a usable `current` (missing, not a record) is a conflict whose server copy is unknown:
@@ -140,17 +124,6 @@ export function parseConflictBody(value: unknown): ConflictBody {
   if (value.deleted === true && (value.current === null || value.current === undefined))
     return { current: null, deleted: true };
   return { current: isServerRecord(value.current) ? value.current : null, deleted: false };
-}
-
-export interface BatchResult {
-  key: string;
-  status: number;
-  body: unknown;
-}
-
-export interface BatchAnswer {
-  results: BatchResult[];
-  idMap: Record<string, string>;
 }
 
 export function parseBatchAnswer(value: unknown): BatchAnswer {

@@ -4,8 +4,7 @@
  * Everything crossing it is structured-clonable plain data.
  */
 import type { JsonRecord } from './config.js';
-
-export type WriteMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+import type { WriteMethod } from './wire.js';
 
 export type WriteState = 'pending' | 'sending' | 'conflict' | 'failed';
 
@@ -345,19 +344,6 @@ export type OfflineKitEventType = OfflineKitEvent['type'];
 
 /** Name of the BroadcastChannel on which the service worker publishes `OfflineKitEvent`s. */
 export const EVENTS_CHANNEL = 'offline-kit';
-
-/** Headers the module adds to answers it makes itself. */
-export const HEADERS = {
-  /** `network`, `local` (answered from IndexedDB) or `queued`. */
-  source: 'Offline-Kit-Source',
-  /** ISO time of the last successful sync of the collection, on answers from the local copy. */
-  lastSync: 'Offline-Kit-Last-Sync',
-  /** The queued write's id on a 202. */
-  writeId: 'Offline-Kit-Write-Id',
-  idempotencyKey: 'Idempotency-Key',
-  tempId: 'Offline-Kit-Temp-Id',
-  protocol: 'Offline-Kit-Protocol',
-} as const;
 
 /** The field on records the module answers with (from the network with queued changes overlaid, or from the local copy). */
 export const SYNC_FIELD = '_sync';
