@@ -21,7 +21,12 @@ export interface Snippet {
 }
 
 /** The READMEs a user follows to add Offline Kit to an app (the repository's own tooling has its own checks). */
-export const USER_READMES = ['README.md', 'sw/README.md', 'devtools-extension/README.md', 'sample-app/README.md'];
+export const USER_READMES = [
+  'README.md',
+  'sw/README.md',
+  'devtools-extension/README.md',
+  'sample-app/README.md',
+];
 
 const FENCE = /^```(ts|js|typescript|javascript)\s*$/;
 
@@ -52,13 +57,17 @@ export function extractSnippets(repoRoot: string, readmes: readonly string[] = U
       i = end;
       const names = topLevelNames(body);
       const source = `${readme}:${start}`;
-      const stem = readme.replace(/\.md$/, '').replace(/[^A-Za-z0-9]+/g, '-').toLowerCase();
+      const stem = readme
+        .replace(/\.md$/, '')
+        .replace(/[^A-Za-z0-9]+/g, '-')
+        .toLowerCase();
       snippets.push({
         source,
         side: sideOf(body),
         fileName: `readme-${stem}-${start}.ts`,
         code:
-          `// ${source}\n${body}\n` + (names.length > 0 ? `export { ${names.join(', ')} };\n` : 'export {};\n'),
+          `// ${source}\n${body}\n` +
+          (names.length > 0 ? `export { ${names.join(', ')} };\n` : 'export {};\n'),
       });
     }
   }
