@@ -16,6 +16,8 @@ const ENTRIES = [
   { entry: 'worker/sw-module.ts', out: 'sw.mjs', format: 'esm' },
   { entry: 'worker/sw-encrypted.ts', out: 'sw-encrypted.js', format: 'iife' },
   { entry: 'worker/sw-broken.ts', out: 'sw-broken.js', format: 'iife' },
+  // Bundles `@offline-kit/sw` from the package, with the app's workbox-routing, as an app's bundler does.
+  { entry: 'worker/sw-workbox.ts', out: 'sw-workbox.js', format: 'iife' },
   { entry: 'page/page.ts', out: 'page.mjs', format: 'esm' },
 ] as const;
 
