@@ -1,4 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+// Tests run against the module's sources, not the built package (whose `exports` name dist/): the same code, and no
+// build needed before unit tests. Exact matches only, so `@offline-kit/sw/client` is not read as `@offline-kit/sw`.
+const src = (file: string): string => fileURLToPath(new URL(`./sw/src/${file}`, import.meta.url));
+const resolve = {
+  alias: [
+    { find: /^@offline-kit\/sw$/, replacement: src('worker/index.ts') },
+    { find: /^@offline-kit\/sw\/client$/, replacement: src('client/index.ts') },
+    { find: /^@offline-kit\/sw\/protocol$/, replacement: src('protocol/index.ts') },
+  ],
+};
 
 // Three projects: fast unit tests (node, fakes, fake timers), end-to-end tests in real Chromium, and the cross-engine
 // suite (the same scenarios in Chromium, Firefox and WebKitGTK: test/engines/).
@@ -6,6 +18,7 @@ export default defineConfig({
   test: {
     projects: [
       {
+        resolve,
         test: {
           name: 'unit',
           include: [
@@ -37,6 +50,7 @@ export default defineConfig({
         },
       },
       {
+        resolve,
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
@@ -48,6 +62,7 @@ export default defineConfig({
         },
       },
       {
+        resolve,
         test: {
           name: 'engines',
           include: ['test/engines/**/*.test.ts'],
