@@ -32,4 +32,42 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['warn', 'error', 'info'] }],
     },
   },
+  {
+    // The core announces its own writes (sw/src/core/storage/changes.ts): a read-write transaction or a shortcut
+    // write begun anywhere else would leave the in-memory read answers (core/read-memo.ts) stale.
+    files: ['sw/src/**/*.ts'],
+    ignores: ['sw/src/core/storage/changes.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='transaction'] > Literal[value='readwrite']",
+          message: 'Begin read-write transactions with writeTx/rawWriteTx (core/storage/changes.ts).',
+        },
+        {
+          selector:
+            "CallExpression[callee.property.name=/^(put|add|delete|clear)$/][callee.object.type='MemberExpression'][callee.object.property.name='db']",
+          message: 'Write through writeOne/writeTx (core/storage/changes.ts), which announce the write.',
+        },
+        {
+          selector:
+            "CallExpression[callee.property.name='close'][callee.object.type='MemberExpression'][callee.object.property.name='db']",
+          message: 'Close a partition with closePartition (core/storage/db.ts), which ends its write stamps.',
+        },
+      ],
+    },
+  },
+  {
+    // worker/ is glue: it talks to the core through the Engine facade only, never through its stores.
+    files: ['sw/src/worker/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name=/^(ctx|db)$/][object.name='engine']",
+          message: 'worker/ uses the Engine facade (core/engine.ts), not its internals.',
+        },
+      ],
+    },
+  },
 );

@@ -28,6 +28,8 @@ export default defineConfig({
             'sample-app/test/**/*.test.{ts,tsx}',
             'bench/test/**/*.test.ts',
           ],
+          // The bench's smoke test drives Chromium: it runs with the e2e project.
+          exclude: ['bench/test/e2e/**', '**/node_modules/**'],
           environment: 'node',
           // Engine tests run real IndexedDB work (fake-indexeddb) and pass in well under a second alone; on a loaded
           // 2-core machine (CI beside a browser, or several builds at once) the 5 s default failed them for load.
@@ -53,7 +55,7 @@ export default defineConfig({
         resolve,
         test: {
           name: 'e2e',
-          include: ['test/e2e/**/*.test.ts'],
+          include: ['test/e2e/**/*.test.ts', 'bench/test/e2e/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,

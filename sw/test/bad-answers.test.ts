@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OfflineKitConfig } from '../src/protocol/config.js';
 import { OfflineKitError } from '../src/protocol/errors.js';
-import { validateConfig } from '../src/engine/config.js';
+import { validateConfig } from '../src/core/config.js';
 import { FakeServer } from './fake-server.js';
 import { baseConfig, makeRig, type Rig } from './harness.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../src/engine/config.js';
+import { validateConfig } from '../src/core/config.js';
 import { handleWrite } from '../src/worker/writes.js';
 import { handleRead } from '../src/worker/reads.js';
 import { parseApiPath } from '../src/worker/paths.js';

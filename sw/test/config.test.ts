@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OfflineKitError } from '../src/protocol/errors.js';
-import { validateConfig } from '../src/engine/config.js';
+import { validateConfig } from '../src/core/config.js';
 
 function keyOf(input: unknown): string | undefined {
   try {

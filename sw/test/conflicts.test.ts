@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConflictStrategy } from '../src/protocol/config.js';
-import { threeWayMerge } from '../src/engine/records.js';
+import { threeWayMerge } from '../src/core/model/records.js';
 import { makeRig } from './harness.js';
 
 async function conflictWith(strategy: ConflictStrategy) {

@@ -1,6 +1,6 @@
 /** The worker's online write path reads the server's answer as carefully as the replay does (issue 11, item 11). */
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../src/engine/config.js';
+import { validateConfig } from '../src/core/config.js';
 import { parseApiPath } from '../src/worker/paths.js';
 import { handleWrite } from '../src/worker/writes.js';
 import { baseConfig, makeRig } from './harness.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { OfflineKitConfig } from '../src/protocol/config.js';
-import { validateConfig } from '../src/engine/config.js';
+import { validateConfig } from '../src/core/config.js';
 import { lockedAnswer } from '../src/worker/keys.js';
 import { parseApiPath } from '../src/worker/paths.js';
-import type { Engine } from '../src/engine/engine.js';
+import type { Engine } from '../src/core/engine.js';
 import { FakeServer } from './fake-server.js';
 import { baseConfig, makeRig } from './harness.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StoredWrite } from '../src/engine/db.js';
+import type { StoredWrite } from '../src/core/storage/db.js';
 import { toErrorInfo } from '../src/protocol/errors.js';
 import { baseConfig, makeRig, type Rig } from './harness.js';
 

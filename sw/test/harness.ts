@@ -2,13 +2,13 @@
 import 'fake-indexeddb/auto';
 import type { OfflineKitConfig } from '../src/protocol/config.js';
 import type { OfflineKitEvent } from '../src/protocol/api.js';
-import { validateConfig } from '../src/engine/config.js';
-import { openPartition } from '../src/engine/db.js';
-import { Engine } from '../src/engine/engine.js';
+import { validateConfig } from '../src/core/config.js';
+import { openPartition } from '../src/core/storage/db.js';
+import { Engine } from '../src/core/engine.js';
 import { handleRead } from '../src/worker/reads.js';
 import { parseApiPath } from '../src/worker/paths.js';
-import type { EngineDeps } from '../src/engine/context.js';
-import type { WriteInput } from '../src/engine/outbox.js';
+import type { EngineDeps } from '../src/core/deps.js';
+import type { WriteInput } from '../src/core/outbox/outbox.js';
 import { FakeServer } from './fake-server.js';
 import type { WriteMethod } from '../src/protocol/wire.js';
 

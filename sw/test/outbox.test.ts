@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SCHEMA_VERSION } from '../src/engine/db.js';
-import { validateConfig } from '../src/engine/config.js';
+import { SCHEMA_VERSION } from '../src/core/storage/db.js';
+import { validateConfig } from '../src/core/config.js';
 import { handleRead } from '../src/worker/reads.js';
 import { parseApiPath } from '../src/worker/paths.js';
 import { baseConfig, makeRig } from './harness.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readAhead } from '../src/engine/replicator.js';
+import { readAhead } from '../src/core/sync/replicator.js';
 import { FakeServer } from './fake-server.js';
 import { baseConfig, makeRig } from './harness.js';
 import type { ListPage } from '../src/protocol/wire.js';

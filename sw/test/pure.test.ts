@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import { backoffDelay, parseRetryAfter } from '../src/engine/backoff.js';
-import { classify } from '../src/engine/classify.js';
-import { applyChange, diffFields, mergePatch, threeWayMerge } from '../src/engine/records.js';
-import { referencedTempIds, rewriteFields, rewriteUrl } from '../src/engine/temp-ids.js';
+import { backoffDelay, parseRetryAfter } from '../src/core/model/backoff.js';
+import { classify } from '../src/core/model/classify.js';
+import { applyChange, diffFields, mergePatch, threeWayMerge } from '../src/core/model/records.js';
+import { referencedTempIds, rewriteFields, rewriteUrl } from '../src/core/model/temp-ids.js';
 import { parseListPage } from '../src/protocol/wire-guards.js';
 import type { WriteMethod } from '../src/protocol/wire.js';
 

@@ -17,7 +17,7 @@ import type {
 } from '../protocol/api.js';
 import { OfflineKitError } from '../protocol/errors.js';
 import { isObject } from '../protocol/wire-guards.js';
-import { isAppKey } from '../engine/codec.js';
+import { isAppKey } from '../core/storage/codec.js';
 import type { Runtime } from './runtime.js';
 
 function str(value: unknown, name: string): string {

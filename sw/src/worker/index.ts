@@ -11,8 +11,8 @@ import { registerRoute } from 'workbox-routing';
 import type { OfflineKitConfig } from '../protocol/config.js';
 import type { SyncTrigger } from '../protocol/api.js';
 import { isObject } from '../protocol/wire-guards.js';
-import { validateConfig } from '../engine/config.js';
-import type { Engine } from '../engine/engine.js';
+import { validateConfig } from '../core/config.js';
+import type { Engine } from '../core/engine.js';
 import { WorkerApi } from './api-impl.js';
 import { apiSurface, installErrorTransfer, isConnect, refuseCall, serveCall } from './comlink-port.js';
 import { CONNECT_TYPE, NUDGE_TYPE, SYNC_TAG } from '../protocol/messages.js';
@@ -28,7 +28,7 @@ import { handleWrite } from './writes.js';
 export type * from '../protocol/config.js';
 export type * from '../protocol/api.js';
 export { OfflineKitError } from '../protocol/errors.js';
-export { threeWayMerge } from '../engine/records.js';
+export { threeWayMerge } from '../core/model/records.js';
 export { CONNECT_TYPE, NUDGE_TYPE, SYNC_TAG };
 
 declare const self: ServiceWorkerGlobalScope;
@@ -182,7 +182,7 @@ export function init(config: OfflineKitConfig): OfflineKitHandle {
     void runtime
       .engine()
       .then(async (engine) => {
-        if ((await engine.ctx.queue.count()) > 0 && engine.online) await engine.sync('all', 'start');
+        if ((await engine.queuedWrites()) > 0 && engine.online) await engine.sync('all', 'start');
       })
       .catch((error: unknown) => console.error('[offline-kit] start-up failed', error));
   }

@@ -5,7 +5,7 @@
  * waits in the queue. A write that would have to be queued is refused `503 locked` — never accepted without being
  * stored.
  */
-import type { Engine } from '../engine/engine.js';
+import type { Engine } from '../core/engine.js';
 import type { ApiPath } from './paths.js';
 import { errorResponse } from './responses.js';
 import { HEADERS } from '../protocol/wire.js';

@@ -1,5 +1,5 @@
 /** Which requests are ours: same-origin, under `apiBase`, naming a configured collection (and maybe a record). */
-import type { ResolvedCollection, ResolvedConfig } from '../engine/config.js';
+import type { ResolvedCollection, ResolvedConfig } from '../core/config.js';
 
 export interface ApiPath {
   collection: ResolvedCollection;

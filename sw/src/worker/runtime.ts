@@ -16,10 +16,10 @@ import { openDB } from 'idb';
 import type { OfflineKitEvent } from '../protocol/api.js';
 import { OfflineKitError } from '../protocol/errors.js';
 import { isObject } from '../protocol/wire-guards.js';
-import type { ResolvedConfig } from '../engine/config.js';
-import type { EngineDeps } from '../engine/context.js';
-import { openPartition } from '../engine/db.js';
-import { Engine } from '../engine/engine.js';
+import type { ResolvedConfig } from '../core/config.js';
+import type { EngineDeps } from '../core/deps.js';
+import { openPartition } from '../core/storage/db.js';
+import { Engine } from '../core/engine.js';
 
 const ANONYMOUS = 'anonymous';
 /** Request headers that carry a user's identity. Cookies never reach a service worker's `Request.headers`. */

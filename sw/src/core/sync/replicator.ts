@@ -5,8 +5,8 @@
  * Contract: a write leaves the queue only in `Outbox.acknowledge`, after a 2xx. It is persisted as `sending` before
  * it goes out; one found `sending` later (the worker was killed) is simply sent again with the same Idempotency-Key.
  */
-import type { ErrorInfo, SyncProgress } from '../protocol/api.js';
-import { OfflineKitError, toErrorInfo } from '../protocol/errors.js';
+import type { ErrorInfo, SyncProgress } from '../../protocol/api.js';
+import { OfflineKitError, toErrorInfo } from '../../protocol/errors.js';
 import {
   isObject,
   isSameOriginPath,
@@ -14,19 +14,19 @@ import {
   parseBatchAnswer,
   parseDiscovery,
   parseListPage,
-} from '../protocol/wire-guards.js';
-import { apiPath, type ResolvedCollection } from './config.js';
-import { backoffDelay, parseRetryAfter } from './backoff.js';
-import { isJsonType, parseJsonBody } from './bodies.js';
-import { classify, readJson, type WriteOutcome } from './classify.js';
-import type { EngineContext } from './context.js';
-import type { StoredWrite } from './db.js';
-import type { ConflictResolver } from './conflicts.js';
-import { cursorKey, syncedAtKey } from './meta-store.js';
-import { GroupCommit } from './group-commit.js';
-import { storableHeaders, type Outbox } from './outbox.js';
-import type { Ack } from './settle-batch.js';
-import { referencedTempIds } from './temp-ids.js';
+} from '../../protocol/wire-guards.js';
+import { apiPath, type ResolvedCollection } from '../config.js';
+import { backoffDelay, parseRetryAfter } from '../model/backoff.js';
+import { isJsonType, parseJsonBody } from '../model/bodies.js';
+import { classify, readJson, type WriteOutcome } from '../model/classify.js';
+import type { EngineContext } from '../deps.js';
+import type { StoredWrite } from '../storage/db.js';
+import type { ConflictResolver } from '../outbox/conflicts.js';
+import { cursorKey, syncedAtKey } from '../storage/meta-store.js';
+import { GroupCommit } from '../storage/group-commit.js';
+import { storableHeaders, type Outbox } from '../outbox/outbox.js';
+import type { Ack } from '../outbox/settle-batch.js';
+import { referencedTempIds } from '../model/temp-ids.js';
 import {
   DISCOVERY_PATH,
   HEADERS,
@@ -36,7 +36,7 @@ import {
   type Discovery,
   type ListPage,
   type ServerRecord,
-} from '../protocol/wire.js';
+} from '../../protocol/wire.js';
 
 /** How a push ended: `transient` and `auth` stop the run; the rest let it go on to the pull. */
 export type Stop =

@@ -3,21 +3,21 @@
  * the panel, and what happens to the local copy when a write is acknowledged, edited, discarded or superseded.
  * Sending is not here (see `replicator.ts`).
  */
-import type { ConflictView, HistoryEntry, QueuedWriteView } from '../protocol/api.js';
-import type { JsonRecord } from '../protocol/config.js';
-import { OfflineKitError, isQuotaError } from '../protocol/errors.js';
-import { isObject } from '../protocol/wire-guards.js';
-import { bodyFields, encodeFields, encodeJson, isJsonType, parseJsonBody } from './bodies.js';
-import { unitsOf, type EngineContext } from './context.js';
-import type { StoredRecord, StoredWrite } from './db.js';
-import type { NewEntry } from './history-store.js';
-import type { QueueRow } from './queue-store.js';
-import { GroupCommit } from './group-commit.js';
+import type { ConflictView, HistoryEntry, QueuedWriteView } from '../../protocol/api.js';
+import type { JsonRecord } from '../../protocol/config.js';
+import { OfflineKitError, isQuotaError } from '../../protocol/errors.js';
+import { isObject } from '../../protocol/wire-guards.js';
+import { bodyFields, encodeFields, encodeJson, isJsonType, parseJsonBody } from '../model/bodies.js';
+import { unitsOf, type EngineContext } from '../deps.js';
+import type { StoredRecord, StoredWrite } from '../storage/db.js';
+import type { NewEntry } from '../storage/history-store.js';
+import type { QueueRow } from '../storage/queue-store.js';
+import { GroupCommit } from '../storage/group-commit.js';
 import { rebuildRecord } from './rebuild.js';
 import { acknowledgedId, settleBatch, type Ack } from './settle-batch.js';
-import { SYNC_FIELD, appFields, applyChange, diffFields, mergePatch } from './records.js';
-import { isTempId, referencedTempIds, rewriteFields, rewriteUrl } from './temp-ids.js';
-import { TEMP_PREFIX, type ServerRecord, type WriteMethod } from '../protocol/wire.js';
+import { SYNC_FIELD, appFields, applyChange, diffFields, mergePatch } from '../model/records.js';
+import { isTempId, referencedTempIds, rewriteFields, rewriteUrl } from '../model/temp-ids.js';
+import { TEMP_PREFIX, type ServerRecord, type WriteMethod } from '../../protocol/wire.js';
 
 export interface WriteInput {
   method: WriteMethod;

@@ -4,10 +4,10 @@
  * to a write of an existing record that names another record is refused for good (kept failed): acknowledging it
  * would move the local row onto the other record and overwrite it.
  */
-import type { ErrorInfo } from '../protocol/api.js';
-import { OfflineKitError, toErrorInfo } from '../protocol/errors.js';
-import { isObject, isServerRecord, parseConflictBody, serverErrorInfo } from '../protocol/wire-guards.js';
-import type { ServerRecord, WriteMethod } from '../protocol/wire.js';
+import type { ErrorInfo } from '../../protocol/api.js';
+import { OfflineKitError, toErrorInfo } from '../../protocol/errors.js';
+import { isObject, isServerRecord, parseConflictBody, serverErrorInfo } from '../../protocol/wire-guards.js';
+import type { ServerRecord, WriteMethod } from '../../protocol/wire.js';
 
 export type WriteOutcome =
   | { kind: 'ok'; status: number; record: ServerRecord | null; deleted: boolean }

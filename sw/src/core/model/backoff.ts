@@ -1,5 +1,5 @@
 /** Exponential back-off with jitter, and the `Retry-After` header. */
-import type { ResolvedConfig } from './config.js';
+import type { ResolvedConfig } from '../config.js';
 
 /** Delay before attempt `attempt + 1` after `attempt` (≥ 1) transient failures, ms. */
 export function backoffDelay(attempt: number, retry: ResolvedConfig['retry'], random: () => number): number {

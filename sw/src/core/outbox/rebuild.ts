@@ -3,12 +3,12 @@
  * one-write-at-a-time path (`Outbox.rebuild`) and the one-commit batch settle (`settle-batch.ts`), which differ only
  * in where they read the rows from and where they write the result.
  */
-import type { JsonRecord } from '../protocol/config.js';
-import { bodyFields } from './bodies.js';
-import type { Codec } from './codec.js';
-import type { StoredWrite } from './db.js';
-import type { OpenRecord } from './record-store.js';
-import { applyChange } from './records.js';
+import type { JsonRecord } from '../../protocol/config.js';
+import { bodyFields } from '../model/bodies.js';
+import type { Codec } from '../storage/codec.js';
+import type { StoredWrite } from '../storage/db.js';
+import type { OpenRecord } from '../storage/record-store.js';
+import { applyChange } from '../model/records.js';
 
 export type Rebuilt =
   /** Nothing was stored and nothing is left to show. */

@@ -1,6 +1,6 @@
 /** Reading fields out of queued bodies (bytes + content type) and writing JSON/form bodies back after a rewrite. */
-import type { JsonRecord } from '../protocol/config.js';
-import { isObject } from '../protocol/wire-guards.js';
+import type { JsonRecord } from '../../protocol/config.js';
+import { isObject } from '../../protocol/wire-guards.js';
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();

@@ -3,16 +3,16 @@
  * answer) based on the server's version, in the conflicted write's place in the queue. Nothing the user typed is lost:
  * until a person or a rule chooses, the write keeps base, local and server states.
  */
-import type { Resolution } from '../protocol/api.js';
-import type { JsonRecord } from '../protocol/config.js';
-import { OfflineKitError } from '../protocol/errors.js';
-import { isObject } from '../protocol/wire-guards.js';
-import { apiPath } from './config.js';
-import { encodeJson } from './bodies.js';
-import type { EngineContext } from './context.js';
-import type { StoredWrite } from './db.js';
+import type { Resolution } from '../../protocol/api.js';
+import type { JsonRecord } from '../../protocol/config.js';
+import { OfflineKitError } from '../../protocol/errors.js';
+import { isObject } from '../../protocol/wire-guards.js';
+import { apiPath } from '../config.js';
+import { encodeJson } from '../model/bodies.js';
+import type { EngineContext } from '../deps.js';
+import type { StoredWrite } from '../storage/db.js';
 import type { Outbox } from './outbox.js';
-import { appFields } from './records.js';
+import { appFields } from '../model/records.js';
 
 export class ConflictResolver {
   constructor(

@@ -2,8 +2,8 @@
  * Temporary ids (`tmp_<uuid>`) of records created offline, and their rewriting once the server assigned real ids:
  * in URLs (path segments and query values) and in top-level fields of JSON and form bodies (PROTOCOL.md §5.3, §8).
  */
-import { TEMP_PREFIX } from '../protocol/wire.js';
-import { isObject } from '../protocol/wire-guards.js';
+import { TEMP_PREFIX } from '../../protocol/wire.js';
+import { isObject } from '../../protocol/wire-guards.js';
 
 export function isTempId(value: unknown): value is string {
   return typeof value === 'string' && value.startsWith(TEMP_PREFIX);

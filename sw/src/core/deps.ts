@@ -1,12 +1,12 @@
 /** Everything the engine's parts share: the resolved configuration, the injected outside world, and the stores. */
 import type { OfflineKitEvent } from '../protocol/api.js';
 import type { ResolvedConfig } from './config.js';
-import type { Codec } from './codec.js';
-import type { HistoryStore } from './history-store.js';
-import type { MetaStore } from './meta-store.js';
-import type { QueueStore } from './queue-store.js';
-import type { RecordLocks } from './record-locks.js';
-import type { RecordStore } from './record-store.js';
+import type { Codec } from './storage/codec.js';
+import type { HistoryStore } from './storage/history-store.js';
+import type { MetaStore } from './storage/meta-store.js';
+import type { QueueStore } from './storage/queue-store.js';
+import type { RecordLocks } from './storage/locks.js';
+import type { RecordStore } from './storage/record-store.js';
 
 /**
  * The outside world, injected so the engine runs in node under fakes and fake timers. `fetch` is the only way out to

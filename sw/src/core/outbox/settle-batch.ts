@@ -13,22 +13,22 @@
  * leaves the queue in the same transaction that stores its server record, so a crash can only cause a resend with the
  * same key.
  */
-import type { JsonRecord } from '../protocol/config.js';
-import { OfflineKitError } from '../protocol/errors.js';
-import { bodyFields, encodeFields, parseJsonBody } from './bodies.js';
-import type { EngineContext } from './context.js';
+import type { JsonRecord } from '../../protocol/config.js';
+import { OfflineKitError } from '../../protocol/errors.js';
+import { bodyFields, encodeFields, parseJsonBody } from '../model/bodies.js';
+import type { EngineContext } from '../deps.js';
 import {
   isSealedWriteRow,
   isStoredRecord,
   isStoredWrite,
   type StoredRecord,
   type StoredWrite,
-} from './db.js';
-import type { NewEntry } from './history-store.js';
+} from '../storage/db.js';
+import type { NewEntry } from '../storage/history-store.js';
 import { rebuildRecord } from './rebuild.js';
-import type { OpenRecord } from './record-store.js';
-import { isTempId, rewriteFields, rewriteUrl } from './temp-ids.js';
-import type { ServerRecord } from '../protocol/wire.js';
+import type { OpenRecord } from '../storage/record-store.js';
+import { isTempId, rewriteFields, rewriteUrl } from '../model/temp-ids.js';
+import type { ServerRecord } from '../../protocol/wire.js';
 
 export interface Ack {
   write: StoredWrite;
