@@ -11,7 +11,7 @@ export default tseslint.config(
       '**/*.config.js',
       '**/*.config.mjs',
       '**/build.mjs',
-      // An app outside this repository's settings: test/package-fixture type-checks it under ten configurations.
+      // An app outside this repository's settings: test/package-fixture/package.test.ts type-checks it under each configuration there.
       'test/package-fixture/app/**',
     ],
   },
