@@ -11,7 +11,7 @@ export default tseslint.config(
       '**/*.config.js',
       '**/*.config.mjs',
       '**/build.mjs',
-      // An app outside this repository's settings: test/package-fixture/package.test.ts type-checks it under each configuration there.
+      // An app outside this repository's settings, type-checked by test/package-fixture/package.test.ts.
       'test/package-fixture/app/**',
     ],
   },
