@@ -7,6 +7,13 @@ import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFi
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateRawSync, deflateSync } from 'node:zlib';
+<<<<<<< HEAD
+=======
+import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
+>>>>>>> packaging
 
 const root = dirname(fileURLToPath(import.meta.url));
 const dist = join(root, 'dist');
@@ -218,6 +225,14 @@ await build({
   entryPoints: { inline: 'src/inline/index.ts' },
   outdir: dist,
   format: 'esm',
+});
+
+// Declarations of the inline panel's entry for the npm package (`@offline-kit/devtools-extension/inline`), so apps
+// type-check against .d.ts files rather than our sources under their own settings.
+const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
+await promisify(execFile)(process.execPath, [tsc, '-p', join(root, 'tsconfig.types.json')]).catch((error) => {
+  console.error(`tsc (tsconfig.types.json) failed:\n${error.stdout ?? ''}${error.stderr ?? ''}`);
+  throw error;
 });
 
 for (const file of [...Object.keys(scripts), 'inline.js']) {
