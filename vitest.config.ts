@@ -1,4 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+// Tests run against the module's sources, not the built package (whose `exports` name dist/): the same code, and no
+// build needed before unit tests. Exact matches only, so `@offline-kit/sw/client` is not read as `@offline-kit/sw`.
+const src = (file: string): string => fileURLToPath(new URL(`./sw/src/${file}`, import.meta.url));
+const resolve = {
+  alias: [
+    { find: /^@offline-kit\/sw$/, replacement: src('worker/index.ts') },
+    { find: /^@offline-kit\/sw\/client$/, replacement: src('client/index.ts') },
+    { find: /^@offline-kit\/sw\/protocol$/, replacement: src('protocol/index.ts') },
+  ],
+};
 
 // Three projects: fast unit tests (node, fakes, fake timers), end-to-end tests in real Chromium, and the cross-engine
 // suite (the same scenarios in Chromium, Firefox and WebKitGTK: test/engines/).
@@ -6,6 +18,7 @@ export default defineConfig({
   test: {
     projects: [
       {
+        resolve,
         test: {
           name: 'unit',
           include: [
@@ -15,6 +28,8 @@ export default defineConfig({
             'sample-app/test/**/*.test.{ts,tsx}',
             'bench/test/**/*.test.ts',
           ],
+          // The bench's smoke test drives Chromium: it runs with the e2e project.
+          exclude: ['bench/test/e2e/**', '**/node_modules/**'],
           environment: 'node',
           // Engine tests run real IndexedDB work (fake-indexeddb) and pass in well under a second alone; on a loaded
           // 2-core machine (CI beside a browser, or several builds at once) the 5 s default failed them for load.
@@ -25,8 +40,22 @@ export default defineConfig({
       },
       {
         test: {
+          // The packed tarballs in a fresh app (test/package-fixture): publint, arethetypeswrong, type-checks. Needs
+          // `npm run build` first.
+          name: 'package',
+          include: ['test/package-fixture/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 240_000,
+          // The type-checks run concurrently, two at a time: 2 cores.
+          maxConcurrency: 2,
+        },
+      },
+      {
+        resolve,
+        test: {
           name: 'e2e',
-          include: ['test/e2e/**/*.test.ts'],
+          include: ['test/e2e/**/*.test.ts', 'bench/test/e2e/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,
@@ -35,6 +64,7 @@ export default defineConfig({
         },
       },
       {
+        resolve,
         test: {
           name: 'engines',
           include: ['test/engines/**/*.test.ts'],

@@ -64,6 +64,24 @@ for (const name of ['offline-kit-sw', 'workbox-sw']) {
   const bytes = await readFile(join(www, `${name}.js`));
   sizes[name] = { minified: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
 }
+
+// What adding Offline Kit costs an app: a typical Workbox app's worker alone, and the same with `@offline-kit/sw`
+// imported from the package as an app does (its ES build shares the app's Workbox), same settings as above.
+const appBuilds = {
+  'workbox-app': {
+    stdin: {
+      contents: "import { workboxApp } from './workbox-app.ts'; workboxApp();",
+      resolveDir: join(here, 'src/sw'),
+      loader: 'ts',
+    },
+  },
+  'workbox-app-offline-kit': { entryPoints: [join(here, 'src/sw/workbox-app-offline-kit.ts')] },
+};
+for (const [name, input] of Object.entries(appBuilds)) {
+  const result = await build({ ...browserSettings, ...input, format: 'iife', write: false });
+  const bytes = result.outputFiles[0].contents;
+  sizes[name] = { minified: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+}
 await writeFile(join(www, 'sizes.json'), JSON.stringify(sizes, null, 2) + '\n');
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
@@ -71,4 +89,10 @@ const ours = sizes['offline-kit-sw'].gzip;
 console.info(
   `bench: service-worker bundles, minified + gzip — ours ${kb(ours)} (budget ${kb(CORE_BUDGET_BYTES)}: ` +
     `${ours <= CORE_BUDGET_BYTES ? 'within' : 'OVER'}), Workbox recipe ${kb(sizes['workbox-sw'].gzip)}`,
+);
+const app = sizes['workbox-app'];
+const withKit = sizes['workbox-app-offline-kit'];
+console.info(
+  `bench: adding Offline Kit to a Workbox app's service worker costs +${kb(withKit.minified - app.minified)} min, ` +
+    `+${kb(withKit.gzip - app.gzip)} gzip (${kb(app.gzip)} → ${kb(withKit.gzip)} gzip)`,
 );

@@ -1,12 +1,19 @@
-// Builds the extension into dist/ (Chrome, MV3, load unpacked), dist/offline-kit-firefox.zip (Firefox, MV3 with
-// background.scripts: load it from about:debugging or sign it as an .xpi) and dist/inline.js (the panel as an in-page
-// overlay, ESM). Prints each bundle's size so growth is noticed.
+// Builds the extension into dist/ (Chrome, MV3, load unpacked), dist/firefox/ (Firefox, MV3 with background.scripts,
+// unpacked: what `web-ext lint` checks), the store packages dist/offline-kit-chrome.zip and
+// dist/offline-kit-firefox.zip (load the latter from about:debugging or sign it as an .xpi), and dist/inline.js (the
+// panel as an in-page overlay, ESM). Prints each bundle's size so growth is noticed.
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateRawSync, deflateSync } from 'node:zlib';
+<<<<<<< HEAD
+=======
 import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
+>>>>>>> packaging
 
 const root = dirname(fileURLToPath(import.meta.url));
 const dist = join(root, 'dist');
@@ -16,7 +23,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const common = {
   absWorkingDir: root,
   bundle: true,
-  target: ['chrome111', 'firefox128'],
+  target: ['chrome111', 'firefox140'],
   jsx: 'automatic',
   jsxImportSource: 'preact',
   sourcemap: 'linked',
@@ -53,12 +60,16 @@ function chunk(type, data) {
   out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
   return out;
 }
-/** A zip of every file under `dir` (deflate, no directory entries), which is what Firefox loads as an add-on. */
-function zip(dir) {
+/**
+ * A zip of every file under `dir` that `keep(path)` accepts (deflate, no directory entries): what Firefox loads as an
+ * add-on and what both stores take.
+ */
+function zip(dir, keep = () => true) {
   const files = [];
   const walk = (rel) => {
     for (const entry of readdirSync(join(dir, rel), { withFileTypes: true })) {
       const path = rel ? `${rel}/${entry.name}` : entry.name;
+      if (!keep(path)) continue;
       if (entry.isDirectory()) walk(path);
       else files.push(path);
     }
@@ -170,7 +181,14 @@ function manifest(browser) {
       ? { minimum_chrome_version: '111' }
       : {
           browser_specific_settings: {
-            gecko: { id: 'offline-kit-devtools@offline-kit.invalid', strict_min_version: '128.0' },
+            gecko: {
+              id: 'offline-kit-devtools@offline-kit.invalid',
+              // 140 (ESR) is the first to read data_collection_permissions; Firefox for Android, 142.
+              strict_min_version: '140.0',
+              // Nothing leaves the browser: the panel talks to the inspected page's own service worker only.
+              data_collection_permissions: { required: ['none'] },
+            },
+            gecko_android: { strict_min_version: '142.0' },
           },
         }),
   };
@@ -193,10 +211,15 @@ async function buildInto(outdir, browser) {
 }
 
 await buildInto(dist, 'chrome');
-const firefoxDir = join(tmpdir(), `offline-kit-firefox-${process.pid}`);
+// The Chrome package: the unpacked extension above, without what else lives in dist/.
+const chromeZip = zip(
+  dist,
+  (path) => path !== 'firefox' && !path.startsWith('inline.') && !path.endsWith('.zip'),
+);
+writeFileSync(join(dist, 'offline-kit-chrome.zip'), chromeZip);
+const firefoxDir = join(dist, 'firefox');
 await buildInto(firefoxDir, 'firefox');
 writeFileSync(join(dist, 'offline-kit-firefox.zip'), zip(firefoxDir));
-rmSync(firefoxDir, { recursive: true, force: true });
 await build({
   ...common,
   entryPoints: { inline: 'src/inline/index.ts' },
@@ -204,11 +227,19 @@ await build({
   format: 'esm',
 });
 
+// Declarations of the inline panel's entry for the npm package (`@offline-kit/devtools-extension/inline`), so apps
+// type-check against .d.ts files rather than our sources under their own settings.
+const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
+await promisify(execFile)(process.execPath, [tsc, '-p', join(root, 'tsconfig.types.json')]).catch((error) => {
+  console.error(`tsc (tsconfig.types.json) failed:\n${error.stdout ?? ''}${error.stderr ?? ''}`);
+  throw error;
+});
+
 for (const file of [...Object.keys(scripts), 'inline.js']) {
   console.info(
     `devtools-extension/dist/${file.padEnd(18)} ${(statSync(join(dist, file)).size / 1024).toFixed(1)} KiB`,
   );
 }
-console.info(
-  `devtools-extension/dist/offline-kit-firefox.zip ${(statSync(join(dist, 'offline-kit-firefox.zip')).size / 1024).toFixed(1)} KiB`,
-);
+for (const file of ['offline-kit-chrome.zip', 'offline-kit-firefox.zip']) {
+  console.info(`devtools-extension/dist/${file} ${(statSync(join(dist, file)).size / 1024).toFixed(1)} KiB`);
+}

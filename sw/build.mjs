@@ -1,13 +1,66 @@
-// Builds the four bundles users load and prints each one's minified + gzip size. The core service-worker bundle has
-// a budget: the build fails when it grows past it.
+// Builds what the package ships:
+// - dist/esm/: the ES modules the package's `exports` name (worker, client, protocol), unminified, with source maps,
+//   importing workbox-core, workbox-routing, idb and comlink, so that the app's bundler dedupes them with the app's own
+//   (one Workbox: our routes go on the app's default router);
+// - dist/types/: declaration files and their maps, emitted by tsc from the sources;
+// - the four self-contained, minified bundles a site can host and load without a bundler (dist/offline-kit-sw.js for
+//   importScripts, dist/offline-kit-sw.mjs, dist/client.js, dist/client.mjs), with source maps; it prints each one's
+//   minified + gzip size against the service-worker budget.
 import { analyzeMetafile, build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const SW_BUDGET_BYTES = 15 * 1024;
+
+// Stale files of an older layout must not end up in the tarball.
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+
+// Declarations: one tsc per runtime (the worker's lib is WebWorker, the page's DOM), both into dist/types/, in
+// parallel with the bundles below.
+const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
+const declarationFlags = ['--noEmit', 'false', '--declaration', '--emitDeclarationOnly', '--declarationMap'];
+const declarations = Promise.all(
+  ['tsconfig.json', 'src/client/tsconfig.json'].map((project) =>
+    promisify(execFile)(process.execPath, [
+      tsc,
+      '-p',
+      join(root, project),
+      ...declarationFlags,
+      '--outDir',
+      join(root, 'dist/types'),
+      '--rootDir',
+      join(root, 'src'),
+    ]).catch((error) => {
+      console.error(`tsc (${project}) failed:\n${error.stdout ?? ''}${error.stderr ?? ''}`);
+      throw error;
+    }),
+  ),
+);
+
+await build({
+  entryPoints: {
+    index: join(root, 'src/worker/index.ts'),
+    client: join(root, 'src/client/index.ts'),
+    protocol: join(root, 'src/protocol/index.ts'),
+  },
+  outdir: join(root, 'dist/esm'),
+  bundle: true,
+  // Shared code (OfflineKitError above all) lives in one chunk: `instanceof` holds across the entries.
+  splitting: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  packages: 'external',
+  sourcemap: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
 
 const common = {
   bundle: true,
@@ -16,6 +69,7 @@ const common = {
   define: { 'process.env.NODE_ENV': '"production"' },
   legalComments: 'none',
   logLevel: 'warning',
+  sourcemap: true,
 };
 
 const outputs = [
@@ -58,6 +112,7 @@ for (const o of outputs) {
       (budget ? `  (budget ${(budget / 1024).toFixed(0)} KB${over ? ' — OVER' : ''})` : ''),
   );
 }
+await declarations;
 if (failed) {
   // Loud, but not fatal while the bundle is being slimmed: the other workspaces' builds depend on these files.
   console.error('WARNING: the service-worker bundle is over its gzip budget.');

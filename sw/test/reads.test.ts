@@ -46,13 +46,7 @@ describe('reads', () => {
     await rig.engine.sync();
     // The first read's store lands after the sync stored version 2.
     await Promise.all(old.stores);
-    await rig.engine.replicator.applyPage(
-      'work-orders',
-      [{ id: wo.id, version: 1, title: 'v1' }],
-      [],
-      new Set(),
-      null,
-    );
+    await rig.engine.storeRead('work-orders', [{ id: wo.id, version: 1, title: 'v1' }], []);
     online = false;
     const local = await read(rig, `/api/work-orders/${wo.id}`);
     expect(((await local.response.json()) as Record<string, unknown>).title).toBe('v2');

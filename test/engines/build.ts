@@ -6,8 +6,12 @@ import { PATHS, REPO_ROOT } from '../harness/paths.js';
 /** Where the engines fixture is bundled to; the origin proxy serves it at `/__engines/` (see origin.ts). */
 export const ENGINES_DIST = path.join(REPO_ROOT, 'test/engines/dist');
 
-/** One folder per worker configuration: a worker's scope cannot be wider than its folder. */
-export type FixtureFolder = 'plain' | 'encrypted';
+/**
+ * One folder per worker configuration: a worker's scope cannot be wider than its folder. `hook`: a `credentials` hook
+ * reading the token the app stored (fixture/app-token.ts).
+ */
+export const FIXTURE_FOLDERS = ['plain', 'encrypted', 'hook'] as const;
+export type FixtureFolder = (typeof FIXTURE_FOLDERS)[number];
 
 const offlineKitIsExternal: Plugin = {
   name: 'offline-kit-external',
@@ -47,16 +51,19 @@ let built: Promise<void> | null = null;
 
 /**
  * The fixture app's page (unchanged: `test/fixtures/app/page`) with this suite's workers, once per test process:
- * `dist/plain/` and `dist/encrypted/` (`encryptAtRest: true`), each with `index.html`, `page.mjs`, `sw.js`, `sw.mjs`.
+ * `dist/plain/`, `dist/encrypted/` (`encryptAtRest: true`) and `dist/hook/` (a `credentials` hook), each with `index.html`, `page.mjs`, `sw.js`, `sw.mjs`.
  */
 export function buildEnginesFixture(): Promise<void> {
   built ??= (async () => {
     const page = await bundle(path.join(PATHS.fixtureApp, 'page/page.ts'), 'esm', {});
     const html = await readFile(path.join(PATHS.fixtureApp, 'index.html'));
-    for (const folder of ['plain', 'encrypted'] as const) {
+    for (const folder of FIXTURE_FOLDERS) {
       const out = path.join(ENGINES_DIST, folder);
       await mkdir(out, { recursive: true });
-      const define = { ENGINES_ENCRYPT_AT_REST: folder === 'encrypted' ? 'true' : 'false' };
+      const define = {
+        ENGINES_ENCRYPT_AT_REST: folder === 'encrypted' ? 'true' : 'false',
+        ENGINES_CREDENTIALS_HOOK: folder === 'hook' ? 'true' : 'false',
+      };
       const fixture = path.join(REPO_ROOT, 'test/engines/fixture');
       await writeAtomically(
         path.join(out, 'sw.js'),
@@ -69,6 +76,11 @@ export function buildEnginesFixture(): Promise<void> {
       await writeAtomically(path.join(out, 'page.mjs'), page);
       await writeAtomically(path.join(out, 'index.html'), html);
     }
+    // The DevTools panel as an in-page overlay, for engines without the extension (`npm run build` makes it).
+    await writeAtomically(
+      path.join(ENGINES_DIST, 'inline.mjs'),
+      await readFile(path.join(REPO_ROOT, 'devtools-extension/dist/inline.js')),
+    );
   })();
   return built;
 }

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { launchBrowser } from '../harness/chromium.js';
-import { stopServiceWorkers } from '../harness/service-worker.js';
+import { SYNC_TAG } from '../../sw/src/protocol/messages.js';
+import { dispatchSync, stopServiceWorkers } from '../harness/service-worker.js';
 import { wrapScriptable, type EngineBrowser, type EnginePage } from './driver.js';
 
 interface ChromiumPage extends EnginePage {
@@ -29,6 +30,16 @@ export async function launchChromiumEngine(): Promise<EngineBrowser> {
       // CDP ServiceWorker.stopAllWorkers: what Chromium does to an idle worker after 30 s.
       await stopServiceWorkers(page.page);
       return { reloaded: false };
+    },
+    async fireSyncEvent(page, appUrl) {
+      if (!isChromiumPage(page)) throw new Error('not a page of this Chromium driver');
+      // CDP ServiceWorker.dispatchSyncEvent: the event Chromium fires when connectivity returns, or at its next
+      // scheduled attempt after a failed one (minutes later).
+      await dispatchSync(page.page, SYNC_TAG, false, appUrl);
+    },
+    async screenshot(page, file) {
+      if (!isChromiumPage(page)) throw new Error('not a page of this Chromium driver');
+      await page.page.screenshot({ path: file });
     },
     async close() {
       await browser.close();

@@ -28,6 +28,14 @@ export interface EngineBrowser {
    * leave the origin (WebKit), `page` is loaded again at its URL and `reloaded` says so: wait for the app again.
    */
   stopServiceWorkers(page: EnginePage): Promise<{ reloaded: boolean }>;
+  /**
+   * Fires the module's Background Sync event at the registration whose scope holds `appUrl`, as the browser does when
+   * connectivity returns, with no page of the app needed (`page` is any page of this browser: it carries the
+   * command). Absent where the engine has no Background Sync (Firefox, WebKit): nothing but a page wakes a worker.
+   */
+  readonly fireSyncEvent?: (page: EnginePage, appUrl: string) => Promise<void>;
+  /** A PNG of what `page` shows, written to `file`: to look at what a person would see. */
+  screenshot(page: EnginePage, file: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -6,6 +6,7 @@ import type {} from '../harness/fixture-page.js';
 import { startMockServer, type MockServer } from '../harness/server.js';
 import { waitFor } from '../harness/wait.js';
 import { buildEnginesFixture, type FixtureFolder } from './build.js';
+import { APP_TOKEN_DB, APP_TOKEN_KEY, APP_TOKEN_STORE } from './fixture/app-token.js';
 import { BOOT_ID_REQUEST } from './fixture/boot-id-request.js';
 import {
   launchEngine,
@@ -20,6 +21,8 @@ export interface OpenOptions {
   folder?: FixtureFolder;
   variant?: 'classic' | 'module';
   user?: string;
+  /** `token` (default): the app hands its bearer token over with `setCredentials`. `none`: no sign-in at all. */
+  auth?: 'token' | 'none';
 }
 
 export interface EngineSuite {
@@ -30,6 +33,8 @@ export interface EngineSuite {
   readonly origin: TestOrigin;
   /** A page of the fixture app on this test's origin, its worker in control, signed in as `user` (alice). */
   open(options?: OpenOptions): Promise<{ page: EnginePage; session: Session }>;
+  /** The URL of the fixture app's page in `folder` on this test's origin. */
+  appUrl(options?: OpenOptions): string;
 }
 
 /**
@@ -80,13 +85,14 @@ export function useEngine(engine: EngineName, options: LaunchOptions = {}): Engi
       const page = await suite.browser.newPage();
       pages.push(page);
       const session = await login(suite.server.url, openOptions.user ?? 'alice');
-      const folder = openOptions.folder ?? 'plain';
-      await page.goto(
-        `${suite.origin.url}/__engines/${folder}/index.html?sw=${openOptions.variant ?? 'classic'}`,
-      );
+      await page.goto(suite.appUrl(openOptions));
       await fixtureReady(page);
-      await signIn(page, session);
+      if ((openOptions.auth ?? 'token') === 'token') await signIn(page, session);
       return { page, session };
+    },
+    appUrl(openOptions = {}) {
+      const folder = openOptions.folder ?? 'plain';
+      return `${suite.origin.url}/__engines/${folder}/index.html?sw=${openOptions.variant ?? 'classic'}`;
     },
   };
   return suite;
@@ -110,6 +116,51 @@ export async function signIn(page: EnginePage, session: Session): Promise<void> 
     token: session.token,
     user: session.user,
   });
+}
+
+/**
+ * What a cookie-session app does at sign-in: its server sets an HttpOnly session cookie (origin.ts), and the page
+ * tells the worker who signed in with no headers, so the user's partition is open (docs/RELIABILITY.md).
+ */
+export async function signInWithCookie(page: EnginePage, user: string): Promise<void> {
+  const status = await page.evaluate(
+    async (name) =>
+      (
+        await fetch('/__session/login', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ username: name }),
+        })
+      ).status,
+    user,
+  );
+  if (status !== 204) throw new Error(`the cookie sign-in answered ${status}`);
+  await kitOf(page).setCredentials({ headers: {}, user });
+}
+
+/**
+ * What the `hook` fixture app does at sign-in besides `setCredentials`: keep its token where its worker's
+ * `credentials` hook reads it without a page (fixture/app-token.ts).
+ */
+export async function storeAppToken(page: EnginePage, token: string): Promise<void> {
+  await page.evaluate(
+    ([name, store, key, value]) =>
+      new Promise<boolean>((resolve, reject) => {
+        const open = indexedDB.open(name, 1);
+        open.onupgradeneeded = () => open.result.createObjectStore(store);
+        open.onerror = () => reject(open.error ?? new Error('cannot open the app database'));
+        open.onsuccess = () => {
+          const tx = open.result.transaction(store, 'readwrite');
+          tx.objectStore(store).put(value, key);
+          tx.oncomplete = () => {
+            open.result.close();
+            resolve(true);
+          };
+          tx.onerror = () => reject(tx.error ?? new Error('cannot store the token'));
+        };
+      }),
+    [APP_TOKEN_DB, APP_TOKEN_STORE, APP_TOKEN_KEY, token] as const,
+  );
 }
 
 /** The app's own fetch to the API, answered by the service worker. */

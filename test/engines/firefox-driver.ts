@@ -19,6 +19,10 @@ function wrap(page: Page): FirefoxPage {
   return wrapScriptable(page);
 }
 
+function isFirefoxPage(page: EnginePage): page is FirefoxPage {
+  return 'page' in page;
+}
+
 /**
  * Firefox ESR over WebDriver BiDi (no driver binary: puppeteer-core speaks BiDi to Firefox itself). Firefox has no
  * Background Sync, and no remote command that stops a service worker: with `serviceWorkerIdleMs` it stops idle
@@ -51,6 +55,10 @@ export async function launchFirefoxEngine(options: LaunchOptions = {}): Promise<
       // extended timeout on top of the idle one; the caller then proves the restart (a new boot id).
       await new Promise((resolve) => setTimeout(resolve, 2 * idleMs + 500));
       return { reloaded: false };
+    },
+    async screenshot(page, file) {
+      if (!isFirefoxPage(page)) throw new Error('not a page of this Firefox driver');
+      await page.page.screenshot({ path: file });
     },
     async close() {
       await browser.close();

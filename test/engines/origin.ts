@@ -2,7 +2,9 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { login } from '../harness/auth.js';
 import { ENGINES_DIST } from './build.js';
 
 /**
@@ -49,15 +51,53 @@ async function serveFixture(req: IncomingMessage, res: ServerResponse, pathname:
   else createReadStream(file).pipe(res);
 }
 
+const SESSION_COOKIE = 'engines_session';
+
+function sessionOf(req: IncomingMessage): string | null {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [name, value] = part.trim().split('=');
+    if (name === SESSION_COOKIE && value !== undefined) return value;
+  }
+  return null;
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+}
+
 export async function startTestOrigin(upstream: string): Promise<TestOrigin> {
   const target = new URL(upstream);
   let isDown = false;
   const apiSockets = new Set<Socket>();
+  /** Session id → the user's token upstream. */
+  const sessions = new Map<string, string>();
+
+  const signInWithCookie = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const body = await readJson(req);
+    const username =
+      typeof body === 'object' && body !== null && 'username' in body && typeof body.username === 'string'
+        ? body.username
+        : null;
+    if (username === null) {
+      res.writeHead(400).end();
+      return;
+    }
+    const session = await login(upstream, username);
+    const id = randomBytes(16).toString('hex');
+    sessions.set(id, session.token);
+    res.writeHead(204, { 'Set-Cookie': `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Strict` }).end();
+  };
 
   const server = createServer((req, res) => {
     const pathname = new URL(req.url ?? '/', 'http://origin').pathname;
     if (pathname.startsWith('/__engines/')) {
       serveFixture(req, res, pathname).catch(() => res.destroy());
+      return;
+    }
+    if (pathname === '/__session/login' && req.method === 'POST') {
+      signInWithCookie(req, res).catch(() => res.writeHead(500).end());
       return;
     }
     const isApi = pathname.startsWith('/api/') || pathname === '/api';
@@ -69,13 +109,17 @@ export async function startTestOrigin(upstream: string): Promise<TestOrigin> {
       apiSockets.add(req.socket);
       res.once('close', () => apiSockets.delete(req.socket));
     }
+    const sessionToken = sessions.get(sessionOf(req) ?? '');
+    const headers = { ...req.headers, host: target.host };
+    if (isApi && sessionToken !== undefined && headers.authorization === undefined)
+      headers.authorization = `Bearer ${sessionToken}`;
     const forward = request(
       {
         host: target.hostname,
         port: target.port,
         method: req.method,
         path: req.url,
-        headers: { ...req.headers, host: target.host },
+        headers,
       },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { isObject, isString } from '../harness/guards.js';
 import { freePort } from '../harness/ports.js';
@@ -176,6 +177,18 @@ export async function launchWebKitEngine(): Promise<EngineBrowser> {
         await new Promise((resolve) => setTimeout(resolve, WEBKIT_NO_CLIENT_TERMINATION_MS));
         await stopped.goto(url);
         return { reloaded: true };
+      },
+      async screenshot(shown, file) {
+        // WebKitGTK's snapshot is the last frame painted, which can lag the DOM by seconds under Xvfb: wait for two
+        // animation frames first (measured: the panel showed "connecting…" long after it had connected).
+        await shown.evaluate(
+          () =>
+            new Promise<boolean>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))),
+          null,
+        );
+        const png = await command(base, 'GET', `${sessionPath}/screenshot`);
+        if (!isString(png)) throw new Error('WebKitWebDriver gave no screenshot');
+        await writeFile(file, Buffer.from(png, 'base64'));
       },
       async close() {
         await command(base, 'DELETE', sessionPath).catch(() => undefined);

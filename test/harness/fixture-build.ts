@@ -15,6 +15,9 @@ const ENTRIES = [
   { entry: 'worker/sw-classic.ts', out: 'sw.js', format: 'iife' },
   { entry: 'worker/sw-module.ts', out: 'sw.mjs', format: 'esm' },
   { entry: 'worker/sw-encrypted.ts', out: 'sw-encrypted.js', format: 'iife' },
+  { entry: 'worker/sw-broken.ts', out: 'sw-broken.js', format: 'iife' },
+  // Bundles `@offline-kit/sw` from the package, with the app's workbox-routing, as an app's bundler does.
+  { entry: 'worker/sw-workbox.ts', out: 'sw-workbox.js', format: 'iife' },
   { entry: 'page/page.ts', out: 'page.mjs', format: 'esm' },
 ] as const;
 
@@ -51,10 +54,9 @@ export function buildFixtureApp(): Promise<string> {
       if (file === undefined) throw new Error(`esbuild produced nothing for ${entry}`);
       await writeAtomically(path.join(out, name), file.contents);
     }
-    await writeAtomically(
-      path.join(out, 'index.html'),
-      await readFile(path.join(PATHS.fixtureApp, 'index.html')),
-    );
+    for (const page of ['index.html', 'blank.html']) {
+      await writeAtomically(path.join(out, page), await readFile(path.join(PATHS.fixtureApp, page)));
+    }
     return out;
   })();
   return built;

@@ -9,8 +9,11 @@ declare global {
   }
 }
 
-/** `encrypted`: the classic worker with `encryptAtRest: { key: 'app' }`, `replayHeaders: ['x-tenant']`, `batch: false`. */
-export type SwVariant = 'classic' | 'module' | 'encrypted';
+/**
+ * `encrypted`: the classic worker with `encryptAtRest: { key: 'app' }`, `replayHeaders: ['x-tenant']`, `batch: false`.
+ * `workbox`: an app's Workbox worker (own route, default and catch handlers) with the package bundled in.
+ */
+export type SwVariant = 'classic' | 'module' | 'encrypted' | 'workbox';
 
 /** URL of the fixture app on a test server: the classic or the ES-module service worker. */
 export function fixtureAppUrl(baseUrl: string, variant: SwVariant = 'classic'): string {

@@ -88,11 +88,17 @@ function isRegistration(value: unknown): value is Registration {
 }
 
 /**
- * Fires a Background Sync `sync` event with `tag` at the registration controlling `page`, as the browser does when
- * connectivity returns. Dropped by Chromium while offline is emulated.
+ * Fires a Background Sync `sync` event with `tag` at the registration controlling `page` (or whose scope holds
+ * `appUrl`: then `page` only carries the CDP session, and may be of another origin or blank — no page of the app need
+ * be open), as the browser does when connectivity returns. Dropped by Chromium while offline is emulated.
  */
-export async function dispatchSync(page: Page, tag: string, lastChance = false): Promise<void> {
-  const origin = new URL(page.url()).origin;
+export async function dispatchSync(
+  page: Page,
+  tag: string,
+  lastChance = false,
+  appUrl = page.url(),
+): Promise<void> {
+  const origin = new URL(appUrl).origin;
   await withCdp(page, async (session) => {
     const registrations: Registration[] = [];
     session.on('ServiceWorker.workerRegistrationUpdated', (event: unknown) => {
@@ -101,8 +107,8 @@ export async function dispatchSync(page: Page, tag: string, lastChance = false):
     });
     await session.send('ServiceWorker.enable');
     const registration = await waitFor(
-      () => registrations.find((r) => !r.isDeleted && page.url().startsWith(r.scopeURL)),
-      { timeout: 5_000, message: `a service-worker registration for ${page.url()}` },
+      () => registrations.find((r) => !r.isDeleted && appUrl.startsWith(r.scopeURL)),
+      { timeout: 5_000, message: `a service-worker registration for ${appUrl}` },
     );
     await session.send('ServiceWorker.dispatchSyncEvent', {
       origin,

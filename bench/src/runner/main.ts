@@ -38,7 +38,10 @@ async function readSizes(): Promise<BundleSizes | null> {
     };
     const ours = gzip('offline-kit-sw');
     const workbox = gzip('workbox-sw');
-    return ours === null || workbox === null ? null : { ours, workbox };
+    const workboxApp = gzip('workbox-app');
+    const withOfflineKit = gzip('workbox-app-offline-kit');
+    const app = workboxApp === null || withOfflineKit === null ? null : { workboxApp, withOfflineKit };
+    return ours === null || workbox === null ? null : { ours, workbox, app };
   } catch {
     return null;
   }

@@ -11,6 +11,8 @@ import { median, stat, type Stat } from './stats.js';
 export interface BundleSizes {
   ours: number;
   workbox: number;
+  /** A typical Workbox app's worker, gzip bytes, alone and with Offline Kit imported from the package. */
+  app: { workboxApp: number; withOfflineKit: number } | null;
 }
 
 export interface Row {
@@ -245,6 +247,20 @@ export function buildRows(rec: Recorder, options: BenchOptions, sizes: BundleSiz
       chart: { value: sizes.ours / (15 * KB), limit: 1, caption: 'ours / budget' },
       correctness: '',
     });
+    if (sizes.app) {
+      rows.push({
+        label:
+          "App-side cost: Offline Kit added to a Workbox app's worker (Workbox column: that app alone), min+gzip",
+        unit: 'KB',
+        ours: stat([(sizes.app.withOfflineKit - sizes.app.workboxApp) / KB]),
+        workbox: stat([sizes.app.workboxApp / KB]),
+        ratio: null,
+        target: 'reported (one Workbox: the app’s)',
+        pass: null,
+        chart: null,
+        correctness: '',
+      });
+    }
   }
 
   const encEnqueue = ratioOf(

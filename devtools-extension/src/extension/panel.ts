@@ -9,7 +9,9 @@ import { ExtensionClient } from './extension-client.js';
 function inspectedTabId(): number | null {
   const fromDevtools = (browser.devtools as typeof browser.devtools | undefined)?.inspectedWindow.tabId;
   if (typeof fromDevtools === 'number') return fromDevtools;
-  const param = Number(new URLSearchParams(window.location.search).get('tab'));
+  const raw = new URLSearchParams(window.location.search).get('tab');
+  // Without `?tab=` there is no tab to inspect (Number(null) would read as tab 0).
+  const param = raw === null || raw.trim() === '' ? NaN : Number(raw);
   return Number.isSafeInteger(param) && param >= 0 ? param : null;
 }
 

@@ -41,6 +41,17 @@ export interface ConnectOptions {
   heartbeatMs?: number;
   /** The container to use (tests). Default `navigator.serviceWorker`. */
   container?: ServiceWorkerContainer;
+  /**
+   * How long `connect()` waits for a service worker to become active and answer a first call, ms, before it rejects
+   * with `worker_unavailable`. Default 15000: a first install also downloads the app's precache.
+   */
+  timeoutMs?: number;
+  /**
+   * The promise `navigator.serviceWorker.register()` returned. When it rejects (the worker's script threw while
+   * starting, e.g. `init()` refused a configuration typo), `connect()` rejects at once with the browser's reason
+   * instead of waiting for the timeout.
+   */
+  registration?: Promise<ServiceWorkerRegistration>;
 }
 
 export interface OfflineKitClient extends OfflineKitApi {
@@ -69,8 +80,29 @@ const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'invalid_state',
   'devtools_disabled',
   'locked',
+  'worker_unavailable',
   'internal',
 ]);
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+/** Where a developer finds why the worker did not start: the browser keeps the worker's own error there. */
+const WHERE_TO_LOOK =
+  "The worker's own error is in its console: DevTools › Application › Service workers (Chromium: also " +
+  'chrome://serviceworker-internals; Firefox: about:debugging › This Firefox › Service Workers › Inspect).';
+
+function unavailable(message: string, reason?: string): OfflineKitError {
+  return new OfflineKitError(
+    'worker_unavailable',
+    `${message}. ${WHERE_TO_LOOK}`,
+    reason === undefined ? {} : { details: { reason } },
+  );
+}
+
+/** What the browser said when registering failed (a TypeError naming the script and why, in Chromium). */
+function reasonOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return typeof error === 'string' ? error : 'unknown reason';
+}
 
 function rebuildError(error: unknown): unknown {
   if (typeof error !== 'object' || error === null) return error;
@@ -94,7 +126,6 @@ function isEvent(value: unknown): value is OfflineKitEvent {
 
 export async function connect(options: ConnectOptions = {}): Promise<OfflineKitClient> {
   const container = options.container ?? navigator.serviceWorker;
-  await container.ready;
 
   async function call(method: keyof OfflineKitApi, args: unknown[]): Promise<unknown> {
     const registration = await container.ready;
@@ -153,6 +184,16 @@ export async function connect(options: ConnectOptions = {}): Promise<OfflineKitC
     ) => call(method, args);
   }
 
+  try {
+    await reachWorker(container, api, options);
+  } catch (error) {
+    channel.close();
+    window.removeEventListener('online', onOnline);
+    document.removeEventListener('visibilitychange', onVisible);
+    if (heartbeat !== null) clearInterval(heartbeat);
+    throw error;
+  }
+
   const provide = options.credentials;
   let providing = false;
   const offCredentials = provide
@@ -193,6 +234,47 @@ export async function connect(options: ConnectOptions = {}): Promise<OfflineKitC
     },
   };
   return client;
+}
+
+/**
+ * Waits until a service worker is active for this page and answers a first call. A worker whose script throws while
+ * starting is never installed: `navigator.serviceWorker.ready` then never settles, and without this every call (and
+ * so sign-in) would wait forever.
+ */
+async function reachWorker(
+  container: ServiceWorkerContainer,
+  api: OfflineKitApi,
+  options: ConnectOptions,
+): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let active = false;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        active
+          ? unavailable(
+              `The service worker did not answer within ${timeoutMs} ms: does its script call init() from @offline-kit/sw?`,
+            )
+          : unavailable(`No service worker became active for this page within ${timeoutMs} ms`),
+      );
+    }, timeoutMs);
+  });
+  // Settles only when registering fails: a registration that succeeded still has to become active and answer.
+  const refused = new Promise<never>((_, reject) => {
+    options.registration?.catch((error: unknown) => {
+      const reason = reasonOf(error);
+      reject(unavailable(`The service worker could not be registered: ${reason}`, reason));
+    });
+  });
+  try {
+    await Promise.race([container.ready, timeout, refused]);
+    active = true;
+    // Any answer will do, an error included (a page outside the worker's scope is refused, and says so on each call).
+    await Promise.race([api.getStatus().catch(() => undefined), timeout, refused]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function addListener(

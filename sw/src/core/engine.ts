@@ -1,16 +1,15 @@
 /**
- * The sync engine of one user's partition, as a small state machine:
+ * The core of one user's partition, as the worker sees it: the only file `worker/` imports from `core/` (besides
+ * pure helpers). It builds the parts and hands each call to the one that owns it:
  *
- *        sync(unit, trigger) ──▶ waiting (one entry per unit; duplicates join it)
- *                                   │ nothing running
- *                                   ▼
- *   idle ◀── completed/failed ── running: push ─▶ pull   (one run at a time)
- *     │                               │ transient failure
- *     └──── retry timer (back-off) ◀──┘
+ *   worker ──▶ Engine ──┬─ outbox/ (capture, acknowledge, commands, conflicts)   what the queue holds
+ *                       ├─ sync/   (scheduler ─▶ replicator: push, pull)           when and how it reaches the server
+ *                       ├─ local-reads.ts                                         what reads are answered with
+ *                       ├─ queries.ts                                             what the page and the panel see
+ *                       └─ storage/ (one class per IndexedDB store, write stamps)
  *
- * A run never starts another run itself: the only re-entry is the retry timer after a transient failure, with
- * back-off. Writes queued during a run ask for a `write` run, which waits its turn. Every side effect (fetch, clock,
- * timers, randomness, events) comes from `EngineDeps`, so this runs in node under fake timers and fake-indexeddb.
+ * Every side effect (fetch, clock, timers, randomness, events) comes from `EngineDeps`, so this runs in node under
+ * fake timers and fake-indexeddb. `ctx` is public for tests only: an ESLint rule keeps `worker/` from reaching it.
  */
 import type {
   CollectionInfo,
@@ -21,60 +20,46 @@ import type {
   LocalRecordView,
   Page,
   QueuedWriteView,
-  RecordSyncMeta,
   QueueQuery,
   RecordQuery,
   Resolution,
-  SyncOutcome,
-  SyncProgress,
   SyncRunSummary,
   SyncStatus,
   SyncTrigger,
-  UnitStatus,
 } from '../protocol/api.js';
-import type { JsonRecord } from '../protocol/config.js';
-import { OfflineKitError, toErrorInfo } from '../protocol/errors.js';
-import { isObject } from '../protocol/wire-guards.js';
+import { OfflineKitError } from '../protocol/errors.js';
+import type { ServerRecord } from '../protocol/wire.js';
 import type { ResolvedConfig } from './config.js';
-import { NETWORK_RETRY_CAP_MS, backoffDelay } from './model/backoff.js';
-import { decodeText, encodeJson, isTextType } from './model/bodies.js';
-import { AppKeyCodec, aesCodec, lockedError, plainCodec, type Codec } from './storage/codec.js';
-import { ConflictResolver } from './outbox/conflicts.js';
 import type { EngineContext, EngineDeps } from './deps.js';
-import type { Db, StoredWrite } from './storage/db.js';
-import { HistoryStore } from './storage/history-store.js';
-import { MetaStore } from './storage/meta-store.js';
-import { RecordLocks } from './storage/locks.js';
+import { LocalReads } from './local-reads.js';
+import { isTempId } from './model/temp-ids.js';
+import { Commands } from './outbox/commands.js';
+import { ConflictResolver } from './outbox/conflicts.js';
 import { Outbox, type Enqueued, type WriteInput } from './outbox/outbox.js';
+import { Queries } from './queries.js';
+import { AppKeyCodec, aesCodec, lockedError, plainCodec, type Codec } from './storage/codec.js';
+import { closePartition, type Db } from './storage/db.js';
+import { HistoryStore } from './storage/history-store.js';
+import { RecordLocks } from './storage/locks.js';
+import { MetaStore } from './storage/meta-store.js';
 import { QueueStore } from './storage/queue-store.js';
 import { RecordStore } from './storage/record-store.js';
-import { SYNC_FIELD } from './model/records.js';
-import { Replicator, type PushResult, type Stop } from './sync/replicator.js';
-import type { ServerRecord } from '../protocol/wire.js';
-import { isTempId } from './model/temp-ids.js';
+import { sealLegacy } from './storage/seal-legacy.js';
+import { wipePartition } from './storage/wipe.js';
+import { Replicator } from './sync/replicator.js';
+import { Scheduler } from './sync/scheduler.js';
 
-export { NETWORK_RETRY_CAP_MS } from './model/backoff.js';
-
-interface Waiting {
-  unit: string;
-  trigger: SyncTrigger;
-  force: boolean;
-  resolvers: ((s: SyncRunSummary) => void)[];
-}
+export { NETWORK_RETRY_CAP_MS } from './sync/scheduler.js';
 
 export class Engine {
+  /** The partition's stores and the outside world. For tests only (see the file comment). */
   readonly ctx: EngineContext;
-  readonly outbox: Outbox;
-  readonly conflicts: ConflictResolver;
-  readonly replicator: Replicator;
-  private waiting: Waiting[] = [];
-  private running: Promise<void> | null = null;
-  private progress: SyncProgress | null = null;
-  private retryTimer: unknown = null;
-  private retryAt: number | null = null;
-  private failures = 0;
-  private serverReachable = true;
-  private pausedReason: ErrorInfo | null = null;
+  readonly reads: LocalReads;
+  private readonly outbox: Outbox;
+  private readonly replicator: Replicator;
+  private readonly scheduler: Scheduler;
+  private readonly queries: Queries;
+  private readonly commands: Commands;
   private closed = false;
   /** Calls of `clearLocalData` in progress: captures are refused meanwhile. */
   private clearing = 0;
@@ -83,9 +68,11 @@ export class Engine {
   private constructor(
     config: ResolvedConfig,
     deps: EngineDeps,
+    /** For tests only, as `ctx`. */
     readonly db: Db,
     codec: Codec,
     readonly user: string | null,
+    paused: ErrorInfo | null,
   ) {
     const queue = new QueueStore(db, codec);
     this.ctx = {
@@ -99,8 +86,35 @@ export class Engine {
       locks: new RecordLocks(),
     };
     this.outbox = new Outbox(this.ctx);
-    this.conflicts = new ConflictResolver(this.ctx, this.outbox);
-    this.replicator = new Replicator(this.ctx, this.outbox, this.conflicts);
+    const conflicts = new ConflictResolver(this.ctx, this.outbox);
+    this.replicator = new Replicator(this.ctx, this.outbox, conflicts);
+    // A page's own read: it already shows these records, so no `data-changed` (it would only read again).
+    this.reads = new LocalReads(this.ctx, db, (collection, records, deleted) =>
+      this.replicator.applyPage(collection, records, deleted, new Set(), null, { announce: false }),
+    );
+    this.queries = new Queries(this.ctx, this.outbox);
+    this.commands = new Commands(this.ctx, this.outbox, conflicts, {
+      statusSoon: () => this.statusSoon(),
+      syncSoon: () => void this.sync('all', 'manual'),
+    });
+    const isLocked = (): boolean => this.locked;
+    const isSimulatedOffline = (): boolean => this.simulatedOffline;
+    this.scheduler = new Scheduler(
+      this.ctx,
+      {
+        get locked() {
+          return isLocked();
+        },
+        get simulatedOffline() {
+          return isSimulatedOffline();
+        },
+        user,
+        push: (collections, onProgress, trigger) => this.replicator.push(collections, onProgress, trigger),
+        pull: (collections, runId, onProgress) => this.replicator.pull(collections, runId, onProgress),
+        statusSoon: () => this.statusSoon(),
+      },
+      paused,
+    );
   }
 
   static async open(config: ResolvedConfig, deps: EngineDeps, db: Db, user: string | null): Promise<Engine> {
@@ -110,15 +124,19 @@ export class Engine {
       : config.encryptionKey === 'app'
         ? new AppKeyCodec(db)
         : await aesCodec(db);
-    const engine = new Engine(config, deps, db, codec, user);
+    const meta = new MetaStore(db);
+    const engine = new Engine(config, deps, db, codec, user, await meta.paused());
     await engine.sealLegacy();
-    engine.pausedReason = await engine.ctx.meta.paused();
-    engine.simulatedOffline = await engine.ctx.meta.flag('simulatedOffline');
+    engine.simulatedOffline = await meta.flag('simulatedOffline');
     return engine;
   }
 
+  get config(): ResolvedConfig {
+    return this.ctx.config;
+  }
+
   get paused(): boolean {
-    return this.pausedReason !== null;
+    return this.scheduler.paused;
   }
 
   /** Encrypted with the app's key, which has not been handed over (or was taken back at sign-out). */
@@ -141,25 +159,8 @@ export class Engine {
     }
   }
 
-  /**
-   * Once per partition (again after `clearLocalData`): seals what rows written in the clear still hold — queue rows and
-   * history entries of a version before schema 3, and everything of a partition that was plain before `encryptAtRest`
-   * was turned on (bodies, records). A failure is logged and retried at the next start.
-   */
   private async sealLegacy(): Promise<void> {
-    if (!this.ctx.codec.encrypted || this.locked) return;
-    try {
-      if (await this.ctx.meta.flag('sealed-v3')) return;
-      await this.ctx.queue.sealPlainRows();
-      await this.ctx.history.sealPlainEntries();
-      await this.ctx.records.sealPlainRows();
-      await this.ctx.meta.setFlag('sealed-v3', true);
-    } catch (error) {
-      console.warn(
-        '[offline-kit] could not seal rows stored in the clear; trying again at the next start',
-        error,
-      );
-    }
+    if (!this.locked) await sealLegacy(this.ctx);
   }
 
   lock(): void {
@@ -231,222 +232,47 @@ export class Engine {
     await this.replicator.applyPage(collection, records, deletedIds, keep, null);
   }
 
-  // ---------- sync scheduling ----------
+  /** A request sent for the page, with this partition's user's credentials binding (`EngineDeps.fetch`). */
+  fetch(request: Request): Promise<Response> {
+    return this.ctx.deps.fetch(request);
+  }
 
-  /**
-   * Asks for a sync of `unit`. Resolves when the run ends. One run at a time; a request for a unit already waiting
-   * joins that request. `discardPending` drops every run still waiting (they resolve as `skipped`).
-   */
+  /** A new Idempotency-Key. */
+  newKey(): string {
+    return this.ctx.deps.uuid();
+  }
+
+  /** The server version the local copy of a record is based on, when known. */
+  async knownVersion(collection: string, id: string): Promise<number | null> {
+    return (await this.ctx.records.get(collection, id))?.row.version ?? null;
+  }
+
+  /** Writes in the queue, whatever their state. */
+  queuedWrites(): Promise<number> {
+    return this.ctx.queue.count();
+  }
+
+  // ---------- sync scheduling (sync/scheduler.ts) ----------
+
   sync(
     unit = 'all',
     trigger: SyncTrigger = 'manual',
     options: { discardPending?: boolean } = {},
   ): Promise<SyncRunSummary> {
-    if (!this.ctx.config.syncUnits.has(unit)) {
-      return Promise.reject(
-        new OfflineKitError('not_found', `no sync unit "${unit}"`, { details: { unit } }),
-      );
-    }
-    if (options.discardPending) {
-      for (const w of this.waiting.splice(0)) {
-        const skipped = this.skippedSummary(w.unit, w.trigger, 'discarded');
-        w.resolvers.forEach((r) => r(skipped));
-      }
-    }
-    return new Promise((resolve) => {
-      const force = trigger === 'manual' || trigger === 'login';
-      const existing = this.waiting.find((w) => w.unit === unit);
-      if (existing) {
-        existing.resolvers.push(resolve);
-        existing.force ||= force;
-      } else {
-        this.waiting.push({ unit, trigger, force, resolvers: [resolve] });
-      }
-      this.pump();
-    });
+    return this.scheduler.sync(unit, trigger, options);
   }
 
-  /** Resolves when no run is going on or waiting. */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
+  idle(): Promise<void> {
+    return this.scheduler.idle();
   }
 
-  private pump(): void {
-    if (this.running || this.closed) return;
-    const next = this.waiting.shift();
-    if (!next) return;
-    this.running = this.run(next)
-      .then((summary) => next.resolvers.forEach((r) => r(summary)))
-      .catch((error: unknown) => {
-        console.error('[offline-kit] sync run crashed', error);
-        const summary = this.skippedSummary(next.unit, next.trigger, 'internal error');
-        next.resolvers.forEach((r) => r({ ...summary, outcome: 'failed' }));
-      })
-      .finally(() => {
-        this.running = null;
-        this.pump();
-      });
+  nudge(trigger: SyncTrigger): Promise<void> {
+    return this.scheduler.nudge(trigger, this.online);
   }
 
-  private skippedSummary(unit: string, trigger: SyncTrigger, why: string): SyncRunSummary {
-    return {
-      runId: this.ctx.deps.uuid(),
-      unit,
-      trigger,
-      startedAt: this.ctx.deps.now(),
-      durationMs: 0,
-      outcome: 'skipped',
-      pushed: 0,
-      pulled: 0,
-      conflicts: 0,
-      failed: 0,
-      error: { code: 'invalid_state', message: why },
-    };
-  }
-
-  private async run(req: Waiting): Promise<SyncRunSummary> {
-    const { ctx } = this;
-    const collections = ctx.config.syncUnits.get(req.unit) ?? [];
-    if (this.paused && !req.force)
-      return this.skippedSummary(req.unit, req.trigger, 'paused: credentials needed');
-    if (this.simulatedOffline) return this.skippedSummary(req.unit, req.trigger, 'offline (simulated)');
-    if (this.locked) {
-      // Nothing can be read or stored without the app's key: the queue waits, sealed, and pages are asked for it.
-      ctx.deps.emit({ type: 'credentials-needed', reason: toErrorInfo(lockedError()) });
-      return { ...this.skippedSummary(req.unit, req.trigger, 'locked'), error: toErrorInfo(lockedError()) };
-    }
-    // Offline the browser wakes us (Background Sync, the page's `online`): no point spinning a retry loop meanwhile.
-    if (!ctx.deps.browserOnline()) return this.skippedSummary(req.unit, req.trigger, 'offline');
-    if (req.force && this.paused) await this.setPaused(null);
-    this.clearRetry();
-    const runId = ctx.deps.uuid();
-    const startedAt = ctx.deps.now();
-    ctx.deps.emit({ type: 'sync-started', runId, unit: req.unit, trigger: req.trigger });
-    const onProgress = (p: Omit<SyncProgress, 'runId' | 'unit'>): void => {
-      this.progress = { runId, unit: req.unit, ...p };
-      ctx.deps.emit({ type: 'sync-progress', progress: this.progress });
-    };
-    onProgress({ phase: 'push', done: 0, total: null });
-    // Writes left `sending` by a worker that died mid-replay go again, with the same key.
-    for (const w of await ctx.queue.inState('sending'))
-      await ctx.queue.put({ ...w, state: 'pending', rev: w.rev + 1 });
-
-    const missing = await this.missingCredentials();
-    const push: PushResult = missing
-      ? { pushed: 0, conflicts: 0, failed: 0, stop: { kind: 'auth', error: missing }, deferredUntil: null }
-      : await this.replicator.push(new Set(collections), onProgress, req.trigger);
-    let pulled = 0;
-    let pullFailed = 0;
-    let stop: Stop | null = push.stop;
-    let error: ErrorInfo | null = stop?.error ?? null;
-    if (!stop) {
-      const pull = await this.replicator.pull(collections, runId, onProgress);
-      pulled = pull.pulled;
-      pullFailed = pull.failed;
-      stop = pull.stop;
-      error = stop?.error ?? pull.error;
-    }
-    this.progress = null;
-    const outcome: SyncOutcome = stop
-      ? 'failed'
-      : push.failed + pullFailed > 0 || push.conflicts > 0
-        ? 'partial'
-        : 'completed';
-    const summary: SyncRunSummary = {
-      runId,
-      unit: req.unit,
-      trigger: req.trigger,
-      startedAt,
-      durationMs: ctx.deps.now() - startedAt,
-      outcome,
-      pushed: push.pushed,
-      pulled,
-      conflicts: push.conflicts,
-      failed: push.failed + pullFailed,
-      error,
-    };
-    if (stop?.kind === 'auth') {
-      await this.setPaused(stop.error);
-    } else if (stop) {
-      this.serverReachable = !stop.network;
-      this.failures += 1;
-      await this.scheduleRetry(stop);
-    } else {
-      this.serverReachable = true;
-      this.failures = 0;
-      // Writes held back by their back-off: the engine wakes itself when the first is due.
-      if (push.deferredUntil !== null) this.armRetry(Math.max(0, push.deferredUntil - ctx.deps.now()));
-    }
-    const unitMeta = await ctx.meta.unit(req.unit);
-    await ctx.meta.setUnit(req.unit, {
-      lastSyncAt: outcome === 'failed' ? unitMeta.lastSyncAt : ctx.deps.now(),
-      lastOutcome: outcome,
-    });
-    await ctx.history.add({ kind: 'run', at: ctx.deps.now(), ...summary });
-    ctx.deps.emit({ type: outcome === 'failed' ? 'sync-failed' : 'sync-completed', summary });
-    this.statusSoon();
-    return summary;
-  }
-
-  /**
-   * Why nothing may be sent yet: a signed-in user (or a configured credentials hook) but no credentials in hand — a
-   * restarted worker forgets what the page handed over. Sending anyway would earn a 401 that reads like a refused
-   * token; instead the run pauses with `details.missing` and waits for `setCredentials`. An anonymous partition
-   * without a hook relies on the origin's cookies and is sent as is.
-   */
-  private async missingCredentials(): Promise<ErrorInfo | null> {
-    if (this.user === null && this.ctx.config.credentials === null) return null;
-    if ((await this.ctx.deps.credentials()) !== null) return null;
-    return {
-      code: 'unauthorized',
-      message: 'the service worker has no credentials',
-      details: { missing: true },
-    };
-  }
-
-  private async scheduleRetry(stop: Extract<Stop, { kind: 'transient' }>): Promise<void> {
-    let delay = stop.retryAfterMs ?? backoffDelay(this.failures, this.ctx.config.retry, this.ctx.deps.random);
-    const pending = await this.ctx.queue.count('pending');
-    if (stop.network && pending > 0 && stop.retryAfterMs === null)
-      delay = Math.min(delay, NETWORK_RETRY_CAP_MS);
-    this.armRetry(delay);
-  }
-
-  private armRetry(delay: number): void {
-    this.clearRetry();
-    this.retryAt = this.ctx.deps.now() + delay;
-    this.retryTimer = this.ctx.deps.setTimer(() => {
-      this.retryTimer = null;
-      this.retryAt = null;
-      void this.sync('all', 'retry');
-    }, delay);
-  }
-
-  private clearRetry(): void {
-    if (this.retryTimer !== null) this.ctx.deps.clearTimer(this.retryTimer);
-    this.retryTimer = null;
-    this.retryAt = null;
-  }
-
-  /**
-   * A page's heartbeat or nudge: timers die with an idle service worker, so pages remind it. Starts the retry run if
-   * it is due (or was lost with a restarted worker) and writes wait.
-   */
-  async nudge(trigger: SyncTrigger): Promise<void> {
-    if (this.running || this.paused || this.locked || !this.online) return;
-    if (trigger === 'retry') {
-      if (this.retryAt !== null && this.retryAt > this.ctx.deps.now()) return;
-      const pending = await this.ctx.queue.countUnsent();
-      if (pending === 0) return;
-    }
-    await this.sync('all', trigger);
-  }
-
-  async setPaused(reason: ErrorInfo | null): Promise<void> {
-    this.pausedReason = reason;
-    await this.ctx.meta.setPaused(reason);
-    if (reason) this.ctx.deps.emit({ type: 'credentials-needed', reason });
-    this.statusSoon();
+  /** Credentials were handed over (`null`): a paused partition may sync again. */
+  async setPaused(reason: null): Promise<void> {
+    if (reason === null) await this.scheduler.resume();
   }
 
   async setSimulatedOffline(offline: boolean): Promise<void> {
@@ -470,296 +296,68 @@ export class Engine {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.waiting
-      .splice(0)
-      .forEach((w) => w.resolvers.forEach((r) => r(this.skippedSummary(w.unit, w.trigger, 'closed'))));
-    await this.idle();
-    this.clearRetry();
+    await this.scheduler.close();
     if (this.statusTimer !== null) this.ctx.deps.clearTimer(this.statusTimer);
-    this.db.close();
+    closePartition(this.db);
   }
 
-  // ---------- views ----------
+  // ---------- what the page and the panel see (queries.ts) and do (outbox/commands.ts) ----------
 
-  async status(): Promise<SyncStatus> {
-    const { ctx } = this;
-    const units: UnitStatus[] = [];
-    let lastSyncAt: number | null = null;
-    for (const [name, collections] of ctx.config.syncUnits) {
-      const meta = await ctx.meta.unit(name);
-      units.push({ name, collections, lastSyncAt: meta.lastSyncAt, lastOutcome: meta.lastOutcome });
-      if (meta.lastSyncAt !== null && (lastSyncAt === null || meta.lastSyncAt > lastSyncAt))
-        lastSyncAt = meta.lastSyncAt;
-    }
-    const protocol = this.replicator.protocol;
-    return {
+  status(): Promise<SyncStatus> {
+    return this.queries.status({
       online: this.online,
       simulatedOffline: this.simulatedOffline,
-      serverReachable: this.serverReachable,
+      serverReachable: this.scheduler.serverReachable,
       paused: this.paused,
-      pausedReason: this.pausedReason,
-      pending: await ctx.queue.countUnsent(),
-      failed: await ctx.queue.count('failed'),
-      conflicts: await ctx.queue.count('conflict'),
-      syncing: this.progress,
-      units,
-      lastSyncAt,
+      pausedReason: this.scheduler.pausedReason,
+      progress: this.scheduler.progress,
       user: this.user,
-      devtools: ctx.deps.devtools ?? false,
-      storage: null,
-      protocol: protocol ? { version: protocol.version, batch: protocol.batch !== null } : null,
-    };
-  }
-
-  async listQueue(query: QueueQuery = {}): Promise<Page<QueuedWriteView>> {
-    const offset = query.offset ?? 0;
-    const limit = query.limit ?? 100;
-    // Without bodies a view is built from the row alone: no decryption, no JSON parse (the panel's long list).
-    const view = (w: StoredWrite): Promise<QueuedWriteView> =>
-      query.bodies === false ? Promise.resolve(this.outbox.viewOf(w, null)) : this.outbox.view(w);
-    if (!query.collection && !query.state) {
-      // The unfiltered list (the panel's first render): count by the store, read only the page asked for.
-      const [total, page] = await Promise.all([this.ctx.queue.count(), this.ctx.queue.slice(offset, limit)]);
-      const views = await Promise.all(page.map(view));
-      return { items: views, total };
-    }
-    const items: QueuedWriteView[] = [];
-    let total = 0;
-    let after = 0;
-    for (;;) {
-      const page = await this.ctx.queue.page(after, 500);
-      if (page.length === 0) break;
-      for (const w of page) {
-        after = w.seq;
-        if (query.collection && w.collection !== query.collection) continue;
-        if (query.state && w.state !== query.state) continue;
-        if (total >= offset && items.length < limit) items.push(await view(w));
-        total += 1;
-      }
-    }
-    return { items, total };
-  }
-
-  async getWrite(id: string): Promise<{ write: QueuedWriteView; body: string | ArrayBuffer | null } | null> {
-    const w = await this.ctx.queue.get(id);
-    if (!w) return null;
-    const bytes = await this.ctx.codec.openBytes(w.body);
-    return {
-      write: await this.outbox.view(w),
-      body: bytes && isTextType(w.contentType) ? decodeText(bytes) : bytes,
-    };
-  }
-
-  private async mustGet(id: string): Promise<StoredWrite> {
-    const w = await this.ctx.queue.get(id);
-    if (!w) throw new OfflineKitError('not_found', `no queued write ${id}`);
-    return w;
-  }
-
-  /**
-   * Runs `fn` holding the lock of the record write `id` belongs to (`record-locks.ts`), so a write captured meanwhile
-   * sees its result. `fn` reads the write again: it may have changed while the lock was awaited.
-   */
-  private async underWriteLock(id: string, fn: () => Promise<void>): Promise<void> {
-    const w = await this.mustGet(id);
-    await this.ctx.locks.run([w.recordId], fn);
-  }
-
-  async retryWrite(id: string): Promise<void> {
-    await this.underWriteLock(id, () => this.retryLocked(id));
-  }
-
-  private async retryLocked(id: string): Promise<void> {
-    const w = await this.mustGet(id);
-    if (w.state === 'conflict') throw new OfflineKitError('invalid_state', 'resolve the conflict instead');
-    if (w.state === 'failed') {
-      // The server stored its 4xx answer under the old key: a deliberate retry needs a new one. A write that failed
-      // after too many transient attempts may have been committed, so it keeps its key.
-      const definitive = w.lastStatus !== null && w.lastStatus >= 400 && w.lastStatus < 500;
-      if (definitive) await this.outbox.replace(w, {});
-      else
-        await this.ctx.queue.put({
-          ...w,
-          state: 'pending',
-          attempts: 0,
-          nextAttemptAt: null,
-          rev: w.rev + 1,
-        });
-    }
-    await this.logWrite(w, 'retried');
-    void this.sync('all', 'manual');
-  }
-
-  async editWrite(id: string, body: unknown): Promise<void> {
-    await this.underWriteLock(id, () => this.editLocked(id, body));
-  }
-
-  private async editLocked(id: string, body: unknown): Promise<void> {
-    const w = await this.mustGet(id);
-    if (w.state === 'sending')
-      throw new OfflineKitError('invalid_state', 'the write is being sent; try again');
-    if (w.method === 'DELETE') throw new OfflineKitError('invalid_state', 'a delete has no body to edit');
-    if (!isObject(body)) throw new OfflineKitError('invalid_message', 'the new body must be a JSON object');
-    const bytes = encodeJson(body);
-    const sealed = await this.ctx.codec.sealBytes(bytes);
-    const patch = { body: sealed, bodySize: bytes.byteLength, contentType: 'application/json' };
-    // A write the server may have seen keeps nothing of its old key: a changed body under it would be refused (422).
-    if (w.attempts > 0 || w.state !== 'pending') await this.outbox.replace(w, patch);
-    else {
-      await this.ctx.queue.put({ ...w, ...patch, rev: w.rev + 1 });
-      await this.outbox.rebuild(w.collection, w.recordId);
-    }
-    await this.logWrite(w, 'edited');
-    this.ctx.deps.emit({ type: 'data-changed', collection: w.collection, ids: [w.recordId] });
-    this.statusSoon();
-  }
-
-  async discardWrite(id: string): Promise<void> {
-    await this.underWriteLock(id, () => this.discardLocked(id));
-  }
-
-  private async discardLocked(id: string): Promise<void> {
-    const w = await this.mustGet(id);
-    if (w.state === 'sending')
-      throw new OfflineKitError('invalid_state', 'the write is being sent; try again');
-    await this.ctx.queue.delete(id);
-    await this.outbox.rebuild(w.collection, w.recordId);
-    await this.logWrite(w, 'discarded');
-    this.ctx.deps.emit({ type: 'write-discarded', writeId: id });
-    this.ctx.deps.emit({ type: 'data-changed', collection: w.collection, ids: [w.recordId] });
-    this.statusSoon();
-  }
-
-  private async logWrite(w: StoredWrite, event: 'retried' | 'edited' | 'discarded'): Promise<void> {
-    await this.ctx.history.add({
-      kind: 'write',
-      at: this.ctx.deps.now(),
-      event,
-      writeId: w.id,
-      collection: w.collection,
-      recordId: w.recordId,
-      method: w.method,
-      status: null,
-      error: null,
+      protocol: this.replicator.protocol,
     });
   }
 
-  async listConflicts(): Promise<ConflictView[]> {
-    const out: ConflictView[] = [];
-    for (const w of await this.ctx.queue.inState('conflict')) {
-      const v = await this.outbox.conflictView(w);
-      if (v) out.push(v);
-    }
-    return out;
+  listQueue(query: QueueQuery = {}): Promise<Page<QueuedWriteView>> {
+    return this.queries.listQueue(query);
   }
 
-  async resolveConflict(writeId: string, resolution: Resolution): Promise<void> {
-    await this.conflicts.resolve(writeId, resolution);
-    this.statusSoon();
-    void this.sync('all', 'manual');
+  getWrite(id: string): Promise<{ write: QueuedWriteView; body: string | ArrayBuffer | null } | null> {
+    return this.queries.getWrite(id);
   }
 
-  async listCollections(): Promise<CollectionInfo[]> {
-    const out: CollectionInfo[] = [];
-    for (const c of this.ctx.config.collections.values()) {
-      out.push({
-        name: c.name,
-        policy: c.policy,
-        count: await this.ctx.records.count(c.name),
-        pending: await this.ctx.queue.countForCollection(c.name),
-        lastSyncAt: await this.ctx.meta.collectionSyncedAt(c.name),
-        cursor: await this.ctx.meta.cursor(c.name),
-      });
-    }
-    return out;
+  listConflicts(): Promise<ConflictView[]> {
+    return this.queries.listConflicts();
   }
 
-  async listRecords(query: RecordQuery): Promise<Page<LocalRecordView>> {
-    if (!this.ctx.config.collections.has(query.collection)) {
-      throw new OfflineKitError('not_found', `no collection "${query.collection}"`);
-    }
-    const offset = query.offset ?? 0;
-    const limit = query.limit ?? 100;
-    const needle = query.search?.toLowerCase() ?? '';
-    const meta = await this.syncMetaOf(query.collection);
-    const items: LocalRecordView[] = [];
-    let total = 0;
-    let after: string | null = null;
-    for (;;) {
-      const rows = await this.ctx.records.page(query.collection, after, 500);
-      if (rows.length === 0) break;
-      for (const raw of rows) {
-        after = raw.id;
-        const open = await this.ctx.records.open(raw);
-        if (
-          needle &&
-          !JSON.stringify(open.data ?? open.server ?? { id: raw.id })
-            .toLowerCase()
-            .includes(needle)
-        )
-          continue;
-        if (total >= offset && items.length < limit) {
-          const m = meta.get(raw.id);
-          items.push({
-            collection: query.collection,
-            id: raw.id,
-            data: open.data,
-            version: raw.version,
-            fromServer: raw.fromServer,
-            pending: m !== undefined,
-            deleted: raw.deleted,
-            conflict: m?.state === 'conflict',
-            syncedAt: raw.syncedAt,
-          });
-        }
-        total += 1;
-      }
-    }
-    return { items, total };
+  listCollections(): Promise<CollectionInfo[]> {
+    return this.queries.listCollections();
   }
 
-  /** Per record with queued writes: the state its `_sync` metadata shows (conflict > failed > pending). */
-  async syncMetaOf(
-    collection: string,
-  ): Promise<Map<string, { state: RecordSyncMeta['state']; writeId: string }>> {
-    const out = new Map<string, { state: RecordSyncMeta['state']; writeId: string }>();
-    if ((await this.ctx.queue.countForCollection(collection)) === 0) return out;
-    for (const id of await this.ctx.queue.recordIdsWithWrites(collection)) {
-      const writes = await this.ctx.queue.forRecord(collection, id);
-      const last = writes[writes.length - 1];
-      if (!last) continue;
-      const state = writes.some((w) => w.state === 'conflict')
-        ? 'conflict'
-        : writes.some((w) => w.state === 'failed')
-          ? 'failed'
-          : 'pending';
-      out.set(id, { state, writeId: last.id });
-    }
-    return out;
+  listRecords(query: RecordQuery): Promise<Page<LocalRecordView>> {
+    return this.queries.listRecords(query);
   }
 
-  /** A record as pages get it from the local copy: data plus `_sync`. */
-  withMeta(
-    data: JsonRecord,
-    row: { version: number | null; syncedAt: number | null; fromServer: boolean },
-    m: { state: RecordSyncMeta['state']; writeId: string } | undefined,
-  ): JsonRecord {
-    const meta: RecordSyncMeta = {
-      state: m?.state ?? (row.fromServer ? 'synced' : 'local'),
-      pending: m !== undefined,
-      version: row.version,
-      syncedAt: row.syncedAt,
-    };
-    if (m) meta.writeId = m.writeId;
-    return { ...data, [SYNC_FIELD]: meta };
+  getHistory(options: { limit?: number; beforeId?: number } = {}): Promise<HistoryEntry[]> {
+    return this.queries.getHistory(options);
   }
 
-  async getHistory(options: { limit?: number; beforeId?: number } = {}): Promise<HistoryEntry[]> {
-    return this.ctx.history.list(options.limit, options.beforeId);
+  exportHistory(): Promise<HistoryExport> {
+    return this.queries.exportHistory();
   }
 
-  async exportHistory(): Promise<HistoryExport> {
-    return this.ctx.history.export(this.ctx.deps.origin, this.ctx.deps.now());
+  retryWrite(id: string): Promise<void> {
+    return this.commands.retryWrite(id);
+  }
+
+  editWrite(id: string, body: unknown): Promise<void> {
+    return this.commands.editWrite(id, body);
+  }
+
+  discardWrite(id: string): Promise<void> {
+    return this.commands.discardWrite(id);
+  }
+
+  resolveConflict(writeId: string, resolution: Resolution): Promise<void> {
+    return this.commands.resolveConflict(writeId, resolution);
   }
 
   /**
@@ -773,25 +371,19 @@ export class Engine {
     this.clearing += 1;
     try {
       await this.idle();
-      const stores = ['queue', 'records', 'meta', 'history'] as const;
-      const tx = this.db.transaction(stores, 'readwrite');
-      const left = await tx.objectStore('queue').count();
-      if (left > 0 && unsynced !== 'discard') {
-        tx.abort();
-        await tx.done.catch(() => undefined);
+      const refused = await wipePartition(this.db, unsynced);
+      if (refused)
         throw new OfflineKitError(
           'invalid_state',
-          `${left} writes are not synced yet; pass { unsynced: 'discard' } to drop them`,
-          { details: { unsynced: left } },
+          `${refused.unsynced} writes are not synced yet; pass { unsynced: 'discard' } to drop them`,
+          { details: refused },
         );
-      }
-      await Promise.all([...stores.map((name) => tx.objectStore(name).clear()), tx.done]);
       // Nothing sealed with the old key is left: a user who lost their secret can start over with a new one.
       if (this.ctx.codec instanceof AppKeyCodec) await this.ctx.codec.rebind();
     } finally {
       this.clearing -= 1;
     }
-    this.pausedReason = null;
+    this.scheduler.forgetPause();
     this.simulatedOffline = false;
     this.statusSoon();
   }

@@ -36,6 +36,11 @@ export type ErrorCode =
   | 'devtools_disabled'
   /** The partition is encrypted with the app's key and the page has not handed it over (or handed a wrong one). */
   | 'locked'
+  /**
+   * Page client only: no service worker took over or answered within `connect()`'s `timeoutMs`, or registering it
+   * failed (`details.reason`: the browser's words, when it gave any). The worker's own error is in its console.
+   */
+  | 'worker_unavailable'
   | 'internal';
 
 /** A queued write as lists show it (the body is summarised; `getWrite` returns it whole). */

@@ -182,7 +182,7 @@ export function init(config: OfflineKitConfig): OfflineKitHandle {
     void runtime
       .engine()
       .then(async (engine) => {
-        if ((await engine.ctx.queue.count()) > 0 && engine.online) await engine.sync('all', 'start');
+        if ((await engine.queuedWrites()) > 0 && engine.online) await engine.sync('all', 'start');
       })
       .catch((error: unknown) => console.error('[offline-kit] start-up failed', error));
   }

@@ -35,6 +35,11 @@ interface Session {
   everSignedIn: boolean;
   salt: string;
   proof: Record<string, string>;
+  /**
+   * The user signed in with no headers at all: the app authenticates by the origin's cookies, which the browser adds
+   * to replays by itself, so a restarted worker has every credential it needs without a page.
+   */
+  cookieOnly?: boolean;
 }
 
 function isSession(value: unknown): value is Session {
@@ -44,7 +49,8 @@ function isSession(value: unknown): value is Session {
     typeof value.everSignedIn === 'boolean' &&
     typeof value.salt === 'string' &&
     isObject(value.proof) &&
-    Object.values(value.proof).every((v) => typeof v === 'string')
+    Object.values(value.proof).every((v) => typeof v === 'string') &&
+    (value.cookieOnly === undefined || typeof value.cookieOnly === 'boolean')
   );
 }
 
@@ -209,7 +215,10 @@ export class Runtime {
         console.error('[offline-kit] the credentials hook threw', error);
       }
     }
-    return this.secrets ? { ...this.secrets } : null;
+    if (this.secrets) return { ...this.secrets };
+    // A cookie session needs nothing from the page: a restarted worker replays at once instead of waiting for one.
+    const session = this.session;
+    return session !== null && session.user !== null && session.cookieOnly === true ? {} : null;
   }
 
   /**
@@ -232,6 +241,7 @@ export class Runtime {
       everSignedIn: true,
       salt: before.salt,
       proof,
+      cookieOnly: value !== null && Object.keys(value.headers).length === 0,
     };
     this.session = session;
     this.matched.clear();

@@ -34,7 +34,7 @@ export async function handleWrite(
   // Seq is taken now, at arrival, before the body is read: writes keep the order the page issued them in.
   const seq = engine.reserveSeq();
   const conf = path.collection;
-  const maxBytes = engine.ctx.config.maxBodyBytes;
+  const maxBytes = engine.config.maxBodyBytes;
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > maxBytes) return tooLarge(maxBytes);
   const bytes = await request.arrayBuffer();
@@ -131,13 +131,13 @@ async function sendDirect(
   original: Request,
   hooks: WriteHooks,
 ): Promise<Response> {
-  const key = input.idempotencyKey ?? engine.ctx.deps.uuid();
+  const key = input.idempotencyKey ?? engine.newKey();
   const headers = new Headers(original.headers);
   headers.set(HEADERS.idempotencyKey, key);
-  const conf = engine.ctx.config.collections.get(input.collection);
+  const conf = engine.config.collections.get(input.collection);
   if (conf?.detectConflicts && input.recordId && input.ifMatch === null) {
-    const local = await engine.ctx.records.get(input.collection, input.recordId);
-    if (local?.row.version != null) headers.set(HEADERS.ifMatch, `"${local.row.version}"`);
+    const version = await engine.knownVersion(input.collection, input.recordId);
+    if (version !== null) headers.set(HEADERS.ifMatch, `"${version}"`);
   }
   let body = input.body;
   const parsed = input.json ? input.json.value : parseJsonBody(body, input.contentType);
@@ -148,7 +148,7 @@ async function sendDirect(
   }
   let response: Response;
   try {
-    response = await engine.ctx.deps.fetch(
+    response = await engine.fetch(
       new Request(original.url, { method: input.method, headers, body, credentials: original.credentials }),
     );
   } catch {

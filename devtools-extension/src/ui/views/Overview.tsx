@@ -89,7 +89,10 @@ export function Overview(props: {
               </div>
             </>
           ) : (
-            <span class="okp-dim">The browser does not report storage use.</span>
+            // WebKit has no navigator.storage: the module reports no estimate, and that is not an error.
+            <div data-testid="okp-storage">
+              unknown <span class="okp-dim">(this browser does not report storage use)</span>
+            </div>
           )}
         </section>
         <section class="okp-card" aria-label="Module">

@@ -2,7 +2,7 @@
 import type { JsonRecord } from '../../protocol/config.js';
 import { isObject } from '../../protocol/wire-guards.js';
 
-import { SYNC_FIELD } from '../../protocol/api.js';
+import { SYNC_FIELD, type RecordSyncMeta } from '../../protocol/api.js';
 import type { WriteMethod } from '../../protocol/wire.js';
 
 export { SYNC_FIELD };
@@ -94,4 +94,20 @@ export function threeWayMerge(
     else delete merged[key];
   }
   return { merged, clashes: clashes.sort() };
+}
+
+/** A record as pages get it from the local copy: data plus `_sync` (what its queued writes `m` show, if any). */
+export function withSyncMeta(
+  data: JsonRecord,
+  row: { version: number | null; syncedAt: number | null; fromServer: boolean },
+  m: { state: RecordSyncMeta['state']; writeId: string } | undefined,
+): JsonRecord {
+  const meta: RecordSyncMeta = {
+    state: m?.state ?? (row.fromServer ? 'synced' : 'local'),
+    pending: m !== undefined,
+    version: row.version,
+    syncedAt: row.syncedAt,
+  };
+  if (m) meta.writeId = m.writeId;
+  return { ...data, [SYNC_FIELD]: meta };
 }

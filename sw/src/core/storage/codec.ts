@@ -7,6 +7,7 @@
  * Contract: sealing is async WebCrypto work, and an IndexedDB transaction commits as soon as it waits on anything
  * else — so callers seal before they open a transaction and open after it completed, never inside one.
  */
+import { writeOne } from './changes.js';
 import { isSealed, type Db, type Sealed } from './db.js';
 import { OfflineKitError } from '../../protocol/errors.js';
 
@@ -61,8 +62,9 @@ export async function aesCodec(db: Db, subtle: SubtleCrypto = crypto.subtle): Pr
   const stored = await db.get('keys', 'aes-gcm');
   let key = stored instanceof CryptoKey ? stored : null;
   if (!key) {
-    key = await subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
-    await db.put('keys', key, 'aes-gcm');
+    const fresh = await subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+    await writeOne(db, 'keys', (s) => s.put(fresh, 'aes-gcm'));
+    key = fresh;
   }
   return keyCodec(key, subtle);
 }
@@ -133,7 +135,8 @@ export class AppKeyCodec implements Codec {
         });
       }
     } else {
-      await this.db.put('keys', (await candidate.sealJson(CHECK_VALUE)) as Sealed, CHECK_ID);
+      const check = (await candidate.sealJson(CHECK_VALUE)) as Sealed;
+      await writeOne(this.db, 'keys', (s) => s.put(check, CHECK_ID));
     }
     this.inner = candidate;
   }
@@ -143,8 +146,11 @@ export class AppKeyCodec implements Codec {
    * bound again, or, while locked (the old secret is lost), the next key given becomes the partition's.
    */
   async rebind(): Promise<void> {
-    if (this.inner) await this.db.put('keys', (await this.inner.sealJson(CHECK_VALUE)) as Sealed, CHECK_ID);
-    else await this.db.delete('keys', CHECK_ID);
+    const check = this.inner ? ((await this.inner.sealJson(CHECK_VALUE)) as Sealed) : null;
+    await writeOne(this.db, 'keys', async (s) => {
+      if (check) await s.put(check, CHECK_ID);
+      else await s.delete(CHECK_ID);
+    });
   }
 
   /** Forgets the key (sign-out): the partition is locked again. */

@@ -3,9 +3,10 @@
  * Bump `SCHEMA_VERSION` and add a step to `upgrade` whenever a store, index or stored shape changes; rows written by an
  * older version are still narrowed by guards when read.
  */
-import { openDB, unwrap, type DBSchema, type IDBPDatabase, type StoreNames } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { ErrorInfo, HistoryEntry, WriteState } from '../../protocol/api.js';
 import type { WriteMethod } from '../../protocol/wire.js';
+import { track, untrack } from './changes.js';
 
 export const SCHEMA_VERSION = 3;
 
@@ -133,55 +134,17 @@ export async function openPartition(name: string): Promise<Db> {
       // A newer service worker wants to upgrade the schema: step aside rather than block it forever. This worker is
       // being replaced; until the new one takes over (skipWaiting + clients.claim), its storage calls fail with a
       // typed `storage_failed` answer instead of hanging.
-      opened?.close();
+      if (opened) closePartition(opened);
     },
   });
-  countWrites(unwrap(opened));
+  track(opened);
   return opened;
 }
 
-/** Read-write transactions begun so far on an open partition, per store; absent once the connection closed. */
-const writesBegun = new WeakMap<IDBDatabase, Map<string, number>>();
-
-/**
- * Counts every read-write transaction at its creation, whatever code creates it (idb's wrapper and the raw calls both
- * end in the connection's own `transaction`), so in-memory answers built from the database can tell whether anything
- * may have changed since, without each write path having to remember to invalidate them.
- */
-function countWrites(raw: IDBDatabase): void {
-  const counts = new Map<string, number>();
-  writesBegun.set(raw, counts);
-  const begin = raw.transaction.bind(raw);
-  const close = raw.close.bind(raw);
-  raw.transaction = (storeNames, mode, options) => {
-    if (mode === 'readwrite') {
-      for (const name of typeof storeNames === 'string' ? [storeNames] : storeNames)
-        counts.set(name, (counts.get(name) ?? 0) + 1);
-    }
-    return begin(storeNames, mode, options);
-  };
-  raw.close = () => {
-    writesBegun.delete(raw);
-    close();
-  };
-}
-
-/**
- * A number that changes whenever a read-write transaction on any of `stores` begins; null when the partition is not
- * tracked (closed, or opened elsewhere), and then nothing may be cached.
- *
- * Contract: read it before creating the read-only transaction(s) an answer is built from, and keep the answer only if
- * it is unchanged afterwards. IndexedDB starts a read-only transaction only after every earlier read-write transaction
- * of an overlapping scope finished, so such an answer holds everything committed before it; while the stamp stays
- * the same no write has begun since, so it is still what the database would answer. Only this connection's writes
- * are seen: another context writing the same database (two service-worker versions, briefly) is not.
- */
-export function changeStamp(db: Db, stores: readonly StoreNames<OfflineKitDB>[]): number | null {
-  const counts = writesBegun.get(unwrap(db));
-  if (!counts) return null;
-  let sum = 0;
-  for (const name of stores) sum += counts.get(name) ?? 0;
-  return sum;
+/** Closes a partition's connection; its write stamps end with it. */
+export function closePartition(db: Db): void {
+  untrack(db);
+  db.close();
 }
 
 /** Key range of every record of one collection in the `records` store. */

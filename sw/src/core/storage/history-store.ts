@@ -3,6 +3,7 @@
  * rest an entry's `error` (a server's message, the user's and the server's versions of a resolved conflict) is sealed;
  * readers get it opened.
  */
+import { writeOne, writeTx } from './changes.js';
 import type { ErrorInfo, HistoryEntry, HistoryExport, WriteEventKind } from '../../protocol/api.js';
 import { isObject } from '../../protocol/wire-guards.js';
 import type { Codec } from './codec.js';
@@ -49,7 +50,8 @@ export class HistoryStore {
   ) {}
 
   async add(entry: NewEntry): Promise<void> {
-    await this.db.add('history', await this.seal(entry));
+    const row = await this.seal(entry);
+    await writeOne(this.db, 'history', (s) => s.add(row));
     await this.appendedElsewhere(1);
   }
 
@@ -78,7 +80,7 @@ export class HistoryStore {
       );
       const sealed = await Promise.all(plain.map((entry) => this.seal(entry)));
       if (sealed.length > 0) {
-        const tx = this.db.transaction('history', 'readwrite');
+        const tx = writeTx(this.db, 'history');
         // Only entries still there: a trim meanwhile must not bring one back.
         const present = await Promise.all(plain.map((entry) => tx.store.getKey(entry.id)));
         const puts: Promise<unknown>[] = [];
@@ -122,7 +124,7 @@ export class HistoryStore {
   }
 
   async trim(): Promise<void> {
-    const tx = this.db.transaction('history', 'readwrite');
+    const tx = writeTx(this.db, 'history');
     const excess = (await tx.store.count()) - this.limit;
     if (excess > 0) {
       // The oldest `excess` ids, then one range delete: a cursor deleting row by row cost two round trips per entry
@@ -157,6 +159,6 @@ export class HistoryStore {
   }
 
   async clear(): Promise<void> {
-    await this.db.clear('history');
+    await writeOne(this.db, 'history', (s) => s.clear());
   }
 }

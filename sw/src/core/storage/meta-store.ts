@@ -1,4 +1,5 @@
 /** Small named values of a partition: cursors, last-sync times, the paused and simulated-offline flags. */
+import { writeOne } from './changes.js';
 import type { ErrorInfo, SyncOutcome } from '../../protocol/api.js';
 import { isObject } from '../../protocol/wire-guards.js';
 import type { Db } from './db.js';
@@ -22,7 +23,7 @@ export class MetaStore {
   }
 
   private async write(key: string, value: unknown): Promise<void> {
-    await this.db.put('meta', value, key);
+    await writeOne(this.db, 'meta', (s) => s.put(value, key));
   }
 
   async cursor(collection: string): Promise<string | null> {
@@ -86,6 +87,6 @@ export class MetaStore {
   }
 
   async clear(): Promise<void> {
-    await this.db.clear('meta');
+    await writeOne(this.db, 'meta', (s) => s.clear());
   }
 }

@@ -3,6 +3,7 @@
  * (shared with the writes captured at the same time; a crash loses nothing that was acknowledged to the page), reads
  * in `seq` pages so 10,000 queued writes never sit in memory at once.
  */
+import { writeOne, writeTx } from './changes.js';
 import type { WriteState } from '../../protocol/api.js';
 import { isObject } from '../../protocol/wire-guards.js';
 import { canTakeWriteEvent, nextQueuedState } from '../model/write-state.js';
@@ -104,7 +105,7 @@ export class QueueStore {
         })),
       );
       if (next.length > 0) {
-        const tx = this.db.transaction('queue', 'readwrite');
+        const tx = writeTx(this.db, 'queue');
         const current: unknown[] = await Promise.all(next.map((n) => tx.store.get(n.row.id)));
         const puts: Promise<unknown>[] = [];
         next.forEach((n, i) => {
@@ -133,12 +134,12 @@ export class QueueStore {
    * optimistic record and its log entry commit once (one commit per enqueue instead of two).
    */
   writeTransaction() {
-    return this.db.transaction(['queue', 'records', 'history'], 'readwrite');
+    return writeTx(this.db, ['queue', 'records', 'history']);
   }
 
   /** A transaction over every store a settled batch touches (queue, records, temporary-id map, history). */
   settleTransaction() {
-    return this.db.transaction(['queue', 'records', 'meta', 'history'], 'readwrite');
+    return writeTx(this.db, ['queue', 'records', 'meta', 'history']);
   }
 
   /** A read-only view of the queue and the records, for gathering what a batch of acknowledgements touches. */
@@ -153,7 +154,7 @@ export class QueueStore {
    */
   async markSending(ids: readonly string[]): Promise<StoredWrite[]> {
     if (ids.length === 0) return [];
-    const tx = this.db.transaction('queue', 'readwrite');
+    const tx = writeTx(this.db, 'queue');
     const rows: unknown[] = await Promise.all(ids.map((id) => tx.store.get(id)));
     const marked: QueueRow[] = [];
     const puts: Promise<unknown>[] = [];
@@ -176,7 +177,7 @@ export class QueueStore {
   /** Back to `pending` without counting the attempt (it never reached the server), in one transaction. */
   async unmarkSending(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    const tx = this.db.transaction('queue', 'readwrite');
+    const tx = writeTx(this.db, 'queue');
     const rows: unknown[] = await Promise.all(ids.map((id) => tx.store.get(id)));
     const puts: Promise<unknown>[] = [];
     for (const row of rows) {
@@ -194,7 +195,8 @@ export class QueueStore {
   }
 
   async put(write: StoredWrite): Promise<void> {
-    await this.db.put('queue', await this.seal(write));
+    const row = await this.seal(write);
+    await writeOne(this.db, 'queue', (s) => s.put(row));
   }
 
   async get(id: string): Promise<StoredWrite | undefined> {
@@ -203,7 +205,7 @@ export class QueueStore {
   }
 
   async delete(id: string): Promise<void> {
-    await this.db.delete('queue', id);
+    await writeOne(this.db, 'queue', (s) => s.delete(id));
   }
 
   async maxSeq(): Promise<number> {
@@ -300,7 +302,7 @@ export class QueueStore {
   }
 
   async clear(): Promise<void> {
-    await this.db.clear('queue');
+    await writeOne(this.db, 'queue', (s) => s.clear());
   }
 }
 

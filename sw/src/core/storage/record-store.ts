@@ -1,4 +1,5 @@
 /** The local copy of the server's collections, as records with sync metadata (not response blobs). */
+import { rawWriteTx, writeOne, writeTx } from './changes.js';
 import { unwrap } from 'idb';
 import type { JsonRecord } from '../../protocol/config.js';
 import { isObject } from '../../protocol/wire-guards.js';
@@ -80,7 +81,7 @@ export class RecordStore {
         server: await this.codec.sealJson(r.server),
       });
     }
-    const tx = this.db.transaction('records', 'readwrite');
+    const tx = writeTx(this.db, 'records');
     await Promise.all([...sealed.map((row) => tx.store.put(row)), tx.done]);
   }
 
@@ -98,8 +99,7 @@ export class RecordStore {
     const sealed = this.codec.encrypted
       ? await Promise.all(page.records.map((r) => this.codec.sealJson(r)))
       : page.records;
-    const db = unwrap(this.db);
-    const tx = db.transaction(page.meta ? ['records', 'queue', 'meta'] : ['records', 'queue'], 'readwrite');
+    const tx = rawWriteTx(this.db, page.meta ? ['records', 'queue', 'meta'] : ['records', 'queue']);
     const done = transactionDone(tx);
     const changed: string[] = [];
     const withWrites: string[] = [];
@@ -246,7 +246,7 @@ export class RecordStore {
         });
       }
       if (sealed.length > 0) {
-        const tx = this.db.transaction('records', 'readwrite');
+        const tx = writeTx(this.db, 'records');
         const current: unknown[] = await Promise.all(
           sealed.map((row) => tx.store.get([row.collection, row.id])),
         );
@@ -266,7 +266,7 @@ export class RecordStore {
   }
 
   async delete(collection: string, id: string): Promise<void> {
-    await this.db.delete('records', [collection, id]);
+    await writeOne(this.db, 'records', (s) => s.delete([collection, id]));
   }
 
   /** One page of a collection's rows in id order, after `afterId`. */
@@ -291,7 +291,7 @@ export class RecordStore {
     keep: ReadonlySet<string>,
   ): Promise<string[]> {
     const removed: string[] = [];
-    const tx = this.db.transaction('records', 'readwrite');
+    const tx = writeTx(this.db, 'records');
     let cursor = await tx.store.openCursor(collectionRange(collection));
     while (cursor) {
       const row = cursor.value;
@@ -306,7 +306,7 @@ export class RecordStore {
   }
 
   async clear(): Promise<void> {
-    await this.db.clear('records');
+    await writeOne(this.db, 'records', (s) => s.clear());
   }
 }
 

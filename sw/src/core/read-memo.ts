@@ -1,11 +1,12 @@
 /**
- * Small per-engine memories of read work, each entry valid only while no read-write transaction has begun on the stores
- * it was built from (`changeStamp` in `engine/db.ts`). Nothing here is written to IndexedDB; what a value may hold (a
+ * Small per-partition memories of read work (an optimisation the read benchmarks keep: see bench/README.md), each entry
+ * valid only while no read-write transaction has begun on the stores it was built from (`changeStamp`,
+ * `storage/changes.ts`). Nothing here is written to IndexedDB; what a value may hold (a
  * Blob the browser could page to disk, or only a string) is the caller's choice. A restarted worker, another user's
  * engine or a closed partition starts empty.
  */
-import { changeStamp } from '../core/storage/db.js';
-import type { Engine } from '../core/engine.js';
+import { changeStamp } from './storage/changes.js';
+import type { Db } from './storage/db.js';
 
 type Stores = Parameters<typeof changeStamp>[1];
 
@@ -16,12 +17,12 @@ interface Entry<T> {
 }
 
 export class StampedMemo<T> {
-  private readonly byEngine = new WeakMap<Engine, Map<string, Entry<T>>>();
+  private readonly byDb = new WeakMap<Db, Map<string, Entry<T>>>();
 
   /**
    * @param stores what the remembered values depend on
-   * @param maxEntries entries kept per engine, least recently used dropped first
-   * @param maxSize total `sizeOf` kept per engine (characters of text, for the users below)
+   * @param maxEntries entries kept per partition, least recently used dropped first
+   * @param maxSize total `sizeOf` kept per partition (characters of text, for the users below)
    */
   constructor(
     private readonly stores: Stores,
@@ -31,29 +32,29 @@ export class StampedMemo<T> {
   ) {}
 
   /** Take it before reading what a value is built from; see `changeStamp` for the contract. */
-  stamp(engine: Engine): number | null {
-    return changeStamp(engine.db, this.stores);
+  stamp(db: Db): number | null {
+    return changeStamp(db, this.stores);
   }
 
   /** The value kept for `key`, if nothing it was built from may have changed since. */
-  get(engine: Engine, key: string): T | null {
-    const entries = this.byEngine.get(engine);
+  get(db: Db, key: string): T | null {
+    const entries = this.byDb.get(db);
     const entry = entries?.get(key);
     if (!entries || !entry) return null;
     entries.delete(key);
-    if (entry.stamp !== this.stamp(engine)) return null;
+    if (entry.stamp !== this.stamp(db)) return null;
     // Re-inserted: Map order is the recency order eviction follows.
     entries.set(key, entry);
     return entry.value;
   }
 
   /** Keeps `value` as built from the database at `stamp` — only when the stamp is still current. */
-  set(engine: Engine, key: string, stamp: number | null, value: T): void {
-    let entries = this.byEngine.get(engine);
+  set(db: Db, key: string, stamp: number | null, value: T): void {
+    let entries = this.byDb.get(db);
     entries?.delete(key);
     const size = this.sizeOf(value);
-    if (stamp === null || stamp !== this.stamp(engine) || size > this.maxSize) return;
-    if (!entries) this.byEngine.set(engine, (entries = new Map<string, Entry<T>>()));
+    if (stamp === null || stamp !== this.stamp(db) || size > this.maxSize) return;
+    if (!entries) this.byDb.set(db, (entries = new Map<string, Entry<T>>()));
     entries.set(key, { stamp, value, size });
     let total = 0;
     for (const e of entries.values()) total += e.size;
@@ -64,7 +65,7 @@ export class StampedMemo<T> {
     }
   }
 
-  delete(engine: Engine, key: string): void {
-    this.byEngine.get(engine)?.delete(key);
+  delete(db: Db, key: string): void {
+    this.byDb.get(db)?.delete(key);
   }
 }

@@ -3,14 +3,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../bench/src/runner/browser.js';
-import { burstQueue, sequentialQueue, type BenchContext } from '../../bench/src/runner/measurements.js';
-import { readOptions } from '../../bench/src/runner/options.js';
-import { Recorder } from '../../bench/src/runner/record.js';
-import { MockControl, startBenchServer, type BenchServer } from '../../bench/src/runner/server.js';
-import { parseWriteTitle } from '../../bench/src/shared/page-api.js';
-import { mockClient } from '../harness/mock.js';
-import { REPO_ROOT } from '../harness/paths.js';
+import { launchChromium } from '../../src/runner/browser.js';
+import { burstQueue, sequentialQueue, type BenchContext } from '../../src/runner/measurements.js';
+import { readOptions } from '../../src/runner/options.js';
+import { Recorder } from '../../src/runner/record.js';
+import { MockControl, startBenchServer, type BenchServer } from '../../src/runner/server.js';
+import { parseWriteTitle } from '../../src/shared/page-api.js';
+import { mockClient } from '../../../test/harness/mock.js';
+import { REPO_ROOT } from '../../../test/harness/paths.js';
 
 const WRITES = 5;
 

@@ -1,0 +1,322 @@
+/**
+ * The read side of a partition, without HTTP: storing what the network answered a page's GET, overlaying queued
+ * writes on such an answer, and answering an item or a list from the local copy. `worker/reads.ts` turns requests
+ * into these calls and their results into Responses. Two in-memory shortcuts (`read-memo.ts`) spare repeated work:
+ * an unchanged network answer is not stored twice, and an unchanged local list is not read twice.
+ */
+import type { JsonRecord } from '../protocol/config.js';
+import type { ServerRecord } from '../protocol/wire.js';
+import { isObject, isServerRecord, parseListPage } from '../protocol/wire-guards.js';
+import type { ResolvedCollection } from './config.js';
+import type { EngineContext } from './deps.js';
+import { withSyncMeta } from './model/records.js';
+import { isTempId } from './model/temp-ids.js';
+import { StampedMemo } from './read-memo.js';
+import type { Db, StoredRecord } from './storage/db.js';
+import { syncedAtKey } from './storage/meta-store.js';
+
+const LOCAL_CURSOR = 'local:';
+const RESERVED_PARAMS = new Set(['since', 'limit']);
+/** Rows read per further request when filters skip most of a collection. */
+const SCAN_CHUNK = 500;
+
+/** Stores server records (pulls, reads, acknowledgements share one algorithm: `applyPage`). */
+export type StoreRecords = (
+  collection: string,
+  records: ServerRecord[],
+  deletedIds: string[],
+) => Promise<unknown>;
+
+/** The local answer to a list: its body (a Blob unless encrypted, see below) and the collection's last sync. */
+export interface LocalList {
+  body: string | Blob;
+  syncedAt: number | null;
+}
+
+export type LocalItem =
+  | { kind: 'found'; record: JsonRecord; version: number | null; syncedAt: number | null }
+  | { kind: 'missing'; deleted: boolean };
+
+/**
+ * Per URL, the last network answer whose store found every record already held (nothing written), while the records
+ * and the queue have not changed since: the same answer again would store nothing, so it is not parsed and read
+ * against the store a second time (the cost of an app polling an unchanged list while its next request is in flight).
+ */
+const lastStored = new StampedMemo<{ text: string; complete: boolean }>(
+  ['records', 'queue'],
+  32,
+  4_000_000,
+  (v) => v.text.length,
+);
+
+/**
+ * Per URL, a list answered from the local copy, kept while nothing it was read from (records, queued writes and
+ * their states, the last-sync time) has changed: a page reading the same list again offline gets it without the
+ * rows being read and decoded again. Kept as a Blob, which the browser hands to the page without streaming it through
+ * this thread again (as it does a Cache API answer) — except for an encrypted partition: the browser may page large
+ * blobs out to disk, so its lists stay strings in this worker's memory and no plaintext copy can reach the disk.
+ */
+const localLists = new StampedMemo<LocalList>(['records', 'queue', 'meta'], 16, 8_000_000, (v) =>
+  typeof v.body === 'string' ? v.body.length : v.body.size,
+);
+
+export class LocalReads {
+  /** Stores of network answers still running, per collection: a local answer waits for them. */
+  private readonly storing = new Map<string, Set<Promise<void>>>();
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly db: Db,
+    private readonly storeRecords: StoreRecords,
+  ) {}
+
+  /** The server's id of a record created here, once known; the id itself otherwise. */
+  async resolveId(id: string): Promise<string> {
+    return isTempId(id) ? ((await this.ctx.meta.idFor(id)) ?? id) : id;
+  }
+
+  /** Writes queued for a collection (-1 when it cannot be told). */
+  queuedFor(collection: string): Promise<number> {
+    return this.ctx.queue.countForCollection(collection).catch(() => -1);
+  }
+
+  /**
+   * Runs `work` (storing a network answer the page already has) and keeps it in view, so a list read online and then
+   * offline a moment later shows what the page just saw. A failure only means the local copy did not gain it.
+   */
+  track(collection: string, work: Promise<void>): Promise<void> {
+    let set = this.storing.get(collection);
+    if (!set) this.storing.set(collection, (set = new Set<Promise<void>>()));
+    const entry = work.catch((error: unknown) => {
+      console.warn('[offline-kit] could not store a network read', error);
+    });
+    set.add(entry);
+    void entry.finally(() => set.delete(entry));
+    return entry;
+  }
+
+  private async settled(collection: string): Promise<void> {
+    const set = this.storing.get(collection);
+    if (set?.size) await Promise.all([...set]);
+  }
+
+  /** A 404 for a record the server says is deleted. */
+  async storeDeleted(collection: string, id: string): Promise<void> {
+    await this.storeRecords(collection, [], [id]);
+  }
+
+  /** Stores a network answer's text, skipping the work when the same answer was stored and nothing changed since. */
+  async storeText(collection: string, id: string | null, url: URL, text: string): Promise<void> {
+    const key = url.pathname + url.search;
+    const stamp = lastStored.stamp(this.db);
+    const seen = lastStored.get(this.db, key);
+    if (seen?.text === text) {
+      if (seen.complete) await this.ctx.meta.setCollectionSyncedAt(collection, this.ctx.deps.now());
+      return;
+    }
+    const stored = await this.store(collection, id, url, parseJson(text));
+    // Unchanged stamp: no read-write transaction began while storing, so the store found everything already held.
+    if (stored) lastStored.set(this.db, key, stamp, { text, complete: stored.complete });
+    else lastStored.delete(this.db, key);
+  }
+
+  /**
+   * Stores a network answer and returns it with the collection's queued writes overlaid (and, on a first list page,
+   * records created here); null when the answer was not a record or a list.
+   */
+  async storeOverlaid(collection: string, id: string | null, url: URL, parsed: unknown): Promise<unknown> {
+    const stored = await this.store(collection, id, url, parsed);
+    if (stored === null) return null;
+    return this.overlaid(collection, stored.records, url, parsed);
+  }
+
+  /** Stores what a read answered; the records it held, or null when it was not a record or a list. */
+  private async store(
+    collection: string,
+    id: string | null,
+    url: URL,
+    parsed: unknown,
+  ): Promise<{ records: ServerRecord[]; complete: boolean } | null> {
+    let records: ServerRecord[];
+    let deleted: string[] = [];
+    let complete = false;
+    if (id) {
+      if (!isServerRecord(parsed)) return null;
+      records = [parsed];
+    } else {
+      try {
+        const page = parseListPage(parsed);
+        records = page.records;
+        deleted = page.deleted.map((d) => d.id);
+        complete = !page.hasMore && ![...url.searchParams.keys()].some((k) => k !== 'limit');
+      } catch {
+        return null;
+      }
+    }
+    await this.storeRecords(collection, records, deleted);
+    if (complete) await this.ctx.meta.setCollectionSyncedAt(collection, this.ctx.deps.now());
+    return { records, complete };
+  }
+
+  private async overlaid(
+    collection: string,
+    records: ServerRecord[],
+    url: URL,
+    parsed: unknown,
+  ): Promise<unknown> {
+    const { rows, marks } = await this.ctx.records.readWithMarks(
+      collection,
+      records.length === 1 && isServerRecord(parsed) ? [records[0]?.id ?? ''] : [],
+    );
+    if (marks.size === 0) return parsed;
+    const wanted = [...marks.keys()].filter((k) => !rows.has(k));
+    if (wanted.length) {
+      const more = await this.ctx.records.readWithMarks(collection, wanted);
+      for (const [k, v] of more.rows) rows.set(k, v);
+    }
+    if (isServerRecord(parsed)) {
+      const m = marks.get(parsed.id);
+      const row = rows.get(parsed.id);
+      const data = row ? await this.open(row) : null;
+      return m && row && data ? withSyncMeta(data, row, m) : parsed;
+    }
+    const out: JsonRecord[] = [];
+    const seen = new Set<string>();
+    for (const r of records) {
+      seen.add(r.id);
+      const m = marks.get(r.id);
+      const row = rows.get(r.id);
+      if (!m || !row) {
+        out.push(r);
+        continue;
+      }
+      const data = await this.open(row);
+      // A record deleted here (its delete still queued) is left out.
+      if (data) out.push(withSyncMeta(data, row, m));
+    }
+    if (!url.searchParams.has('since')) {
+      for (const [rid, m] of marks) {
+        const row = rows.get(rid);
+        if (seen.has(rid) || !row || row.fromServer) continue;
+        const data = await this.open(row);
+        if (data && matches(data, url)) out.push(withSyncMeta(data, row, m));
+      }
+    }
+    return Array.isArray(parsed) ? out : { ...(parsed as JsonRecord), records: out };
+  }
+
+  /** The app's view of a stored row (decrypted when sealed); plain rows are answered without a promise turn each. */
+  private open(row: StoredRecord): JsonRecord | null | Promise<JsonRecord | null> {
+    if (!this.ctx.codec.encrypted) return isObject(row.data) ? row.data : null;
+    return this.ctx.codec.openJson(row.data).then((data) => (isObject(data) ? data : null));
+  }
+
+  /** One record from the local copy. */
+  async item(collection: string, id: string): Promise<LocalItem> {
+    await this.settled(collection);
+    const [{ rows, marks }, syncedAt] = await Promise.all([
+      this.ctx.records.readWithMarks(collection, [id]),
+      this.ctx.meta.collectionSyncedAt(collection),
+    ]);
+    const row = rows.get(id);
+    const data = row ? await this.open(row) : null;
+    if (!row || !data) return { kind: 'missing', deleted: row !== undefined };
+    return { kind: 'found', record: withSyncMeta(data, row, marks.get(id)), version: row.version, syncedAt };
+  }
+
+  /**
+   * A list from the local copy, in the protocol's shape; null when the collection was never synced here and nothing
+   * was created in it. `limit` counts records from the server, in id order; records created here (their creates still
+   * queued) come on top of the first page, as the network answer shows them, so an offline list never hides what the
+   * user created offline.
+   */
+  async list(conf: ResolvedCollection, url: URL): Promise<LocalList | null> {
+    const name = conf.name;
+    await this.settled(name);
+    const key = url.pathname + url.search;
+    const stamp = localLists.stamp(this.db);
+    const kept = localLists.get(this.db, key);
+    if (kept) return kept;
+    const limitParam = Number(url.searchParams.get('limit'));
+    const limit = Number.isSafeInteger(limitParam) && limitParam > 0 ? limitParam : conf.pageSize;
+    const since = url.searchParams.get('since');
+    const firstPage = !since?.startsWith(LOCAL_CURSOR);
+    let after = firstPage ? null : (since?.slice(LOCAL_CURSOR.length) ?? null);
+    // Enough for the whole page in one request when no filter skips rows: the page, one more to tell `hasMore`, and
+    // the rows of records created here that the scan skips.
+    const start = await this.ctx.records.readListStart(
+      name,
+      after,
+      limit + 1 + 64,
+      firstPage,
+      syncedAtKey(name),
+    );
+    const { marks, syncedAt } = start;
+    if (firstPage && start.rows.length === 0 && start.creates.length === 0 && syncedAt === null) return null;
+    const records: JsonRecord[] = [];
+    let hasMore = false;
+    let cursor: string | null = null;
+    let rows = start.rows;
+    let exhausted = start.exhausted;
+    outer: for (;;) {
+      for (const row of rows) {
+        after = row.id;
+        // Created here: shown on top of the first page instead.
+        if (!row.fromServer && marks.has(row.id)) continue;
+        const opened = this.open(row);
+        const data = opened instanceof Promise ? await opened : opened;
+        if (!data || !matches(data, url)) continue;
+        if (records.length === limit) {
+          hasMore = true;
+          break outer;
+        }
+        records.push(withSyncMeta(data, row, marks.get(row.id)));
+        cursor = LOCAL_CURSOR + row.id;
+      }
+      if (exhausted) break;
+      rows = await this.ctx.records.page(name, after, SCAN_CHUNK);
+      exhausted = rows.length < SCAN_CHUNK;
+    }
+    if (firstPage) {
+      for (const row of start.creates) {
+        const data = await this.open(row);
+        if (data && matches(data, url)) records.push(withSyncMeta(data, row, marks.get(row.id)));
+      }
+    }
+    const text = JSON.stringify({ records, deleted: [], cursor, hasMore });
+    const body = this.ctx.codec.encrypted ? text : new Blob([text], { type: 'application/json' });
+    const list: LocalList = { body, syncedAt };
+    // Kept only if no write began while the rows were read (`set` checks the stamp is still current).
+    localLists.set(this.db, key, stamp, list);
+    return list;
+  }
+}
+
+/** Whether a `since` names one of our own paging cursors, which only the local copy can answer. */
+export function isLocalCursor(since: string | null): boolean {
+  return since?.startsWith(LOCAL_CURSOR) ?? false;
+}
+
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    // Not JSON (a login page, a proxy's error page): passed on untouched, nothing kept.
+    return undefined;
+  }
+}
+
+function matches(data: JsonRecord, url: URL): boolean {
+  for (const [k, v] of url.searchParams) {
+    if (RESERVED_PARAMS.has(k)) continue;
+    const value = data[k];
+    const text =
+      typeof value === 'string'
+        ? value
+        : typeof value === 'number' || typeof value === 'boolean'
+          ? String(value)
+          : null;
+    if (text !== v) return false;
+  }
+  return true;
+}

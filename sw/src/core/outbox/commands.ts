@@ -1,0 +1,128 @@
+/**
+ * What a person does to queued writes, from the page or the panel: retry, edit, discard, resolve a conflict. Each
+ * holds the record's lock (`storage/locks.ts`) so a write captured meanwhile sees its result, and leaves a history
+ * entry; afterwards the engine publishes its status and asks for a sync.
+ */
+import type { Resolution } from '../../protocol/api.js';
+import { OfflineKitError } from '../../protocol/errors.js';
+import { isObject } from '../../protocol/wire-guards.js';
+import type { EngineContext } from '../deps.js';
+import { encodeJson } from '../model/bodies.js';
+import type { StoredWrite } from '../storage/db.js';
+import type { ConflictResolver } from './conflicts.js';
+import type { Outbox } from './outbox.js';
+
+/** What the engine does once a command changed the queue. */
+export interface AfterCommand {
+  statusSoon(): void;
+  syncSoon(): void;
+}
+
+export class Commands {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly outbox: Outbox,
+    private readonly conflicts: ConflictResolver,
+    private readonly after: AfterCommand,
+  ) {}
+
+  private async mustGet(id: string): Promise<StoredWrite> {
+    const w = await this.ctx.queue.get(id);
+    if (!w) throw new OfflineKitError('not_found', `no queued write ${id}`);
+    return w;
+  }
+
+  /**
+   * Runs `fn` holding the lock of the record write `id` belongs to (`record-locks.ts`), so a write captured meanwhile
+   * sees its result. `fn` reads the write again: it may have changed while the lock was awaited.
+   */
+  private async underWriteLock(id: string, fn: () => Promise<void>): Promise<void> {
+    const w = await this.mustGet(id);
+    await this.ctx.locks.run([w.recordId], fn);
+  }
+
+  async retryWrite(id: string): Promise<void> {
+    await this.underWriteLock(id, () => this.retryLocked(id));
+  }
+
+  private async retryLocked(id: string): Promise<void> {
+    const w = await this.mustGet(id);
+    if (w.state === 'conflict') throw new OfflineKitError('invalid_state', 'resolve the conflict instead');
+    if (w.state === 'failed') {
+      // The server stored its 4xx answer under the old key: a deliberate retry needs a new one. A write that failed
+      // after too many transient attempts may have been committed, so it keeps its key.
+      const definitive = w.lastStatus !== null && w.lastStatus >= 400 && w.lastStatus < 500;
+      if (definitive) await this.outbox.replace(w, {});
+      else
+        await this.ctx.queue.put({
+          ...w,
+          state: 'pending',
+          attempts: 0,
+          nextAttemptAt: null,
+          rev: w.rev + 1,
+        });
+    }
+    await this.logWrite(w, 'retried');
+    this.after.syncSoon();
+  }
+
+  async editWrite(id: string, body: unknown): Promise<void> {
+    await this.underWriteLock(id, () => this.editLocked(id, body));
+  }
+
+  private async editLocked(id: string, body: unknown): Promise<void> {
+    const w = await this.mustGet(id);
+    if (w.state === 'sending')
+      throw new OfflineKitError('invalid_state', 'the write is being sent; try again');
+    if (w.method === 'DELETE') throw new OfflineKitError('invalid_state', 'a delete has no body to edit');
+    if (!isObject(body)) throw new OfflineKitError('invalid_message', 'the new body must be a JSON object');
+    const bytes = encodeJson(body);
+    const sealed = await this.ctx.codec.sealBytes(bytes);
+    const patch = { body: sealed, bodySize: bytes.byteLength, contentType: 'application/json' };
+    // A write the server may have seen keeps nothing of its old key: a changed body under it would be refused (422).
+    if (w.attempts > 0 || w.state !== 'pending') await this.outbox.replace(w, patch);
+    else {
+      await this.ctx.queue.put({ ...w, ...patch, rev: w.rev + 1 });
+      await this.outbox.rebuild(w.collection, w.recordId);
+    }
+    await this.logWrite(w, 'edited');
+    this.ctx.deps.emit({ type: 'data-changed', collection: w.collection, ids: [w.recordId] });
+    this.after.statusSoon();
+  }
+
+  async discardWrite(id: string): Promise<void> {
+    await this.underWriteLock(id, () => this.discardLocked(id));
+  }
+
+  private async discardLocked(id: string): Promise<void> {
+    const w = await this.mustGet(id);
+    if (w.state === 'sending')
+      throw new OfflineKitError('invalid_state', 'the write is being sent; try again');
+    await this.ctx.queue.delete(id);
+    await this.outbox.rebuild(w.collection, w.recordId);
+    await this.logWrite(w, 'discarded');
+    this.ctx.deps.emit({ type: 'write-discarded', writeId: id });
+    this.ctx.deps.emit({ type: 'data-changed', collection: w.collection, ids: [w.recordId] });
+    this.after.statusSoon();
+  }
+
+  private async logWrite(w: StoredWrite, event: 'retried' | 'edited' | 'discarded'): Promise<void> {
+    await this.ctx.history.add({
+      kind: 'write',
+      at: this.ctx.deps.now(),
+      event,
+      writeId: w.id,
+      collection: w.collection,
+      recordId: w.recordId,
+      method: w.method,
+      status: null,
+      error: null,
+    });
+  }
+
+  async resolveConflict(writeId: string, resolution: Resolution): Promise<void> {
+    await this.conflicts.resolve(writeId, resolution);
+    this.after.statusSoon();
+    this.after.syncSoon();
+  }
+}
