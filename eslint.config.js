@@ -11,12 +11,9 @@ export default tseslint.config(
       '**/*.config.js',
       '**/*.config.mjs',
       '**/build.mjs',
-<<<<<<< HEAD
       '.dependency-cruiser.cjs',
-=======
       // An app outside this repository's settings, type-checked by test/package-fixture/package.test.ts.
       'test/package-fixture/app/**',
->>>>>>> packaging
     ],
   },
   js.configs.recommended,

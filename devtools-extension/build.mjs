@@ -7,13 +7,10 @@ import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFi
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateRawSync, deflateSync } from 'node:zlib';
-<<<<<<< HEAD
-=======
 import { tmpdir } from 'node:os';
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
->>>>>>> packaging
 
 const root = dirname(fileURLToPath(import.meta.url));
 const dist = join(root, 'dist');
