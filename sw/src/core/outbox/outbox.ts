@@ -1,70 +1,35 @@
 /**
  * The write queue's semantics: capturing a write (with coalescing), the optimistic local record, views for pages and
  * the panel, and what happens to the local copy when a write is acknowledged, edited, discarded or superseded.
- * Sending is not here (see `replicator.ts`).
+ * Capture helpers are in `capture.ts`, folding in `coalesce.ts`, acknowledgements in `acknowledge.ts`; sending is
+ * in `sync/`.
  */
-import type { ConflictView, HistoryEntry, QueuedWriteView } from '../../protocol/api.js';
+import type { ConflictView, QueuedWriteView } from '../../protocol/api.js';
 import type { JsonRecord } from '../../protocol/config.js';
-import { OfflineKitError, isQuotaError } from '../../protocol/errors.js';
+import { OfflineKitError } from '../../protocol/errors.js';
 import { isObject } from '../../protocol/wire-guards.js';
+import { TEMP_PREFIX } from '../../protocol/wire.js';
 import { bodyFields, encodeJson, isJsonType, parseJsonBody } from '../model/bodies.js';
 import { unitsOf, type EngineContext } from '../deps.js';
 import type { StoredRecord, StoredWrite } from '../storage/db.js';
-import { writeEntry, type NewEntry } from '../storage/history-store.js';
-import type { QueueRow } from '../storage/queue-store.js';
+import { writeEntry } from '../storage/history-store.js';
 import { GroupCommit } from '../storage/group-commit.js';
 import { rebuildRecord } from './rebuild.js';
-import { SYNC_FIELD, appFields, applyChange, diffFields, mergePatch } from '../model/records.js';
-import { isTempId, referencedTempIds, rewriteFields, rewriteUrl } from '../model/temp-ids.js';
-import { TEMP_PREFIX, type WriteMethod } from '../../protocol/wire.js';
+import { SYNC_FIELD, applyChange, diffFields } from '../model/records.js';
+import { referencedTempIds, rewriteFields, rewriteUrl } from '../model/temp-ids.js';
+import {
+  commitCaptures,
+  storableHeaders,
+  storageError,
+  tempIdsIn,
+  type Capture,
+  type Enqueued,
+  type WriteInput,
+} from './capture.js';
+import { coalesce } from './coalesce.js';
 
-export interface WriteInput {
-  method: WriteMethod;
-  /** Same-origin path and query. */
-  url: string;
-  collection: string;
-  /** null for a create: a temporary id is made. */
-  recordId: string | null;
-  headers: [string, string][];
-  body: ArrayBuffer | null;
-  contentType: string | null;
-  /** The version the page sent in its own If-Match, if any. */
-  ifMatch: number | null;
-  /** The page's own Idempotency-Key, if any (becomes the write's id). */
-  idempotencyKey: string | null;
-  /** Reserved at arrival (`Outbox.reserveSeq`), so issue order survives bodies that finish reading out of order. */
-  seq: number;
-  /** The body as the caller already parsed it (`parseJsonBody`), so it is not parsed again; absent: not parsed yet. */
-  json?: { value: unknown };
-}
-
-export interface Enqueued {
-  write: StoredWrite;
-  record: JsonRecord | null;
-  coalesced: boolean;
-  /** The stored body's JSON (undefined when it is not JSON), for the write's view without reading the body again. */
-  json: unknown;
-}
-
-/** Set by the module itself at each send (from the write's id, base version and temporary id): never stored. */
-const SET_AT_SEND = new Set(['idempotency-key', 'if-match', 'offline-kit-temp-id', 'content-length']);
-
-/**
- * The headers of a write that are kept and replayed: only names on the allow-list (`replayHeaders`), so a secret the
- * app puts in a header of its own (`X-Api-Key`, `X-CSRF-Token`) never lands on disk. Also applied at send time, to
- * rows an older version stored with everything but Authorization and Cookie.
- */
-export function storableHeaders(
-  headers: Iterable<[string, string]>,
-  allowed: ReadonlySet<string>,
-): [string, string][] {
-  const out: [string, string][] = [];
-  for (const [k, v] of headers) {
-    const name = k.toLowerCase();
-    if (allowed.has(name) && !SET_AT_SEND.has(name)) out.push([name, v]);
-  }
-  return out;
-}
+export type { Enqueued, WriteInput } from './capture.js';
+export { storableHeaders } from './capture.js';
 
 export class Outbox {
   private seq = -1;
@@ -75,9 +40,12 @@ export class Outbox {
    * transaction does not matter. A group that fails (the quota is full) is retried one capture per transaction, so
    * only the captures that do not fit are refused.
    */
-  private readonly captures = new GroupCommit<Capture>((captures) => commitCaptures(this.tx(), captures), {
-    retryAlone: true,
-  });
+  private readonly captures = new GroupCommit<Capture>(
+    (captures) => commitCaptures(this.ctx.queue.writeTransaction(), captures),
+    {
+      retryAlone: true,
+    },
+  );
 
   constructor(private readonly ctx: EngineContext) {}
 
@@ -165,7 +133,7 @@ export class Outbox {
     const current = create ? undefined : await ctx.records.get(input.collection, recordId);
     const now = ctx.deps.now();
 
-    const coalesced = await this.tryCoalesce(input, recordId, body, fields, current?.data ?? null);
+    const coalesced = await coalesce(ctx, input, recordId, body, fields, current?.data ?? null);
     if (coalesced) return coalesced;
 
     const [sealedBody, baseRecord] = await Promise.all([
@@ -235,91 +203,6 @@ export class Outbox {
       if (real) map.set(tmp, real);
     }
     return map;
-  }
-
-  /**
-   * Folds a new edit into the record's last queued write when that write was never sent (attempts 0, pending) and
-   * both are JSON: PATCH+PATCH → one PATCH, PUT/PATCH after a create → the create, PUT after PUT/PATCH → PUT,
-   * DELETE after PUT/PATCH → DELETE. Anything else is queued as its own write.
-   */
-  private async tryCoalesce(
-    input: WriteInput,
-    recordId: string,
-    body: ArrayBuffer | null,
-    fields: JsonRecord | null,
-    currentData: JsonRecord | null,
-  ): Promise<Enqueued | null> {
-    if (input.method === 'POST' || input.idempotencyKey) return null;
-    if (input.method !== 'DELETE' && !isJsonType(input.contentType)) return null;
-    const writes = await this.ctx.queue.forRecord(input.collection, recordId);
-    const last = writes[writes.length - 1];
-    if (!last || last.state !== 'pending' || last.attempts !== 0) return null;
-    // Edits of a record the server has are kept apart unless the collection opts in: each is its own version there.
-    if (last.method !== 'POST' && !this.ctx.config.collections.get(input.collection)?.coalesceEdits)
-      return null;
-    if (last.method === 'DELETE') return null;
-    if (last.method !== 'POST' && last.method !== input.method && input.method === 'PATCH') {
-      if (last.method !== 'PUT') return null;
-    }
-    const lastBytes = await this.ctx.codec.openBytes(last.body);
-    if (!isJsonType(last.contentType)) return null;
-    const lastJson = parseJsonBody(lastBytes, last.contentType);
-    if (!isObject(lastJson)) return null;
-
-    let method: WriteMethod = last.method;
-    let newBody: ArrayBuffer | null;
-    let newJson: unknown;
-    if (input.method === 'DELETE') {
-      if (last.method === 'POST') return null;
-      method = 'DELETE';
-      newBody = null;
-    } else if (input.method === 'PUT') {
-      newJson = appFields(fields);
-      newBody = encodeJson(newJson);
-      if (last.method === 'PATCH') method = 'PUT';
-    } else {
-      newJson = mergePatch(lastJson, appFields(fields));
-      newBody = encodeJson(newJson);
-    }
-    const sealed = await this.ctx.codec.sealBytes(newBody);
-    const data = applyChange(currentData, input.method, recordId, fields);
-    // Built from `last` and sealed before the transaction opens; the row is only replaced if it still has `last`'s
-    // rev (every change of a row bumps it), so `last` is exactly what is on disk.
-    const write: StoredWrite = {
-      ...last,
-      method,
-      body: sealed,
-      bodySize: newBody?.byteLength ?? 0,
-      contentType: newBody ? 'application/json' : null,
-      // A create keeps its own URL (the collection's); an edit or delete goes to the URL the page used last.
-      url: last.method === 'POST' ? last.url : input.url,
-      rev: last.rev + 1,
-    };
-    const [sealedData, stored] = await Promise.all([
-      this.ctx.codec.sealJson(data),
-      this.ctx.queue.seal(write),
-    ]);
-    const tx = this.tx();
-    const queue = tx.objectStore('queue');
-    const fresh = await queue.get(last.id);
-    if (!fresh || fresh.rev !== last.rev || fresh.state !== 'pending' || fresh.attempts !== 0) {
-      tx.abort();
-      await tx.done.catch(() => undefined);
-      return null;
-    }
-    try {
-      const records = tx.objectStore('records');
-      const row = await records.get([input.collection, recordId]);
-      await Promise.all([
-        queue.put(stored),
-        row ? records.put({ ...row, data: sealedData, deleted: data === null }) : null,
-        tx.objectStore('history').add(writeEntry(write, 'edited', this.ctx.deps.now()) as HistoryEntry),
-        tx.done,
-      ]);
-    } catch (error) {
-      throw storageError(error);
-    }
-    return { write, record: data, coalesced: true, json: newJson };
   }
 
   async view(write: StoredWrite): Promise<QueuedWriteView> {
@@ -416,61 +299,6 @@ export class Outbox {
   }
 }
 
-interface Capture {
-  /** As stored: sealed when encryption is on. */
-  write: QueueRow;
-  record: StoredRecord;
-  entry: NewEntry;
-}
-
-/** One group of captures: every write, optimistic record and history entry in one transaction, all or none. */
-async function commitCaptures(tx: ReturnType<QueueStoreTx>, captures: readonly Capture[]): Promise<void> {
-  const queue = tx.objectStore('queue');
-  const records = tx.objectStore('records');
-  const history = tx.objectStore('history');
-  const requests: Promise<unknown>[] = [];
-  try {
-    for (const c of captures)
-      requests.push(queue.add(c.write), records.put(c.record), history.add(c.entry as HistoryEntry));
-  } catch (error) {
-    // A row refused on the spot (DataCloneError): nothing of the group may commit, and the requests already made
-    // fail with the abort, observed here.
-    for (const r of [...requests, tx.done]) r.catch(() => undefined);
-    try {
-      tx.abort();
-    } catch {
-      // Already finished.
-    }
-    throw error;
-  }
-  // Awaiting the requests with the transaction surfaces the request's own error (QuotaExceededError) first and
-  // leaves no rejected request promise unhandled when the transaction aborts.
-  await Promise.all([...requests, tx.done]);
-}
-
-type QueueStoreTx = EngineContext['queue']['writeTransaction'];
-
-/** Temporary ids a write names: its record, its query, its top-level fields (a child's `workOrderId`). */
-function tempIdsIn(input: WriteInput, json: unknown): Set<string> {
-  const candidates = new Set<string>();
-  if (isTempId(input.recordId)) candidates.add(input.recordId);
-  for (const v of new URL(input.url, 'http://x').searchParams.values()) if (isTempId(v)) candidates.add(v);
-  if (isObject(json)) for (const v of Object.values(json)) if (isTempId(v)) candidates.add(v);
-  return candidates;
-}
-
 function asRecord(value: unknown): JsonRecord | null {
   return isObject(value) ? value : null;
-}
-
-function storageError(error: unknown): OfflineKitError {
-  if (isQuotaError(error)) {
-    return new OfflineKitError('quota_exceeded', 'The browser refused the storage space for this write', {
-      status: 507,
-    });
-  }
-  if (error instanceof OfflineKitError) return error;
-  return new OfflineKitError('storage_failed', error instanceof Error ? error.message : String(error), {
-    status: 507,
-  });
 }
