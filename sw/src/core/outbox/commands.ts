@@ -9,6 +9,8 @@ import { isObject } from '../../protocol/wire-guards.js';
 import type { EngineContext } from '../deps.js';
 import { encodeJson } from '../model/bodies.js';
 import type { StoredWrite } from '../storage/db.js';
+import { writeEntry } from '../storage/history-store.js';
+import { canTakeWriteEvent, nextQueuedState } from '../model/write-state.js';
 import type { ConflictResolver } from './conflicts.js';
 import type { Outbox } from './outbox.js';
 
@@ -47,7 +49,11 @@ export class Commands {
 
   private async retryLocked(id: string): Promise<void> {
     const w = await this.mustGet(id);
-    if (w.state === 'conflict') throw new OfflineKitError('invalid_state', 'resolve the conflict instead');
+    if (!canTakeWriteEvent(w.state, 'retry'))
+      throw new OfflineKitError('invalid_state', 'resolve the conflict instead', {
+        details: { state: w.state },
+      });
+    // Pending and sending writes stay as they are (a sync is asked for); a failed one goes back to the queue.
     if (w.state === 'failed') {
       // The server stored its 4xx answer under the old key: a deliberate retry needs a new one. A write that failed
       // after too many transient attempts may have been committed, so it keeps its key.
@@ -56,7 +62,7 @@ export class Commands {
       else
         await this.ctx.queue.put({
           ...w,
-          state: 'pending',
+          state: nextQueuedState(w.state, 'retry'),
           attempts: 0,
           nextAttemptAt: null,
           rev: w.rev + 1,
@@ -72,8 +78,10 @@ export class Commands {
 
   private async editLocked(id: string, body: unknown): Promise<void> {
     const w = await this.mustGet(id);
-    if (w.state === 'sending')
-      throw new OfflineKitError('invalid_state', 'the write is being sent; try again');
+    if (!canTakeWriteEvent(w.state, 'edit'))
+      throw new OfflineKitError('invalid_state', 'the write is being sent; try again', {
+        details: { state: w.state },
+      });
     if (w.method === 'DELETE') throw new OfflineKitError('invalid_state', 'a delete has no body to edit');
     if (!isObject(body)) throw new OfflineKitError('invalid_message', 'the new body must be a JSON object');
     const bytes = encodeJson(body);
@@ -82,7 +90,7 @@ export class Commands {
     // A write the server may have seen keeps nothing of its old key: a changed body under it would be refused (422).
     if (w.attempts > 0 || w.state !== 'pending') await this.outbox.replace(w, patch);
     else {
-      await this.ctx.queue.put({ ...w, ...patch, rev: w.rev + 1 });
+      await this.ctx.queue.put({ ...w, ...patch, state: nextQueuedState(w.state, 'edit'), rev: w.rev + 1 });
       await this.outbox.rebuild(w.collection, w.recordId);
     }
     await this.logWrite(w, 'edited');
@@ -96,8 +104,10 @@ export class Commands {
 
   private async discardLocked(id: string): Promise<void> {
     const w = await this.mustGet(id);
-    if (w.state === 'sending')
-      throw new OfflineKitError('invalid_state', 'the write is being sent; try again');
+    if (!canTakeWriteEvent(w.state, 'discard'))
+      throw new OfflineKitError('invalid_state', 'the write is being sent; try again', {
+        details: { state: w.state },
+      });
     await this.ctx.queue.delete(id);
     await this.outbox.rebuild(w.collection, w.recordId);
     await this.logWrite(w, 'discarded');
@@ -107,17 +117,7 @@ export class Commands {
   }
 
   private async logWrite(w: StoredWrite, event: 'retried' | 'edited' | 'discarded'): Promise<void> {
-    await this.ctx.history.add({
-      kind: 'write',
-      at: this.ctx.deps.now(),
-      event,
-      writeId: w.id,
-      collection: w.collection,
-      recordId: w.recordId,
-      method: w.method,
-      status: null,
-      error: null,
-    });
+    await this.ctx.history.add(writeEntry(w, event, this.ctx.deps.now()));
   }
 
   async resolveConflict(writeId: string, resolution: Resolution): Promise<void> {

@@ -24,6 +24,7 @@ import type { EngineContext } from '../deps.js';
 import { NETWORK_RETRY_CAP_MS, backoffDelay } from '../model/backoff.js';
 import { lockedError } from '../storage/codec.js';
 import type { PullResult, PushResult, Stop } from './replicator.js';
+import { nextQueuedState } from '../model/write-state.js';
 import { nextRunState, type RunEvent, type RunState } from './run-state.js';
 
 export { NETWORK_RETRY_CAP_MS } from '../model/backoff.js';
@@ -189,7 +190,7 @@ export class Scheduler {
     onProgress({ phase: 'push', done: 0, total: null });
     // Writes left `sending` by a worker that died mid-replay go again, with the same key.
     for (const w of await ctx.queue.inState('sending'))
-      await ctx.queue.put({ ...w, state: 'pending', rev: w.rev + 1 });
+      await ctx.queue.put({ ...w, state: nextQueuedState(w.state, 'worker-restart'), rev: w.rev + 1 });
 
     const missing = await this.missingCredentials();
     const push: PushResult = missing
