@@ -11,7 +11,7 @@ import { isObject } from '../../protocol/wire-guards.js';
 import { TEMP_PREFIX } from '../../protocol/wire.js';
 import { bodyFields, encodeJson, isJsonType, parseJsonBody } from '../model/bodies.js';
 import { unitsOf, type EngineContext } from '../deps.js';
-import type { StoredRecord, StoredWrite } from '../storage/db.js';
+import { localRecordRow, type StoredRecord, type StoredWrite } from '../storage/db.js';
 import { writeEntry } from '../storage/history-store.js';
 import { GroupCommit } from '../storage/group-commit.js';
 import { rebuildRecord } from './rebuild.js';
@@ -27,6 +27,16 @@ import {
   type WriteInput,
 } from './capture.js';
 import { coalesce } from './coalesce.js';
+
+/** A queued write that has not been tried yet: a new one, or one replaced under a new key. */
+const NOT_YET_SENT = {
+  attempts: 0,
+  nextAttemptAt: null,
+  lastError: null,
+  lastStatus: null,
+  state: 'pending',
+  conflict: null,
+} as const satisfies Partial<StoredWrite>;
 
 export type { Enqueued, WriteInput } from './capture.js';
 export { storableHeaders } from './capture.js';
@@ -156,26 +166,11 @@ export class Outbox {
       refs: referencedTempIds(url, fields).filter((id) => id !== recordId),
       tempId: create ? recordId : null,
       createdAt: now,
-      attempts: 0,
-      nextAttemptAt: null,
-      lastError: null,
-      lastStatus: null,
-      state: 'pending',
-      conflict: null,
+      ...NOT_YET_SENT,
       rev: 0,
     };
     const data = applyChange(current?.data ?? null, input.method, recordId, fields);
-    const row: StoredRecord = current?.row ?? {
-      collection: input.collection,
-      id: recordId,
-      data: null,
-      server: null,
-      version: null,
-      fromServer: false,
-      deleted: false,
-      syncedAt: null,
-      pullMark: null,
-    };
+    const row: StoredRecord = current?.row ?? localRecordRow(input.collection, recordId);
     const [sealedData, stored] = await Promise.all([ctx.codec.sealJson(data), ctx.queue.seal(write)]);
     // The write, its optimistic record and its history entry commit together (all or none), in the next group commit.
     // The record's lock (when it has one) is held until then, so no other step of this record lands in between.
@@ -283,12 +278,7 @@ export class Outbox {
       ...old,
       ...next,
       id: next.id ?? this.ctx.deps.uuid(),
-      attempts: 0,
-      nextAttemptAt: null,
-      lastError: null,
-      lastStatus: null,
-      state: 'pending',
-      conflict: null,
+      ...NOT_YET_SENT,
       rev: old.rev + 1,
     };
     const row = await this.ctx.queue.seal(write);

@@ -6,7 +6,7 @@
 import type { JsonRecord } from '../../protocol/config.js';
 import { bodyFields } from '../model/bodies.js';
 import type { Codec } from '../storage/codec.js';
-import type { StoredWrite } from '../storage/db.js';
+import { localRecordRow, type StoredWrite } from '../storage/db.js';
 import type { OpenRecord } from '../storage/record-store.js';
 import { applyChange } from '../model/records.js';
 
@@ -34,17 +34,7 @@ export async function rebuildRecord(
   }
   if (!current && !data) return { action: 'none' };
   if (!current?.row.fromServer && writes.length === 0) return { action: 'delete' };
-  const row = current?.row ?? {
-    collection,
-    id: recordId,
-    data: null,
-    server: null,
-    version: null,
-    fromServer: false,
-    deleted: false,
-    syncedAt: null,
-    pullMark: null,
-  };
+  const row = current?.row ?? localRecordRow(collection, recordId);
   return {
     action: 'put',
     record: { row: { ...row, deleted: data === null }, data, server: current?.server ?? null },

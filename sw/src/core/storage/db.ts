@@ -204,3 +204,18 @@ export function isStoredRecord(value: unknown): value is StoredRecord {
     typeof value.deleted === 'boolean'
   );
 }
+
+/** The row of a record that exists only here so far (created offline, or edited before it was ever read). */
+export function localRecordRow(collection: string, id: string): StoredRecord {
+  return {
+    collection,
+    id,
+    data: null,
+    server: null,
+    version: null,
+    fromServer: false,
+    deleted: false,
+    syncedAt: null,
+    pullMark: null,
+  };
+}
