@@ -178,24 +178,46 @@ describe('a REST API of ETags and 412', () => {
     api.down = true;
     await r.write('PATCH', '/api/work-orders/1', { title: 'Mine' });
     api.down = false;
-    api.edit('work-orders', 1, { status: 'done' });
+    api.edit('work-orders', 1, { status: 'done', title: 'Theirs' });
     await r.engine.sync('all', 'manual');
     const patch = api.log.find((e) => e.method === 'PATCH');
     expect(api.log.filter((e) => e.method === 'PATCH' || e.method === 'PUT').length).toBeGreaterThan(0);
     expect(patch?.ifMatch).toBe('"work-orders-1-r0"');
     expect(patch?.status).toBe(412);
+    expect(
+      (await r.engine.getHistory()).some(
+        (e) => e.kind === 'write' && e.event === 'conflict' && e.status === 412,
+      ),
+    ).toBe(true);
     const conflicts = await r.engine.listConflicts();
     expect(conflicts).toHaveLength(1);
-    expect(conflicts[0]?.server).toMatchObject({ id: 1, status: 'done', title: 'Boiler' });
+    expect(conflicts[0]?.server).toMatchObject({ id: 1, status: 'done', title: 'Theirs' });
     expect(conflicts[0]?.local).toMatchObject({ title: 'Mine' });
-    // Keep both changes: my title on top of their status.
-    const server = conflicts[0]?.server ?? {};
-    await r.engine.resolveConflict(conflicts[0]?.writeId ?? '', {
-      choice: 'merged',
-      record: { ...server, title: 'Mine' },
-    });
+    expect(conflicts[0]?.fields).toEqual(['title']);
+    // "Mine": my title on top of their copy, whose status stays.
+    await r.engine.resolveConflict(conflicts[0]?.writeId ?? '', { choice: 'local' });
     await r.engine.sync('all', 'manual');
     expect(api.data.get('work-orders')?.find((x) => x.id === 1)).toMatchObject({
+      title: 'Mine',
+      status: 'done',
+    });
+    expect(api.log.filter((e) => e.method === 'PUT').map((e) => e.ifMatch)).toEqual(['"work-orders-1-r1"']);
+  });
+
+  it('merges edits of different fields by itself, sent with the fresh ETag', async () => {
+    const api = new RestFake(seed());
+    api.etags = true;
+    const r = await rig(api, etagConfig);
+    await get(r, api, '/api/work-orders/1');
+    api.down = true;
+    await r.write('PATCH', '/api/work-orders/1', { title: 'Mine' });
+    api.down = false;
+    api.edit('work-orders', 1, { status: 'done' });
+    await r.engine.sync('all', 'manual');
+    await r.engine.sync('all', 'manual');
+    expect(await r.engine.listConflicts()).toEqual([]);
+    expect(api.data.get('work-orders')?.find((x) => x.id === 1)).toEqual({
+      id: 1,
       title: 'Mine',
       status: 'done',
     });
