@@ -147,6 +147,22 @@ describe('a json-server-like REST API', () => {
     expect((portal.body as unknown[]).length).toBe(3);
   });
 
+  it('says so when a list answer is not what the adapter expects, and still delivers the queued writes', async () => {
+    const api = new RestFake(seed());
+    api.envelope = 'rows';
+    const r = await rig(api, { ...restConfig, wire: { kind: 'rest', list: 'array' } });
+    api.down = true;
+    await r.write('PATCH', '/api/work-orders/1', { title: 'Boiler A' });
+    api.down = false;
+    const summary = await r.engine.sync('all', 'manual');
+    expect(api.applied('PATCH', '/api/work-orders/1')).toBe(1);
+    expect(await r.engine.queuedWrites()).toBe(0);
+    expect(summary.error).toMatchObject({ code: 'bad_response' });
+    expect(summary.error?.message).toContain('work-orders');
+    const run = (await r.engine.getHistory()).find((e) => e.kind === 'run');
+    expect(run?.kind === 'run' && run.error?.code).toBe('bad_response');
+  });
+
   it('does not ask the API for /_sync', async () => {
     const api = new RestFake(seed());
     const r = await rig(api);
