@@ -83,17 +83,21 @@ export class Transport {
   }
 
   /**
-   * The server's current copy of a conflicted write's record, read again (`GET`); null when it cannot be known (an
-   * error, a network failure, an answer that is not this record).
+   * The server's current copy of a write's record (by default the id the write names), read again (`GET`): after a
+   * conflict, or a 2xx that did not carry it. Null when it cannot be known (an error, a network failure, an answer
+   * that is not this record).
    */
-  async refetch(w: StoredWrite): Promise<{ server: ServerRecord | null; deleted: boolean } | null> {
+  async refetch(
+    w: StoredWrite,
+    id: string = w.recordId,
+  ): Promise<{ server: ServerRecord | null; deleted: boolean } | null> {
     try {
       const response = await this.send(
-        this.api(`/${encodeURIComponent(w.collection)}/${encodeURIComponent(w.recordId)}`),
+        this.api(`/${encodeURIComponent(w.collection)}/${encodeURIComponent(id)}`),
         { method: 'GET', headers: { accept: 'application/json' } },
       );
       const json = await readJson(response);
-      if (response.status === 200 && isServerRecord(json) && json.id === w.recordId)
+      if (response.status === 200 && isServerRecord(json) && json.id === id)
         return { server: json, deleted: false };
       // PROTOCOL.md §4: a deleted record reads as 404 with `"error": "deleted"`.
       if (response.status === 404 && isObject(json) && json.error === 'deleted')
