@@ -109,9 +109,7 @@ export interface ConflictView {
  * write on top of the server's version.
  */
 export type Resolution =
-  | { choice: 'local' }
-  | { choice: 'server' }
-  | { choice: 'merged'; record: JsonRecord };
+  { choice: 'local' } | { choice: 'server' } | { choice: 'merged'; record: JsonRecord };
 
 export interface UnitStatus {
   name: string;

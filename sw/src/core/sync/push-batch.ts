@@ -324,15 +324,9 @@ export class BatchPush {
         sorted.unsent.push(write);
         continue;
       }
+      // A batch result carries no headers: a create's id comes from its body only.
       const outcome = classify(write, r.status, r.body, null);
-      if (outcome.kind === 'ok')
-        sorted.acks.push({
-          write,
-          record: outcome.record,
-          deleted: outcome.deleted,
-          status: outcome.status,
-          json,
-        });
+      if (outcome.kind === 'ok') sorted.acks.push(await this.settler.ackOf(write, outcome, json));
       else sorted.others.push({ write, outcome });
     }
     return sorted;

@@ -91,19 +91,23 @@ export class Transport {
   }
 
   /**
-   * The server's current copy of a conflicted write's record, read again (`GET`); null when it cannot be known (an
-   * error, a network failure, an answer that is not this record).
+   * The server's current copy of a write's record (by default the id the write names), read again (`GET`): after a
+   * conflict, or a 2xx that did not carry it. Null when it cannot be known (an error, a network failure, an answer
+   * that is not this record).
    */
-  async refetch(w: StoredWrite): Promise<{ server: CoreRecord | null; deleted: boolean } | null> {
+  async refetch(
+    w: StoredWrite,
+    id: string = w.recordId,
+  ): Promise<{ server: CoreRecord | null; deleted: boolean } | null> {
     const adapter = this.ctx.wire.for(w.collection);
     try {
       const response = await this.send(
-        this.api(`/${encodeURIComponent(w.collection)}/${encodeURIComponent(w.recordId)}`),
+        this.api(`/${encodeURIComponent(w.collection)}/${encodeURIComponent(id)}`),
         { method: 'GET', headers: { accept: 'application/json' } },
       );
       const json = await readJson(response);
       const record = response.status === 200 ? adapter.record(json, response.headers.get('etag')) : null;
-      if (record && record.id === w.recordId) return { server: record, deleted: false };
+      if (record && record.id === id) return { server: record, deleted: false };
       // PROTOCOL.md §4: a deleted record reads as 404 with `"error": "deleted"`; a REST API's 404 says the same.
       if (
         response.status === 404 &&
