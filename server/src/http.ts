@@ -23,6 +23,8 @@ export async function readBody(req: IncomingMessage, res: ServerResponse, limit:
     if (text.byteLength > limit) throw tooLarge();
     return text;
   }
+  // A framework read the stream and kept nothing (an empty body): there is nothing left to wait for.
+  if (req.readableEnded) return Buffer.alloc(0);
   const announced = Number(req.headers['content-length']);
   if (Number.isFinite(announced) && announced > limit) {
     req.resume();
