@@ -149,4 +149,32 @@ describe('PostgreSQL with several app servers', () => {
     }
     await close();
   });
+
+  it('a conditional update that read a version another transaction has since committed over writes nothing', async () => {
+    const { a, stores, close } = await twoServers();
+    const [one, two] = stores as [PostgresStore, PostgresStore];
+    let readDone!: () => void;
+    const bothRead = new Promise<void>((resolve) => (readDone = resolve));
+    let otherCommitted!: () => void;
+    const committed = new Promise<void>((resolve) => (otherCommitted = resolve));
+    // Transaction one reads version 1, waits until two has committed version 2, then tries to write on version 1.
+    const late = one.write(async (tx) => {
+      const base = await tx.get('work-orders', 'wo_1');
+      readDone();
+      await committed;
+      return tx.update(base!, { ...base!.data, title: 'late' }, false);
+    });
+    await bothRead;
+    await two.write(async (tx) => {
+      const base = await tx.get('work-orders', 'wo_1');
+      return tx.update(base!, { ...base!.data, title: 'first' }, false);
+    });
+    otherCommitted();
+    expect(await late).toBeNull();
+    expect((await a.sync.changes.all('work-orders')).find((r) => r.id === 'wo_1')).toMatchObject({
+      version: 2,
+      title: 'first',
+    });
+    await close();
+  });
 });
