@@ -177,4 +177,56 @@ describe('PostgreSQL with several app servers', () => {
     });
     await close();
   });
+
+  it('an app server whose connections die in the middle of a batch loses nothing and doubles nothing', async () => {
+    schemas += 1;
+    const schema = `crash_${schemas}`;
+    // The app server that dies: its own pool, named so its sessions can be found and ended.
+    const dying = new pg.Pool({ ...cluster.config, max: 4, application_name: 'dying-app-server' });
+    dying.on('error', () => undefined);
+    pools.push(dying);
+    const storeA = await PostgresStore.open({ pool: dying, schema });
+    const storeB = await PostgresStore.open({ pool: newPool(), schema });
+    const a = await serve(storeA);
+    const b = await serve(storeB);
+    await seed(b.sync);
+    const writes = Array.from({ length: 100 }, (_, i) => ({
+      key: randomUUID(),
+      method: 'POST',
+      path: '/api/work-orders',
+      tempId: `tmp_crash_${i}`,
+      body: { title: `crash ${i}` },
+    }));
+    const mine = async (): Promise<string[]> =>
+      (await b.sync.changes.all('work-orders'))
+        .map((r) => String(r.title))
+        .filter((title) => title.startsWith('crash '));
+    // The answer from the dying server never reaches the device: it is ignored, as after a SIGKILL.
+    const lost = new Client(a.url).as('alice', 'POST', '/api/_batch', { json: { writes } }).catch(() => null);
+    const admin = new pg.Client(cluster.config);
+    await admin.connect();
+    let before = 0;
+    for (let i = 0; i < 500 && before < 5; i += 1) {
+      before = (await mine()).length;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await admin.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dying-app-server'",
+    );
+    await admin.end();
+    await lost;
+    await a.close();
+    const committed = (await mine()).length;
+    expect(committed).toBeGreaterThanOrEqual(5);
+    expect(committed).toBeLessThan(100);
+    // The device sends the same batch again, to the app server that lives.
+    const again = bodyOf(await new Client(b.url).as('alice', 'POST', '/api/_batch', { json: { writes } }));
+    const results = again.results as { status: number; body: { id: string } }[];
+    expect(results.map((r) => r.status)).toEqual(writes.map(() => 201));
+    const titles = await mine();
+    expect(titles.sort()).toEqual(writes.map((w) => w.body.title).sort());
+    expect(new Set(results.map((r) => r.body.id)).size).toBe(100);
+    expect(Object.keys(again.idMap as object)).toHaveLength(100);
+    await b.close();
+  });
 });

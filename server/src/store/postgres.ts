@@ -164,7 +164,7 @@ export class PostgresStore implements SyncStore {
 
   async write<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
-      const client = await this.pool.connect();
+      const client = await this.checkout();
       let broken = false;
       try {
         await client.query('BEGIN');
@@ -179,13 +179,15 @@ export class PostgresStore implements SyncStore {
         }
         if (!isRetryable(error) || attempt >= 8) throw error;
       } finally {
+        client.off('error', ignore);
         client.release(broken);
       }
     }
   }
 
   async read<T>(fn: (reader: StoreReader) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.checkout();
+    let broken = false;
     try {
       // One snapshot for the page, the watermark and the cursor after it.
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -193,11 +195,23 @@ export class PostgresStore implements SyncStore {
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await client.query('ROLLBACK').catch(() => (broken = true));
       throw error;
     } finally {
-      client.release();
+      client.off('error', ignore);
+      client.release(broken);
     }
+  }
+
+  /**
+   * A connection for one transaction. A connection that dies while checked out (the database restarted, a failover,
+   * the session ended) also emits `error`, and an event without a listener would end the app server's process: the
+   * query in flight fails on its own, the transaction is rolled back by the database, and the pool drops the client.
+   */
+  private async checkout(): Promise<pg.PoolClient> {
+    const client = await this.pool.connect();
+    client.on('error', ignore);
+    return client;
   }
 
   async pruneAnswers(before: Date): Promise<void> {
@@ -207,6 +221,10 @@ export class PostgresStore implements SyncStore {
   async close(): Promise<void> {
     if (this.ownsPool) await this.pool.end();
   }
+}
+
+function ignore(): void {
+  // See PostgresStore.checkout.
 }
 
 let savepoints = 0;
