@@ -173,6 +173,24 @@ describe('a 2xx is a delivery (#13)', () => {
     expect(await rig.engine.ctx.records.get('work-orders', '2')).toBeNull();
   });
 
+  it("with encryption at rest the warning is sealed like the history's other errors, and read back opened", async () => {
+    const server = new FakeServer();
+    server.batch = false;
+    const fetch = async (req: Request): Promise<Response> => {
+      const real = await server.fetch(req);
+      return req.method === 'GET' ? real : plain(200, '<html>ok</html>', { 'content-type': 'text/html' });
+    };
+    const rig = await makeRig({ ...baseConfig, encryptAtRest: true }, { server, deps: { fetch } });
+    const wo = server.seed('work-orders', { title: 'old' });
+    await rig.engine.sync();
+    const w = await rig.write('PATCH', `/api/work-orders/${wo.id}`, { title: 'new' });
+    await rig.engine.sync();
+    expect(acknowledgedEntry(await rig.engine.getHistory(), w.id)).toMatchObject({
+      error: { code: 'bad_response', status: 200 },
+    });
+    expect(JSON.stringify(await rig.engine.db.getAll('history'))).not.toContain('could not be read');
+  });
+
   it('property: a write answered 2xx, whatever the body, is sent exactly once', async () => {
     const body = fc.oneof(
       fc.jsonValue().map((v) => ({ text: JSON.stringify(v), type: 'application/json' })),

@@ -201,6 +201,10 @@ export type HistoryEntry =
       recordId: string;
       method: WriteMethod;
       status: number | null;
+      /**
+       * What went wrong; on an `acknowledged` entry, a warning: the write was delivered (a `2xx`) but the answer could
+       * not be read as the record (`bad_response`, with the status and what was wrong).
+       */
       error: ErrorInfo | null;
     };
 
