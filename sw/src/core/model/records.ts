@@ -123,7 +123,8 @@ export function withSyncMeta(
   const meta: RecordSyncMeta = {
     state: m?.state ?? (row.fromServer ? 'synced' : 'local'),
     pending: m !== undefined,
-    version: row.version,
+    // 0 is the core's "the API has no versions": nothing to show.
+    version: row.version === 0 ? null : row.version,
     syncedAt: row.syncedAt,
   };
   if (m) meta.writeId = m.writeId;
