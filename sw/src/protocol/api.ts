@@ -6,6 +6,12 @@
 import type { JsonRecord } from './config.js';
 import type { WriteMethod } from './wire.js';
 
+/**
+ * A record's version as the API gives it: an integer in our protocol; for a REST API an ETag (`"abc"`) or the value
+ * of its version field (`updatedAt`, `_rev`); 0 when the API has none.
+ */
+export type Version = number | string;
+
 export type WriteState = 'pending' | 'sending' | 'conflict' | 'failed';
 
 /** A typed error that crossed a boundary as data. */
@@ -56,7 +62,7 @@ export interface QueuedWriteView {
   url: string;
   state: WriteState;
   /** Version of the record the user edited (`If-Match`), null for creates. */
-  baseVersion: number | null;
+  baseVersion: Version | null;
   createdAt: number;
   attempts: number;
   /** Epoch ms of the next automatic attempt, null when none is scheduled. */
@@ -200,7 +206,7 @@ export interface LocalRecordView {
   id: string;
   data: JsonRecord | null;
   /** Server version the local copy is based on; null for a record created offline. */
-  version: number | null;
+  version: Version | null;
   fromServer: boolean;
   /** Has queued writes not yet acknowledged. */
   pending: boolean;
@@ -217,6 +223,24 @@ export interface CollectionInfo {
   pending: number;
   lastSyncAt: number | null;
   cursor: string | null;
+  /** The guarantees the collection runs at, from how its API is spoken (README: "Your own REST API"). */
+  wire?: WireLevel;
+}
+
+/**
+ * What a collection's API gives, level by level: `api` is our protocol, a REST API, or not known yet (before the
+ * first sync asked `GET {apiBase}/_sync`); each flag a guarantee on top of offline reads and ordered replay.
+ */
+export interface WireLevel {
+  api: 'offline-kit' | 'rest' | 'unknown';
+  /** Stale writes are detected (versions sent as `If-Match`, answered 409 or 412). */
+  conflicts: boolean;
+  /** The API honours `Idempotency-Key`: a write replayed after a lost answer is applied once. */
+  exactlyOnce: boolean;
+  /** Pulls fetch only what changed. */
+  delta: boolean;
+  /** Writes go in batches, temporary ids mapped in one request. */
+  batch: boolean;
 }
 
 export interface Page<T> {
@@ -354,7 +378,7 @@ export interface RecordSyncMeta {
   state: 'synced' | 'pending' | 'conflict' | 'failed' | 'local';
   pending: boolean;
   /** The server version the local copy is based on (null for records created offline). */
-  version: number | null;
+  version: Version | null;
   /** Epoch ms the server's copy was last stored here. */
   syncedAt: number | null;
   /** The last queued write of the record, when there is one. */

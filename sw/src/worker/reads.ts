@@ -83,7 +83,10 @@ async function fromNetwork(
       .json()
       .catch(() => null)
       .then(async (body: unknown) => {
-        if (isObject(body) && body.error === 'deleted') await engine.reads.storeDeleted(name, id);
+        // Our protocol says "deleted" in the body (a 404 may also be a wrong URL); a REST API's 404 of a record is all
+        // it says when the record is gone.
+        const gone = engine.wire(name).protocol === false || (isObject(body) && body.error === 'deleted');
+        if (gone) await engine.reads.storeDeleted(name, id);
       });
     waitUntil(engine.reads.track(name, work));
     return response;
@@ -95,13 +98,13 @@ async function fromNetwork(
     waitUntil(
       engine.reads.track(
         name,
-        copy.text().then((text) => engine.reads.storeText(name, id, url, text)),
+        copy.text().then((text) => engine.reads.storeText(name, id, url, text, response.headers.get('etag'))),
       ),
     );
     return withHeaders(response, response.body, { [HEADERS.source]: 'network' });
   }
   const text = await response.text();
-  const body = await engine.reads.storeOverlaid(name, id, url, parseJson(text));
+  const body = await engine.reads.storeOverlaid(name, id, url, parseJson(text), response.headers.get('etag'));
   if (body === null) return withHeaders(response, text, { [HEADERS.source]: 'network' });
   return withHeaders(response, JSON.stringify(body), { [HEADERS.source]: 'network' });
 }
@@ -139,7 +142,7 @@ async function answerLocal(
         `${name}/${id} is not in the local copy`,
       );
     }
-    const etag: Record<string, string> = item.version !== null ? { etag: `"${item.version}"` } : {};
+    const etag: Record<string, string> = item.etag !== null ? { etag: item.etag } : {};
     return json(200, item.record, { ...localHeaders(item.syncedAt), ...etag });
   }
   const list = await engine.reads.list(path.collection, url);

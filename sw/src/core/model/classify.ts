@@ -7,14 +7,32 @@
 import type { ErrorInfo } from '../../protocol/api.js';
 import { OfflineKitError, toErrorInfo } from '../../protocol/errors.js';
 import { isObject, isServerRecord, parseConflictBody, serverErrorInfo } from '../../protocol/wire-guards.js';
-import type { ServerRecord, WriteMethod } from '../../protocol/wire.js';
+import type { WriteMethod } from '../../protocol/wire.js';
+import type { CoreRecord } from './records.js';
 
 export type WriteOutcome =
-  | { kind: 'ok'; status: number; record: ServerRecord | null; deleted: boolean }
-  | { kind: 'conflict'; status: 409; server: ServerRecord | null; serverDeleted: boolean }
+  | { kind: 'ok'; status: number; record: CoreRecord | null; deleted: boolean }
+  | { kind: 'conflict'; status: 409; server: CoreRecord | null; serverDeleted: boolean }
   | { kind: 'auth'; error: ErrorInfo }
   | { kind: 'failed'; error: ErrorInfo }
   | { kind: 'transient'; error: ErrorInfo; retryAfterMs: number | null };
+
+/**
+ * How the API's answers are read (a collection's `WireAdapter`): its record shape, and which statuses mean a stale
+ * version. Without one, answers are read as our protocol's.
+ */
+export interface AnswerReader {
+  record(body: unknown, etag: string | null): CoreRecord | null;
+  isStale(status: number): boolean;
+  /** Our protocol: a 409's body is `{ current | deleted }` (§5.1). */
+  readonly protocol: boolean | null;
+}
+
+const PROTOCOL_READER: AnswerReader = {
+  record: (body) => (isServerRecord(body) ? body : null),
+  isStale: (status) => status === 409,
+  protocol: true,
+};
 
 /** The write an answer is for: its method, and the record it names (a temporary id for a create). */
 export interface Answered {
@@ -27,6 +45,8 @@ export function classify(
   status: number,
   body: unknown,
   retryAfterMs: number | null,
+  reader: AnswerReader = PROTOCOL_READER,
+  etag: string | null = null,
 ): WriteOutcome {
   const { method } = write;
   if (status >= 200 && status < 300) {
@@ -36,15 +56,25 @@ export function classify(
         if (body.id !== write.recordId) return otherRecord(write, status, body.id);
         return { kind: 'ok', status, record: null, deleted: true };
       }
-    } else if (isServerRecord(body)) {
-      // Only a create learns its id from the answer; any other write is about the record it named.
-      if (method !== 'POST' && body.id !== write.recordId) return otherRecord(write, status, body.id);
-      return { kind: 'ok', status, record: body, deleted: false };
+    } else {
+      const record = reader.record(body, etag);
+      if (record) {
+        // Only a create learns its id from the answer; any other write is about the record it named.
+        if (method !== 'POST' && record.id !== write.recordId) return otherRecord(write, status, record.id);
+        return { kind: 'ok', status, record, deleted: false };
+      }
     }
     return transient(
       new OfflineKitError('bad_response', `a ${status} answer without a record`, { status }),
       null,
     );
+  }
+  if (reader.isStale(status) && reader.protocol !== true) {
+    // A REST API's stale answer: its body may be the server's record, or hold it as `current`; otherwise (an error
+    // text, nothing) the record is read again by the caller.
+    const copy = reader.record(body, etag) ?? (isObject(body) ? reader.record(body.current, null) : null);
+    const server = copy && copy.id === write.recordId ? copy : null;
+    return { kind: 'conflict', status: 409, server, serverDeleted: false };
   }
   if (status === 409) {
     try {

@@ -2,12 +2,25 @@
 import type { JsonRecord } from '../../protocol/config.js';
 import { isObject } from '../../protocol/wire-guards.js';
 
-import { SYNC_FIELD, type RecordSyncMeta } from '../../protocol/api.js';
+import { SYNC_FIELD, type RecordSyncMeta, type Version } from '../../protocol/api.js';
 import type { WriteMethod } from '../../protocol/wire.js';
 
 export { SYNC_FIELD };
 
+/**
+ * A record in the core's one form, whatever the API (`adapter/` reads answers into it and writes it back in the API's
+ * shape): the record's fields with `id` a string and `version` the API's version token (an integer in our protocol,
+ * an ETag or a field's value for REST APIs, 0 when the API has none).
+ */
+export type CoreRecord = JsonRecord & { id: string; version: Version };
+
 const SERVER_FIELDS = ['id', 'version', 'updatedAt', SYNC_FIELD];
+
+/** A record's version token, if it has one (0 and absent: none). */
+export function versionOf(record: JsonRecord | null): Version | null {
+  const v = record?.version;
+  return (typeof v === 'number' && v !== 0) || (typeof v === 'string' && v !== '') ? v : null;
+}
 
 /** RFC 7396 JSON merge patch. */
 export function mergePatch(target: unknown, patch: unknown): unknown {
@@ -99,7 +112,7 @@ export function threeWayMerge(
 /** A record as pages get it from the local copy: data plus `_sync` (what its queued writes `m` show, if any). */
 export function withSyncMeta(
   data: JsonRecord,
-  row: { version: number | null; syncedAt: number | null; fromServer: boolean },
+  row: { version: Version | null; syncedAt: number | null; fromServer: boolean },
   m: { state: RecordSyncMeta['state']; writeId: string } | undefined,
 ): JsonRecord {
   const meta: RecordSyncMeta = {

@@ -28,13 +28,13 @@ import {
 import { writeEntry } from '../storage/history-store.js';
 import { rebuildRecord } from './rebuild.js';
 import { Snapshot, recKey } from './ack-snapshot.js';
-import { isTempId, rewriteFields, rewriteUrl } from '../model/temp-ids.js';
-import type { ServerRecord } from '../../protocol/wire.js';
+import { isTempId, numericId, rewriteFields, rewriteUrl } from '../model/temp-ids.js';
 import { nextWriteState } from '../model/write-state.js';
+import type { CoreRecord } from '../model/records.js';
 
 export interface Ack {
   write: StoredWrite;
-  record: ServerRecord | null;
+  record: CoreRecord | null;
   deleted: boolean;
   status: number;
 }
@@ -44,7 +44,7 @@ export interface Ack {
  * is about the record it named, and an answer naming another must never move the local row onto that record.
  * `classify` keeps such answers out already; this is the last check before a row moves.
  */
-export function acknowledgedId(write: StoredWrite, record: ServerRecord | null): string {
+export function acknowledgedId(write: StoredWrite, record: CoreRecord | null): string {
   if (!record || record.id === write.recordId) return write.recordId;
   if (write.method === 'POST') return record.id;
   throw new OfflineKitError(
@@ -226,7 +226,11 @@ async function rename(
     const bytes = await ctx.codec.openBytes(w.body);
     const json = parseJsonBody(bytes, w.contentType);
     const formFields = json === undefined ? await bodyFields(bytes, w.contentType) : null;
-    const rewritten = rewriteFields(json ?? formFields, map);
+    // A JSON body's reference gets the id in the API's type (a form's fields are text whatever the type).
+    const rewritten =
+      json !== undefined && (await ctx.wire.numericIds(collection))
+        ? rewriteFields(json, map, numericId)
+        : rewriteFields(json ?? formFields, map);
     const encoded = rewritten ? encodeFields(rewritten, w.contentType) : null;
     if (encoded) {
       w.body = await ctx.codec.sealBytes(encoded);

@@ -12,7 +12,7 @@ import { encodeJson } from '../model/bodies.js';
 import type { EngineContext } from '../deps.js';
 import type { StoredWrite } from '../storage/db.js';
 import type { Outbox } from './outbox.js';
-import { appFields } from '../model/records.js';
+import { appFields, versionOf } from '../model/records.js';
 
 export class ConflictResolver {
   constructor(
@@ -76,7 +76,7 @@ export class ConflictResolver {
         const existing = await ctx.records.get(write.collection, write.recordId);
         if (existing)
           await ctx.records.putMany([
-            { row: { ...existing.row, version: server.version as number }, data: server, server },
+            { row: { ...existing.row, version: versionOf(server) }, data: server, server },
           ]);
       }
       await outbox.rebuild(write.collection, write.recordId);
@@ -98,7 +98,7 @@ export class ConflictResolver {
             body: null,
             bodySize: 0,
             contentType: null,
-            baseVersion: typeof server?.version === 'number' ? server.version : null,
+            baseVersion: versionOf(server),
             baseRecord: await ctx.codec.sealJson(server),
           });
         }
@@ -124,7 +124,7 @@ export class ConflictResolver {
                 body: await ctx.codec.sealBytes(body),
                 bodySize: body.byteLength,
                 contentType: 'application/json',
-                baseVersion: typeof server?.version === 'number' ? server.version : null,
+                baseVersion: versionOf(server),
                 baseRecord: await ctx.codec.sealJson(server),
               },
         );

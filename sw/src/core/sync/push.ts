@@ -219,8 +219,9 @@ export class Push {
     // Filtered again here: rows queued by an older version kept every header but Authorization and Cookie.
     const headers = new Headers(storableHeaders(fresh.headers, this.ctx.config.replayHeaders));
     headers.set(HEADERS.idempotencyKey, fresh.id);
-    if (fresh.baseVersion !== null && detectsConflicts(this.ctx, fresh))
-      headers.set(HEADERS.ifMatch, `"${fresh.baseVersion}"`);
+    const adapter = this.ctx.wire.for(fresh.collection);
+    const ifMatch = detectsConflicts(this.ctx, fresh) ? adapter.ifMatch(fresh.baseVersion) : null;
+    if (ifMatch !== null) headers.set(HEADERS.ifMatch, ifMatch);
     if (fresh.tempId) headers.set(HEADERS.tempId, fresh.tempId);
     if (fresh.contentType) headers.set('content-type', fresh.contentType);
     const body = await this.ctx.codec.openBytes(fresh.body);
@@ -230,7 +231,14 @@ export class Push {
     try {
       const response = await this.transport.send(fresh.url, { method: fresh.method, headers, body });
       const retryAfter = parseRetryAfter(response.headers.get('retry-after'), this.ctx.deps.now());
-      outcome = classify(fresh, response.status, await readJson(response), retryAfter);
+      outcome = classify(
+        fresh,
+        response.status,
+        await readJson(response),
+        retryAfter,
+        adapter,
+        response.headers.get('etag'),
+      );
     } catch (error) {
       const info = toErrorInfo(error);
       outcome = {
