@@ -70,7 +70,7 @@ export function LocalData(props: {
               <div class="okp-dim">synced {formatTime(info.lastSyncAt)}</div>
               {info.wire && (
                 <div class="okp-dim" data-testid="okp-collection-level" title={levelTitle(info.wire)}>
-                  {levelText(info.wire)}
+                  {levelText(info.wire, info.policy)}
                 </div>
               )}
             </button>
@@ -153,15 +153,19 @@ const API_NAMES: Record<WireLevel['api'], string> = {
   unknown: 'API not asked yet',
 };
 
-/** The collection's level in a line: which API, then what it guarantees beyond offline reads and ordered replay. */
-function levelText(level: WireLevel): string {
-  const parts = [
-    API_NAMES[level.api],
-    level.exactlyOnce ? 'exactly-once' : 'at-least-once',
-    level.conflicts ? 'conflicts detected' : 'last write wins',
-  ];
+/**
+ * The collection's level in a line: which API, then what it guarantees beyond offline reads and ordered replay (for
+ * writes only in collections the app writes to). Before the first sync has asked, only that.
+ */
+function levelText(level: WireLevel, policy: string): string {
+  if (level.api === 'unknown') return `${API_NAMES.unknown} (the first sync decides)`;
+  const parts = [API_NAMES[level.api]];
+  if (policy.startsWith('read-write')) {
+    parts.push(level.exactlyOnce ? 'exactly-once' : 'at-least-once');
+    parts.push(level.conflicts ? 'conflicts detected' : 'last write wins');
+  }
   if (level.delta) parts.push('delta pulls');
-  if (level.batch) parts.push('batch');
+  if (level.batch && policy.startsWith('read-write')) parts.push('batch');
   return parts.join(' · ');
 }
 
