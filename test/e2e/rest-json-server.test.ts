@@ -239,6 +239,41 @@ describe('a json-server backend (plain REST, read-write-lww)', () => {
     expect(done).toEqual([]);
   });
 
+  it('a list answer it cannot read (an object, not the array) is a typed error in the history; the worker, the local copy and the queued write are kept', async () => {
+    const { context, page } = await suite.open();
+    await loadOnline(page);
+    await goOffline(context);
+    const edit = await api(page, 'PATCH', '/api/work-orders/2', jsonBody({ title: 'Kept' }));
+    expect(edit.status, edit.text).toBe(202);
+
+    // A JSON answer, 200, that is not a list of records: what an API in maintenance mode or a wrong route gives.
+    suite.backend.origin.faults.answerNext(5, { message: 'Service in maintenance' }, { methods: ['GET'] });
+    await goOnline(context);
+    const failedRun = await waitFor(
+      async () =>
+        (await kitOf(page).getHistory({ limit: 50 })).find(
+          (e) => e.kind === 'run' && e.error?.code === 'bad_response',
+        ),
+      { timeout: 15_000, message: 'a sync run that failed with bad_response' },
+    );
+    expect(failedRun.kind).toBe('run');
+    await waitForQueueDrained(page);
+    suite.backend.origin.faults.clear();
+
+    // The write went through once; the worker still answers; the bad answer replaced nothing.
+    expect(patchesOf(suite.backend, '/api/work-orders/2')).toEqual([{ title: 'Kept' }]);
+    expect((await suite.backend.db())['work-orders'].find((r) => r.id === 2)?.title).toBe('Kept');
+    expect((await kitOf(page).getStatus()).pending).toBe(0);
+    await goOffline(context);
+    const offline = await api(page, 'GET', '/api/work-orders');
+    expect(offline.headers['offline-kit-source'], `${offline.status} ${offline.text.slice(0, 200)}`).toBe(
+      'local',
+    );
+    const rows = arrayOf(offline);
+    expect(idsOf(rows)).toEqual([2, 10, 1]);
+    expect(rows[0]?.title).toBe('Kept');
+  });
+
   /** The list as the app reads it from the local copy: source header `local`, json-server's array. */
   async function expectLocalList(page: Page, online: readonly Row[]): Promise<void> {
     const answer = await api(page, 'GET', '/api/work-orders');

@@ -22,8 +22,8 @@ export interface ApiLogEntry {
   /** Request headers the tests look at (lower-case names). */
   ifMatch: string | null;
   idempotencyKey: string | null;
-  /** The fault layer answered instead of the backend (`fail`, `portal`, `unreachable`): the backend saw nothing. */
-  fault: 'fail' | 'portal' | 'unreachable' | null;
+  /** The fault layer answered instead of the backend: the backend saw nothing. */
+  fault: 'fail' | 'portal' | 'answer' | 'unreachable' | null;
 }
 
 export interface FaultMatch {
@@ -36,6 +36,11 @@ export interface FaultLayer {
   failNext(count: number, options?: FaultMatch & { status?: number }): void;
   /** The next `count` matching API requests are answered 200 `text/html` with a captive portal's login page. */
   portalNext(count: number, options?: FaultMatch): void;
+  /**
+   * The next `count` matching API requests are answered `status` (default 200) with this JSON body instead of the
+   * backend's: an answer the API could give but the adapter cannot read (an object where a list is expected).
+   */
+  answerNext(count: number, json: unknown, options?: FaultMatch & { status?: number }): void;
   /** Every API request has its connection destroyed (no answer at all) until `reachable()`. */
   unreachable(): void;
   reachable(): void;
@@ -58,10 +63,11 @@ export const CAPTIVE_PORTAL_PAGE = `<!doctype html>
 <label>Room number <input name="room"></label><button>Sign in</button></form></body></html>`;
 
 interface Pending {
-  kind: 'fail' | 'portal';
+  kind: 'fail' | 'portal' | 'answer';
   count: number;
   status: number;
   methods: string[] | null;
+  json?: unknown;
 }
 
 function headerOf(req: IncomingMessage, name: string): string | null {
@@ -116,6 +122,12 @@ export async function startRestOrigin(api: ApiHandler): Promise<RestOrigin> {
       res.end(body);
       return;
     }
+    if (fault?.kind === 'answer') {
+      entry.fault = 'answer';
+      res.writeHead(fault.status, { 'Content-Type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify(fault.json));
+      return;
+    }
     if (fault?.kind === 'portal') {
       entry.fault = 'portal';
       // What a hotel or train network answers to any request until the user signs in: its own page, status 200.
@@ -163,6 +175,15 @@ export async function startRestOrigin(api: ApiHandler): Promise<RestOrigin> {
     },
     portalNext(count, options = {}) {
       pending.push({ kind: 'portal', count, status: 200, methods: options.methods ?? null });
+    },
+    answerNext(count, json, options = {}) {
+      pending.push({
+        kind: 'answer',
+        count,
+        status: options.status ?? 200,
+        methods: options.methods ?? null,
+        json,
+      });
     },
     unreachable() {
       cut = true;
