@@ -147,6 +147,22 @@ describe('a json-server-like REST API', () => {
     expect((portal.body as unknown[]).length).toBe(3);
   });
 
+  it('says so when a list answer is not what the adapter expects, and still delivers the queued writes', async () => {
+    const api = new RestFake(seed());
+    api.envelope = 'rows';
+    const r = await rig(api, { ...restConfig, wire: { kind: 'rest', list: 'array' } });
+    api.down = true;
+    await r.write('PATCH', '/api/work-orders/1', { title: 'Boiler A' });
+    api.down = false;
+    const summary = await r.engine.sync('all', 'manual');
+    expect(api.applied('PATCH', '/api/work-orders/1')).toBe(1);
+    expect(await r.engine.queuedWrites()).toBe(0);
+    expect(summary.error).toMatchObject({ code: 'bad_response' });
+    expect(summary.error?.message).toContain('work-orders');
+    const run = (await r.engine.getHistory()).find((e) => e.kind === 'run');
+    expect(run?.kind === 'run' && run.error?.code).toBe('bad_response');
+  });
+
   it('does not ask the API for /_sync', async () => {
     const api = new RestFake(seed());
     const r = await rig(api);
@@ -178,24 +194,46 @@ describe('a REST API of ETags and 412', () => {
     api.down = true;
     await r.write('PATCH', '/api/work-orders/1', { title: 'Mine' });
     api.down = false;
-    api.edit('work-orders', 1, { status: 'done' });
+    api.edit('work-orders', 1, { status: 'done', title: 'Theirs' });
     await r.engine.sync('all', 'manual');
     const patch = api.log.find((e) => e.method === 'PATCH');
     expect(api.log.filter((e) => e.method === 'PATCH' || e.method === 'PUT').length).toBeGreaterThan(0);
     expect(patch?.ifMatch).toBe('"work-orders-1-r0"');
     expect(patch?.status).toBe(412);
+    expect(
+      (await r.engine.getHistory()).some(
+        (e) => e.kind === 'write' && e.event === 'conflict' && e.status === 412,
+      ),
+    ).toBe(true);
     const conflicts = await r.engine.listConflicts();
     expect(conflicts).toHaveLength(1);
-    expect(conflicts[0]?.server).toMatchObject({ id: 1, status: 'done', title: 'Boiler' });
+    expect(conflicts[0]?.server).toMatchObject({ id: 1, status: 'done', title: 'Theirs' });
     expect(conflicts[0]?.local).toMatchObject({ title: 'Mine' });
-    // Keep both changes: my title on top of their status.
-    const server = conflicts[0]?.server ?? {};
-    await r.engine.resolveConflict(conflicts[0]?.writeId ?? '', {
-      choice: 'merged',
-      record: { ...server, title: 'Mine' },
-    });
+    expect(conflicts[0]?.fields).toEqual(['title']);
+    // "Mine": my title on top of their copy, whose status stays.
+    await r.engine.resolveConflict(conflicts[0]?.writeId ?? '', { choice: 'local' });
     await r.engine.sync('all', 'manual');
     expect(api.data.get('work-orders')?.find((x) => x.id === 1)).toMatchObject({
+      title: 'Mine',
+      status: 'done',
+    });
+    expect(api.log.filter((e) => e.method === 'PUT').map((e) => e.ifMatch)).toEqual(['"work-orders-1-r1"']);
+  });
+
+  it('merges edits of different fields by itself, sent with the fresh ETag', async () => {
+    const api = new RestFake(seed());
+    api.etags = true;
+    const r = await rig(api, etagConfig);
+    await get(r, api, '/api/work-orders/1');
+    api.down = true;
+    await r.write('PATCH', '/api/work-orders/1', { title: 'Mine' });
+    api.down = false;
+    api.edit('work-orders', 1, { status: 'done' });
+    await r.engine.sync('all', 'manual');
+    await r.engine.sync('all', 'manual');
+    expect(await r.engine.listConflicts()).toEqual([]);
+    expect(api.data.get('work-orders')?.find((x) => x.id === 1)).toEqual({
+      id: 1,
       title: 'Mine',
       status: 'done',
     });

@@ -1,8 +1,8 @@
 /**
  * Issue #13: a REST API with standard HTTP conditional requests (opaque ETags, `If-Match`, 412), configured
- * `wire: { kind: 'rest', version: 'etag' }`, `read-write-conflict`. What the user sees: a stale offline edit is kept as
- * a conflict with both versions, never written over the other one; resolving it keeps both changes; a fresh edit is
- * applied once.
+ * `wire: { kind: 'rest', version: 'etag' }`, `read-write-conflict`. What the user sees: a stale offline edit is never
+ * written over the other side's version; edits of different fields both survive; a field both sides changed is kept as
+ * a conflict with both versions until a person resolves it; a fresh edit is applied once.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -29,74 +29,106 @@ async function loadOnline(page: Page, id: number): Promise<void> {
   expect(item.headers.etag).toMatch(/^"[^"]+"$/);
 }
 
-/** The application's fields of a record the module shows (without its optional `_sync` field). */
-function appFields(record: Record<string, unknown> | null | undefined): Record<string, unknown> {
-  const { _sync: _meta, ...fields } = record ?? {};
-  return fields;
-}
-
 describe('a REST API with ETags and 412 (read-write-conflict)', () => {
   const suite = useRestSuite(startEtagApi, 'etag');
 
-  it('keeps a stale offline edit as a conflict with both versions, and resolving it keeps both changes', async () => {
+  /**
+   * Alice edits `patch` offline on what she read; Bob changes `bobPatch` on the server meanwhile; Alice comes back.
+   * Returns what the test needs to follow the write and check the wire.
+   */
+  async function staleEdit(
+    patch: Record<string, unknown>,
+    bobPatch: Record<string, unknown>,
+  ): Promise<{ page: Page; writeId: string; etagAliceRead: string | null; etagAfterBob: string | null }> {
     const { context, page } = await suite.open();
-    const api412 = suite.backend;
+    const backend = suite.backend;
     await loadOnline(page, 1);
-    const etagAliceRead = api412.etagOf('work-orders', 1);
-
+    const etagAliceRead = backend.etagOf('work-orders', 1);
     await goOffline(context);
-    const write = await api(page, 'PATCH', '/api/work-orders/1', jsonBody({ title: 'Alice title' }));
+    const write = await api(page, 'PATCH', '/api/work-orders/1', jsonBody(patch));
     expect(write.status, write.text).toBe(202);
-    // Bob, on another device, changes another field meanwhile.
-    api412.edit('work-orders', 1, { priority: 'urgent' });
-    const etagAfterBob = api412.etagOf('work-orders', 1);
+    backend.edit('work-orders', 1, bobPatch);
+    const etagAfterBob = backend.etagOf('work-orders', 1);
     await goOnline(context);
+    return { page, writeId: writeIdOf(write), etagAliceRead, etagAfterBob };
+  }
 
-    const writeId = writeIdOf(write);
-    const conflict = await waitFor(
-      async () => (await kitOf(page).listConflicts()).find((c) => c.writeId === writeId),
-      { message: 'the conflict to be listed' },
-    );
-    expect(String(conflict.recordId)).toBe('1');
-    expect(conflict.local).toMatchObject({ title: 'Alice title', priority: 'normal' });
-    // The 412 carried no copy: the server's version was read with a GET.
-    expect(conflict.server).toMatchObject({ title: 'Replace the pump seal', priority: 'urgent' });
-    expect(conflict.fields).toEqual(expect.arrayContaining(['title', 'priority']));
-    const log = api412.origin.log();
+  /** The stale write was refused 412 with Alice's ETag, and the server's copy then read with a GET (no copy in a 412). */
+  function expectRefusedThenRead(etagAliceRead: string | null): void {
+    const log = suite.backend.origin.log();
     const refused = log.findIndex((e) => e.method === 'PATCH' && e.status === 412);
     expect(refused, JSON.stringify(log)).toBeGreaterThanOrEqual(0);
     expect(log[refused]?.ifMatch).toBe(etagAliceRead);
-    expect(
-      log
-        .slice(refused + 1)
-        .some((e) => e.method === 'GET' && e.path === '/api/work-orders/1' && e.status === 200),
-    ).toBe(true);
-    // Nothing was written over Bob's version.
-    expect(api412.records('work-orders')[0]).toEqual({
-      id: 1,
-      title: 'Replace the pump seal',
-      status: 'open',
-      priority: 'urgent',
-    });
+    const reread = log
+      .slice(refused + 1)
+      .some((e) => e.method === 'GET' && e.path === '/api/work-orders/1' && e.status === 200);
+    expect(reread, JSON.stringify(log)).toBe(true);
+  }
 
-    // The person keeps both: Bob's record with Alice's title.
-    await kitOf(page).resolveConflict(writeId, {
-      choice: 'merged',
-      record: { ...appFields(conflict.server), title: appFields(conflict.local).title },
+  /** The writes the API applied to record 1 carried these If-Match values, in order. */
+  function appliedIfMatch(): (string | null)[] {
+    return suite.backend.origin
+      .log()
+      .filter((e) => (e.method === 'PUT' || e.method === 'PATCH') && e.status === 200)
+      .map((e) => e.ifMatch);
+  }
+
+  it('edits of different fields, one made offline on a stale ETag: no field is lost, on top of the current ETag', async () => {
+    const { page, etagAliceRead, etagAfterBob } = await staleEdit(
+      { title: 'Alice title' },
+      { priority: 'urgent' },
+    );
+    await waitFor(() => suite.backend.records('work-orders')[0]?.title === 'Alice title', {
+      timeout: 15_000,
+      message: 'the API to hold Alice’s title',
     });
     await waitForQueueDrained(page);
-    expect(await kitOf(page).listConflicts()).toEqual([]);
-    expect(api412.records('work-orders')[0]).toEqual({
+    expect(suite.backend.records('work-orders')[0]).toEqual({
       id: 1,
       title: 'Alice title',
       status: 'open',
       priority: 'urgent',
     });
-    // Written on top of the version the person saw, so a third edit meanwhile would have been caught too.
-    const resolution = api412.origin
-      .log()
-      .filter((e) => (e.method === 'PUT' || e.method === 'PATCH') && e.status === 200);
-    expect(resolution.map((e) => e.ifMatch)).toEqual([etagAfterBob]);
+    expectRefusedThenRead(etagAliceRead);
+    // Written on the version it had read again, so a third edit meanwhile would have been caught too.
+    expect(appliedIfMatch()).toEqual([etagAfterBob]);
+    expect(await kitOf(page).listConflicts()).toEqual([]);
+  });
+
+  it('the same field changed on both sides is kept as a conflict with both versions; "mine" keeps the other side’s field', async () => {
+    const { page, writeId, etagAliceRead, etagAfterBob } = await staleEdit(
+      { title: 'Alice title' },
+      { title: 'Bob title', priority: 'urgent' },
+    );
+    const conflict = await waitFor(
+      async () => (await kitOf(page).listConflicts()).find((c) => c.writeId === writeId),
+      { timeout: 15_000, message: 'the conflict to be listed' },
+    );
+    expect(String(conflict.recordId)).toBe('1');
+    expect(conflict.local).toMatchObject({ title: 'Alice title' });
+    expect(conflict.server).toMatchObject({ title: 'Bob title', priority: 'urgent' });
+    // Named alone: the one field both changed.
+    expect(conflict.fields).toEqual(['title']);
+    expectRefusedThenRead(etagAliceRead);
+    // Nothing was written over Bob's version.
+    expect(suite.backend.records('work-orders')[0]).toEqual({
+      id: 1,
+      title: 'Bob title',
+      status: 'open',
+      priority: 'urgent',
+    });
+    expect(appliedIfMatch()).toEqual([]);
+
+    await kitOf(page).resolveConflict(writeId, { choice: 'local' });
+    await waitForQueueDrained(page);
+    expect(await kitOf(page).listConflicts()).toEqual([]);
+    expect(suite.backend.records('work-orders')[0]).toEqual({
+      id: 1,
+      title: 'Alice title',
+      status: 'open',
+      priority: 'urgent',
+    });
+    expect(appliedIfMatch()).toEqual([etagAfterBob]);
   });
 
   it('sends a fresh offline edit with If-Match of the ETag it read, applied once', async () => {

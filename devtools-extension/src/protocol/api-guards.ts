@@ -114,6 +114,8 @@ export const isConflictView = shape<ConflictView>({
   server: nullable(jsonRecord),
   serverDeleted: bool,
   fields: arrayOf(str),
+  merged: nullable(jsonRecord),
+  covers: arrayOf(str),
   detectedAt: num,
 });
 

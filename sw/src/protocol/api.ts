@@ -88,15 +88,29 @@ export interface ConflictView {
   server: JsonRecord | null;
   /** The server deleted the record meanwhile. */
   serverDeleted: boolean;
-  /** Fields whose values differ between local and server. */
+  /**
+   * The fields that need a person: changed here and on the server to different values (with the base known), or
+   * every field whose values differ between local and server (without it).
+   */
   fields: string[];
+  /**
+   * The record merged field by field — the user's changes on top of the server's copy, the server's value where both
+   * changed a field — or null when there is nothing to merge on (no base, no server copy).
+   */
+  merged: JsonRecord | null;
+  /** Later queued writes of the same record that `local` includes: one resolution settles them all. */
+  covers: string[];
   detectedAt: number;
 }
 
+/**
+ * `local`: the user's changes on top of the server's copy (fields the user did not touch keep the server's values);
+ * `server`: the server's copy, the user's changes dropped; `merged`: a whole record (the application's fields) to
+ * write on top of the server's version.
+ */
 export type Resolution =
   | { choice: 'local' }
   | { choice: 'server' }
-  /** A whole record (the application's fields) to write on top of the server's version. */
   | { choice: 'merged'; record: JsonRecord };
 
 export interface UnitStatus {

@@ -12,7 +12,8 @@ import type { CoreRecord } from './records.js';
 
 export type WriteOutcome =
   | { kind: 'ok'; status: number; record: CoreRecord | null; deleted: boolean }
-  | { kind: 'conflict'; status: 409; server: CoreRecord | null; serverDeleted: boolean }
+  /** `status`: 409, or what the API says a stale version with (412). */
+  | { kind: 'conflict'; status: number; server: CoreRecord | null; serverDeleted: boolean }
   | { kind: 'auth'; error: ErrorInfo }
   | { kind: 'failed'; error: ErrorInfo }
   | { kind: 'transient'; error: ErrorInfo; retryAfterMs: number | null };
@@ -74,7 +75,7 @@ export function classify(
     // text, nothing) the record is read again by the caller.
     const copy = reader.record(body, etag) ?? (isObject(body) ? reader.record(body.current, null) : null);
     const server = copy && copy.id === write.recordId ? copy : null;
-    return { kind: 'conflict', status: 409, server, serverDeleted: false };
+    return { kind: 'conflict', status, server, serverDeleted: false };
   }
   if (status === 409) {
     try {

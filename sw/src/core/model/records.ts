@@ -86,12 +86,15 @@ export function diffFields(a: JsonRecord | null, b: JsonRecord | null): string[]
 
 /**
  * Three-way merge of application fields: a field changed only locally takes the local value, changed only on the
- * server keeps the server's, changed on both to different values is a clash. Returns the merged fields and the clashes.
+ * server keeps the server's, changed on both to different values is a clash — which keeps the server's value, or with
+ * `onClash: 'local'` takes the local one ("my changes on top of theirs": nothing the user did not touch is changed).
+ * Returns the merged fields and the clashes.
  */
 export function threeWayMerge(
   base: JsonRecord | null,
   local: JsonRecord | null,
   server: JsonRecord | null,
+  onClash: 'server' | 'local' = 'server',
 ): { merged: JsonRecord; clashes: string[] } {
   const b = appFields(base);
   const l = appFields(local);
@@ -102,8 +105,10 @@ export function threeWayMerge(
     const localChanged = !same(l[key], b[key]);
     if (!localChanged) continue;
     const serverChanged = !same(s[key], b[key]);
-    if (serverChanged && !same(s[key], l[key])) clashes.push(key);
-    else if (key in l) merged[key] = l[key];
+    const clash = serverChanged && !same(s[key], l[key]);
+    if (clash) clashes.push(key);
+    if (clash && onClash === 'server') continue;
+    if (key in l) merged[key] = l[key];
     else delete merged[key];
   }
   return { merged, clashes: clashes.sort() };

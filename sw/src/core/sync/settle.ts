@@ -164,8 +164,8 @@ export class Settler {
     const stored: StoredWrite = {
       ...w,
       state: nextQueuedState(w.state, 'conflict'),
-      lastStatus: 409,
-      lastError: { code: 'conflict', message: 'the server holds a newer version', status: 409 },
+      lastStatus: outcome.status,
+      lastError: { code: 'conflict', message: 'the server holds a newer version', status: outcome.status },
       conflict: {
         server: await ctx.codec.sealJson(server),
         serverDeleted: known?.deleted ?? false,
@@ -175,7 +175,7 @@ export class Settler {
     };
     await ctx.queue.put(stored);
     if (server) await this.serverRecords.storeServerCopy(w.collection, w.recordId, server);
-    await this.log(w, 'conflict', 409, stored.lastError);
+    await this.log(w, 'conflict', outcome.status, stored.lastError);
     const auto = known !== null && (await this.resolver.applyStrategy(stored));
     if (auto) return 'resolved';
     const view = await this.outbox.conflictView(stored);
