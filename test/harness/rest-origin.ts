@@ -29,6 +29,11 @@ export interface ApiLogEntry {
 export interface FaultMatch {
   /** Only requests with these methods (upper case). Default: all. */
   methods?: string[];
+  /**
+   * Only requests carrying this header (lower-case name): the app's own request, marked by the test, and not a pull
+   * the module makes at the same time. Default: any request.
+   */
+  header?: string;
 }
 
 export interface FaultLayer {
@@ -67,7 +72,12 @@ interface Pending {
   count: number;
   status: number;
   methods: string[] | null;
+  header: string | null;
   json?: unknown;
+}
+
+function matchOf(options: FaultMatch): { methods: string[] | null; header: string | null } {
+  return { methods: options.methods ?? null, header: options.header ?? null };
 }
 
 function headerOf(req: IncomingMessage, name: string): string | null {
@@ -83,8 +93,13 @@ export async function startRestOrigin(api: ApiHandler): Promise<RestOrigin> {
   let cut = false;
   const sockets = new Set<Socket>();
 
-  const takeFault = (method: string): Pending | null => {
-    const match = pending.find((p) => p.count > 0 && (p.methods === null || p.methods.includes(method)));
+  const takeFault = (req: IncomingMessage, method: string): Pending | null => {
+    const match = pending.find(
+      (p) =>
+        p.count > 0 &&
+        (p.methods === null || p.methods.includes(method)) &&
+        (p.header === null || req.headers[p.header] !== undefined),
+    );
     if (match === undefined) return null;
     match.count -= 1;
     pending = pending.filter((p) => p.count > 0);
@@ -114,7 +129,7 @@ export async function startRestOrigin(api: ApiHandler): Promise<RestOrigin> {
       const parsed: unknown = Reflect.get(req, 'body');
       entry.body = method === 'GET' || method === 'HEAD' ? undefined : parsed;
     });
-    const fault = takeFault(method);
+    const fault = takeFault(req, method);
     if (fault?.kind === 'fail') {
       entry.fault = 'fail';
       const body = JSON.stringify({ error: 'internal', message: 'injected by the test' });
@@ -171,17 +186,17 @@ export async function startRestOrigin(api: ApiHandler): Promise<RestOrigin> {
 
   const faults: FaultLayer = {
     failNext(count, options = {}) {
-      pending.push({ kind: 'fail', count, status: options.status ?? 500, methods: options.methods ?? null });
+      pending.push({ kind: 'fail', count, status: options.status ?? 500, ...matchOf(options) });
     },
     portalNext(count, options = {}) {
-      pending.push({ kind: 'portal', count, status: 200, methods: options.methods ?? null });
+      pending.push({ kind: 'portal', count, status: 200, ...matchOf(options) });
     },
     answerNext(count, json, options = {}) {
       pending.push({
         kind: 'answer',
         count,
         status: options.status ?? 200,
-        methods: options.methods ?? null,
+        ...matchOf(options),
         json,
       });
     },
