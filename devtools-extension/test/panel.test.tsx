@@ -277,6 +277,8 @@ describe('conflicts', () => {
     server: { id: 'wo_7', version: 4, title: 'Pump (moved)', status: 'open', notes: 'a' },
     serverDeleted: false,
     fields: ['status', 'title'],
+    merged: null,
+    covers: [],
     detectedAt: Date.UTC(2026, 0, 1, 12),
   };
 

@@ -9,6 +9,12 @@ export interface FailNext {
   pathPrefix?: string;
 }
 
+/** The next `count` requests are answered `200 text/html`, as a captive portal's login page would be. */
+export interface HtmlNext {
+  count: number;
+  pathPrefix?: string;
+}
+
 export interface DropNext {
   count: number;
   when: DropWhen;
@@ -20,6 +26,7 @@ export interface FaultsView {
   latencyMs: number;
   failNext: FailNext | null;
   dropNext: DropNext | null;
+  htmlNext: HtmlNext | null;
   /** Milliseconds of unreachability left (0 = reachable). */
   unreachableForMs: number;
   unreachableUntil: string | null;
@@ -33,6 +40,7 @@ export class Faults {
   private latencyMs: number;
   private failNext: FailNext | null = null;
   private dropNext: DropNext | null = null;
+  private htmlNext: HtmlNext | null = null;
   private unreachableUntil: number | null = null;
 
   constructor(
@@ -46,12 +54,13 @@ export class Faults {
   set(input: unknown): void {
     if (!isObject(input)) throw invalidBody('(body)', 'must be a JSON object');
     for (const key of Object.keys(input)) {
-      if (!['latencyMs', 'failNext', 'dropNext', 'unreachableForMs'].includes(key))
+      if (!['latencyMs', 'failNext', 'dropNext', 'htmlNext', 'unreachableForMs'].includes(key))
         throw invalidBody(key, 'unknown fault');
     }
     const latency = input.latencyMs === undefined ? undefined : count(input.latencyMs, 'latencyMs', 600_000);
     const fail = input.failNext === undefined ? undefined : parseFail(input.failNext);
     const drop = input.dropNext === undefined ? undefined : parseDrop(input.dropNext);
+    const html = input.htmlNext === undefined ? undefined : parseHtml(input.htmlNext);
     const unreachable =
       input.unreachableForMs === undefined
         ? undefined
@@ -59,6 +68,7 @@ export class Faults {
     if (latency !== undefined) this.latencyMs = latency;
     if (fail !== undefined) this.failNext = fail;
     if (drop !== undefined) this.dropNext = drop;
+    if (html !== undefined) this.htmlNext = html;
     if (unreachable !== undefined)
       this.unreachableUntil = unreachable === 0 ? null : this.clock() + unreachable;
   }
@@ -68,6 +78,7 @@ export class Faults {
     this.latencyMs = this.baseLatencyMs;
     this.failNext = null;
     this.dropNext = null;
+    this.htmlNext = null;
     this.unreachableUntil = null;
   }
 
@@ -77,6 +88,7 @@ export class Faults {
       latencyMs: this.latencyMs,
       failNext: this.failNext && { ...this.failNext },
       dropNext: this.dropNext && { ...this.dropNext },
+      htmlNext: this.htmlNext && { ...this.htmlNext },
       unreachableForMs: left,
       unreachableUntil:
         left > 0 && this.unreachableUntil !== null ? new Date(this.unreachableUntil).toISOString() : null,
@@ -97,6 +109,14 @@ export class Faults {
     if (!fault || !matches(fault.pathPrefix, path)) return null;
     this.failNext = fault.count > 1 ? { ...fault, count: fault.count - 1 } : null;
     return fault.status;
+  }
+
+  /** Whether to answer this request with an HTML page, consuming one count. */
+  takeHtml(path: string): boolean {
+    const fault = this.htmlNext;
+    if (!fault || !matches(fault.pathPrefix, path)) return false;
+    this.htmlNext = fault.count > 1 ? { ...fault, count: fault.count - 1 } : null;
+    return true;
   }
 
   /** When to drop this request's connection, consuming one count; null when no drop applies. */
@@ -160,4 +180,13 @@ function parseDrop(value: unknown): DropNext | null {
   const prefix = pathPrefix(value.pathPrefix, 'dropNext.pathPrefix');
   if (n === 0) return null;
   return prefix === undefined ? { count: n, when } : { count: n, when, pathPrefix: prefix };
+}
+
+function parseHtml(value: unknown): HtmlNext | null {
+  if (value === null) return null;
+  if (!isObject(value)) throw invalidBody('htmlNext', 'must be { count, pathPrefix? } or null');
+  const n = count(value.count, 'htmlNext.count', 10_000);
+  const prefix = pathPrefix(value.pathPrefix, 'htmlNext.pathPrefix');
+  if (n === 0) return null;
+  return prefix === undefined ? { count: n } : { count: n, pathPrefix: prefix };
 }

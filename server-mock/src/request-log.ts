@@ -11,7 +11,7 @@ export interface LogEntry {
   user: string | null;
   key: string | null;
   durationMs: number;
-  /** The injected fault that hit this request: `latency`, `fail`, `drop-before-commit`, `drop-after-commit`, `unreachable`. */
+  /** The injected fault that hit this request: `latency`, `fail`, `html`, `drop-before-commit`, `drop-after-commit`, `unreachable`. */
   fault: string | null;
   /** True when the answer was replayed from the idempotency store (the write was not applied again). */
   replay: boolean;

@@ -144,6 +144,12 @@ async function handleApiRequest(
     );
     return;
   }
+  if (app.faults.takeHtml(url.pathname)) {
+    info.fault = 'html';
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end('<!doctype html><html><body><h1>Sign in to the Wi-Fi</h1><form>…</form></body></html>');
+    return;
+  }
   const drop = app.faults.takeDrop(url.pathname);
   if (drop === 'before-commit') {
     info.fault = 'drop-before-commit';

@@ -34,6 +34,15 @@ describe('faults', () => {
     expect(bodyOf(await client.control('GET', '/state')).faults).toMatchObject({ failNext: null });
   });
 
+  it('htmlNext answers the next N matching requests 200 text/html, as a captive portal, then recovers', async () => {
+    await client.control('POST', '/faults', { htmlNext: { count: 1, pathPrefix: '/api/work-orders' } });
+    const portal = await client.as('alice', 'GET', '/api/work-orders');
+    expect(portal.status).toBe(200);
+    expect(portal.headers.get('content-type')).toMatch(/^text\/html/);
+    expect((await client.as('alice', 'GET', '/api/work-orders')).headers.get('content-type')).toMatch(/json/);
+    expect(bodyOf(await client.control('GET', '/state')).faults).toMatchObject({ htmlNext: null });
+  });
+
   it('dropNext before-commit: the connection dies and nothing is written', async () => {
     await client.control('POST', '/faults', { dropNext: { count: 1, when: 'before-commit' } });
     const key = randomUUID();

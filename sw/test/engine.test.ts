@@ -68,15 +68,19 @@ describe('engine against a fake server', () => {
     expect(rig.server.applied).toHaveLength(1);
   });
 
-  it('treats a 2xx that is not a record as a transient fault and keeps the write', async () => {
+  it('keeps a write a captive portal answered (an HTML page after a redirect): it never reached the API', async () => {
     const server = new FakeServer();
     server.batch = false;
+    const portal = (): Response => {
+      const page = new Response('<html>Sign in to the Wi-Fi</html>', {
+        status: 200,
+        headers: { 'content-type': 'text/html' },
+      });
+      return Object.defineProperty(page, 'redirected', { value: true });
+    };
     const rig = await makeRig(baseConfig, {
       server,
-      deps: {
-        fetch: async (req) =>
-          req.method === 'POST' ? new Response('<html>oops</html>', { status: 200 }) : server.fetch(req),
-      },
+      deps: { fetch: async (req) => (req.method === 'POST' ? portal() : server.fetch(req)) },
     });
     await rig.write('POST', '/api/work-orders', { title: 'x' });
     const s = await rig.engine.sync();

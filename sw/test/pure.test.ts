@@ -40,13 +40,26 @@ describe('classify', () => {
   const record = { id: 'wo_1', version: 2, title: 'x' };
   /** A write of wo_1 (a create names its temporary id). */
   const w = (method: WriteMethod) => ({ method, recordId: method === 'POST' ? 'tmp_1' : 'wo_1' });
-  it('2xx with a record is success; 2xx without one is a transient fault, never success', () => {
+  it('2xx with a record is success; 2xx without one is a delivery all the same, with a warning', () => {
     expect(classify(w('PUT'), 200, record, null)).toMatchObject({ kind: 'ok', record });
     expect(classify(w('PUT'), 200, undefined, null)).toMatchObject({
-      kind: 'transient',
+      kind: 'ok',
+      record: null,
+      unread: { code: 'bad_response' },
+    });
+    expect(classify(w('PATCH'), 200, { id: 2 }, null)).toMatchObject({
+      kind: 'failed',
       error: { code: 'bad_response' },
     });
-    expect(classify(w('POST'), 201, { id: 'x' }, null)).toMatchObject({ kind: 'transient' });
+    expect(classify({ method: 'PATCH', recordId: '1' }, 200, { id: 1 }, null)).toMatchObject({ kind: 'ok' });
+    expect(classify(w('POST'), 201, { id: 'x' }, null)).toMatchObject({ kind: 'ok', id: 'x' });
+    expect(
+      classify({ ...w('POST'), url: '/api/work-orders' }, 201, undefined, null, '/api/work-orders/17'),
+    ).toMatchObject({ kind: 'ok', id: '17' });
+    // A Location elsewhere names no record of this collection.
+    expect(
+      classify({ ...w('POST'), url: '/api/work-orders' }, 201, undefined, null, '/login?next=/x'),
+    ).not.toHaveProperty('id');
     expect(classify(w('DELETE'), 200, { id: 'wo_1', version: 3, deleted: true }, null)).toMatchObject({
       kind: 'ok',
       deleted: true,

@@ -98,7 +98,8 @@ describe('offline list answers kept in memory', () => {
     const b = rig.server.seed('work-orders', { title: 'b' });
     await rig.engine.sync();
     const w = await rig.write('PATCH', `/api/work-orders/${a.id}`, { title: 'mine' });
-    rig.server.edit('work-orders', a.id, { status: 'done' });
+    // The same field changed on the server: a conflict for a person (different fields would merge by themselves).
+    rig.server.edit('work-orders', a.id, { title: 'theirs' });
     net.online = false;
     expect(await kept(rig)).toEqual(['b:synced', 'mine:pending']);
     net.online = true;
@@ -113,7 +114,7 @@ describe('offline list answers kept in memory', () => {
     expect(await kept(rig)).toEqual(['b2:failed', 'mine:conflict']);
     await rig.engine.resolveConflict(w.id, { choice: 'server' });
     await rig.engine.idle();
-    expect(await kept(rig)).toEqual(['a:synced', 'b2:failed']);
+    expect(await kept(rig)).toEqual(['b2:failed', 'theirs:synced']);
   });
 
   it('sees edits and discards of queued writes, and records written by any other path', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FakeServer } from './fake-server.js';
 import { baseConfig, makeRig, readThrough as read } from './harness.js';
 
 async function records(response: Response): Promise<Record<string, unknown>[]> {
@@ -69,5 +70,48 @@ describe('reads', () => {
     expect(pulls.slice(0, -1).every((p) => p.total === null)).toBe(true);
     expect(await rig.engine.ctx.records.count('parts')).toBe(5);
     expect(await rig.engine.ctx.meta.cursor('parts')).not.toBeNull();
+  });
+
+  describe("a 5xx or a 2xx that is not the API's is answered from the local copy (#13)", () => {
+    const faults: [string, () => Response][] = [
+      ['a 500', () => Response.json({ error: 'boom' }, { status: 500 })],
+      [
+        "a captive portal's HTML page",
+        () => new Response('<html>Sign in</html>', { headers: { 'content-type': 'text/html' } }),
+      ],
+      [
+        'a body that is not JSON under a JSON type',
+        () => new Response('<html>Sign in</html>', { headers: { 'content-type': 'application/json' } }),
+      ],
+    ];
+    for (const [name, fault] of faults) {
+      it(`${name}: the stored list, as if offline; the answer is not stored; nothing local: passed on`, async () => {
+        let answer: (() => Response) | null = null;
+        const server = new FakeServer();
+        const rig = await makeRig(baseConfig, {
+          server,
+          deps: {
+            fetch: (req) => (answer && req.method === 'GET' ? Promise.resolve(answer()) : server.fetch(req)),
+          },
+        });
+        rig.server.seed('work-orders', { title: 'Boiler' });
+        await Promise.all((await read(rig, '/api/work-orders')).stores);
+
+        answer = fault;
+        const { response, stores } = await read(rig, '/api/work-orders');
+        await Promise.all(stores);
+        expect(response.status).toBe(200);
+        expect(response.headers.get('offline-kit-source')).toBe('local');
+        expect(response.headers.get('offline-kit-last-sync')).not.toBeNull();
+        expect((await records(response)).map((r) => r.title)).toEqual(['Boiler']);
+        expect(await rig.engine.ctx.records.count('work-orders')).toBe(1);
+
+        // A record never read online has no local copy: the page gets the real answer, unchanged.
+        const item = await read(rig, '/api/work-orders/wo_404');
+        const real = fault();
+        expect(item.response.status).toBe(real.status);
+        expect(await item.response.text()).toBe(await real.text());
+      });
+    }
   });
 });

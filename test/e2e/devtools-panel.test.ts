@@ -200,6 +200,18 @@ describe('devtools panel in DevTools', () => {
       await rm(downloads, { recursive: true, force: true });
     }
     await devtools.screenshot('devtools-panel-history');
+    // After a sync has asked the API, Local data says which level each collection runs at (server-mock speaks our
+    // protocol: every guarantee; parts is read-only, so nothing about writes).
+    await panel.view('data');
+    await waitFor(
+      async () =>
+        (await panel.texts('okp-collection-level')).includes(
+          'Offline Kit protocol · exactly-once · conflicts detected · delta pulls · batch',
+        ),
+      { message: 'the level of work-orders in Local data' },
+    );
+    expect(await panel.texts('okp-collection-level')).toContain('Offline Kit protocol · delta pulls');
+    await devtools.screenshot('devtools-panel-data-levels');
   });
 
   it('recovers when the browser stops the extension background worker', async () => {

@@ -18,6 +18,9 @@ const ENTRIES = [
   { entry: 'worker/sw-broken.ts', out: 'sw-broken.js', format: 'iife' },
   // Bundles `@offline-kit/sw` from the package, with the app's workbox-routing, as an app's bundler does.
   { entry: 'worker/sw-workbox.ts', out: 'sw-workbox.js', format: 'iife' },
+  // Plain REST backends (issue #13): json-server, and an API with ETags and 412.
+  { entry: 'worker/sw-rest.ts', out: 'sw-rest.js', format: 'iife' },
+  { entry: 'worker/sw-etag.ts', out: 'sw-etag.js', format: 'iife' },
   { entry: 'page/page.ts', out: 'page.mjs', format: 'esm' },
 ] as const;
 

@@ -12,8 +12,9 @@ declare global {
 /**
  * `encrypted`: the classic worker with `encryptAtRest: { key: 'app' }`, `replayHeaders: ['x-tenant']`, `batch: false`.
  * `workbox`: an app's Workbox worker (own route, default and catch handlers) with the package bundled in.
+ * `rest`, `etag`: the classic worker configured for json-server and for the ETag/412 API (`restConfig`, `etagConfig`).
  */
-export type SwVariant = 'classic' | 'module' | 'encrypted' | 'workbox';
+export type SwVariant = 'classic' | 'module' | 'encrypted' | 'workbox' | 'rest' | 'etag';
 
 /** URL of the fixture app on a test server: the classic or the ES-module service worker. */
 export function fixtureAppUrl(baseUrl: string, variant: SwVariant = 'classic'): string {

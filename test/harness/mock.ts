@@ -7,6 +7,8 @@ export interface Faults {
   latencyMs?: number;
   failNext?: { count: number; status: number; pathPrefix?: string };
   dropNext?: { count: number; when: 'before-commit' | 'after-commit'; pathPrefix?: string };
+  /** The next `count` requests are answered `200 text/html` (a captive portal's login page). */
+  htmlNext?: { count: number; pathPrefix?: string };
   unreachableForMs?: number;
 }
 
@@ -30,7 +32,7 @@ export interface LogEntry {
   user: string | null;
   key: string | null;
   durationMs: number;
-  /** `latency`, `fail`, `drop-before-commit`, `drop-after-commit`, `unreachable`. */
+  /** `latency`, `fail`, `html`, `drop-before-commit`, `drop-after-commit`, `unreachable`. */
   fault: string | null;
   /** Answered from the idempotency store: not applied again. */
   replay: boolean;

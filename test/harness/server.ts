@@ -33,7 +33,7 @@ function requireBuilt(dir: string, how: string): void {
  * What every test server serves besides the API: the module at `/offline-kit/` (as an app would host it), the
  * fixture app at `/__fixtures/app/dist/`, and the sample app at `/` when it has been built.
  */
-async function staticMounts(): Promise<{ prefix: string; dir: string; spa?: boolean }[]> {
+export async function staticMounts(): Promise<{ prefix: string; dir: string; spa?: boolean }[]> {
   requireBuilt(PATHS.swDist, 'npm run build -w sw');
   await buildFixtureApp();
   const mounts: { prefix: string; dir: string; spa?: boolean }[] = [

@@ -25,6 +25,7 @@ import type {
   UnitStatus,
   WriteEventKind,
   WriteMethod,
+  WireLevel,
   WriteState,
 } from '@offline-kit/sw/protocol';
 // `config` has no package export; the relative path keeps the contract defined once.
@@ -47,6 +48,8 @@ const jsonRecord: Guard<JsonRecord> = (v): v is JsonRecord => isObject(v);
 
 // Codes are open-ended on purpose: a newer module may add one, and the panel still shows its message.
 const errorCode = str as Guard<ErrorCode>;
+/** A record's version: an integer in our protocol, an ETag or a field's value for a REST API. */
+const versionToken: Guard<number | string> = (v): v is number | string => num(v) || str(v);
 
 export const isErrorInfo = shape<ErrorInfo>({
   code: errorCode,
@@ -89,7 +92,7 @@ export const isQueuedWriteView = shape<QueuedWriteView>({
   method: writeMethod,
   url: str,
   state: writeState,
-  baseVersion: nullable(num),
+  baseVersion: nullable(versionToken),
   createdAt: num,
   attempts: num,
   nextAttemptAt: nullable(num),
@@ -111,6 +114,8 @@ export const isConflictView = shape<ConflictView>({
   server: nullable(jsonRecord),
   serverDeleted: bool,
   fields: arrayOf(str),
+  merged: nullable(jsonRecord),
+  covers: arrayOf(str),
   detectedAt: num,
 });
 
@@ -194,7 +199,7 @@ export const isLocalRecordView = shape<LocalRecordView>({
   collection: str,
   id: str,
   data: nullable(jsonRecord),
-  version: nullable(num),
+  version: nullable(versionToken),
   fromServer: bool,
   pending: bool,
   deleted: bool,
@@ -209,6 +214,15 @@ export const isCollectionInfo = shape<CollectionInfo>({
   pending: num,
   lastSyncAt: nullable(num),
   cursor: nullable(str),
+  wire: optional(
+    shape<WireLevel>({
+      api: literal<WireLevel['api']>('offline-kit', 'rest', 'unknown'),
+      conflicts: bool,
+      exactlyOnce: bool,
+      delta: bool,
+      batch: bool,
+    }),
+  ),
 });
 
 function pageOf<T>(item: Guard<T>): Guard<Page<T>> {

@@ -12,6 +12,7 @@ import type {
 } from '../protocol/config.js';
 import { OfflineKitError } from '../protocol/errors.js';
 import { isObject, isSameOriginPath } from '../protocol/wire-guards.js';
+import { checkWire, resolveWire, type ResolvedWire } from './adapter/wire-config.js';
 
 export interface ResolvedCollection {
   name: string;
@@ -27,6 +28,8 @@ export interface ResolvedCollection {
   writable: boolean;
   /** Writes carry `If-Match`. */
   detectConflicts: boolean;
+  /** How the collection is spoken on the wire (`adapter/`). */
+  wire: ResolvedWire;
 }
 
 export interface ResolvedConfig {
@@ -167,9 +170,10 @@ const COLLECTION_KEYS = [
   'storeNoStore',
   'pageSize',
   'coalesceEdits',
+  'wire',
 ];
 
-function resolveCollection(name: string, raw: unknown): ResolvedCollection {
+function resolveCollection(name: string, raw: unknown, apiWire: Partial<ResolvedWire>): ResolvedCollection {
   const key = `collections.${name}`;
   if (!/^[A-Za-z0-9][A-Za-z0-9._~-]*$/.test(name) || RESERVED.has(name))
     fail(key, 'not a valid collection name');
@@ -213,6 +217,7 @@ function resolveCollection(name: string, raw: unknown): ResolvedCollection {
     coalesceEdits: bool(raw.coalesceEdits, `${key}.coalesceEdits`, false),
     writable,
     detectConflicts: policy === 'read-write-conflict',
+    wire: resolveWire(apiWire, checkWire(raw.wire, `${key}.wire`), key, policy === 'read-write-conflict'),
   };
 }
 
@@ -231,6 +236,7 @@ const TOP_KEYS = [
   'encryptAtRest',
   'replayHeaders',
   'dbName',
+  'wire',
 ];
 
 /** Checks a configuration (which may come from plain JavaScript: every field is checked) and fills in defaults. */
@@ -247,9 +253,10 @@ export function validateConfig(input: unknown): ResolvedConfig {
   if (!isObject(input.collections) || Object.keys(input.collections).length === 0) {
     fail('collections', 'must name at least one collection');
   }
+  const apiWire = checkWire(input.wire, 'wire');
   const collections = new Map<string, ResolvedCollection>();
   for (const [name, raw] of Object.entries(input.collections))
-    collections.set(name, resolveCollection(name, raw));
+    collections.set(name, resolveCollection(name, raw, apiWire));
   for (const c of collections.values()) {
     c.parents.forEach((p, i) => {
       if (!collections.has(p.collection)) {

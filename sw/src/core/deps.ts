@@ -1,5 +1,6 @@
 /** Everything the engine's parts share: the resolved configuration, the injected outside world, and the stores. */
 import type { OfflineKitEvent } from '../protocol/api.js';
+import type { Adapters } from './adapter/adapters.js';
 import type { ResolvedConfig } from './config.js';
 import type { Codec } from './storage/codec.js';
 import type { HistoryStore } from './storage/history-store.js';
@@ -38,6 +39,8 @@ export interface EngineContext {
   records: RecordStore;
   meta: MetaStore;
   history: HistoryStore;
+  /** How each collection's API is spoken (`adapter/`). */
+  wire: Adapters;
   /** Serializes read-modify-write of the same records across awaits (see `record-locks.ts`). */
   locks: RecordLocks;
 }

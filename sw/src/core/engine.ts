@@ -11,6 +11,9 @@
  * Every side effect (fetch, clock, timers, randomness, events) comes from `EngineDeps`, so this runs in node under
  * fake timers and fake-indexeddb. `ctx` is public for tests only: an ESLint rule keeps `worker/` from reaching it.
  */
+import type { Version } from '../protocol/api.js';
+import { Adapters } from './adapter/adapters.js';
+import type { WireAdapter } from './adapter/adapter.js';
 import type {
   CollectionInfo,
   ConflictView,
@@ -28,7 +31,6 @@ import type {
   SyncTrigger,
 } from '../protocol/api.js';
 import { OfflineKitError } from '../protocol/errors.js';
-import type { ServerRecord } from '../protocol/wire.js';
 import type { ResolvedConfig } from './config.js';
 import type { EngineContext, EngineDeps } from './deps.js';
 import { LocalReads } from './local-reads.js';
@@ -48,6 +50,7 @@ import { sealLegacy } from './storage/seal-legacy.js';
 import { wipePartition } from './storage/wipe.js';
 import { Replicator } from './sync/replicator.js';
 import { Scheduler } from './sync/scheduler.js';
+import type { CoreRecord } from './model/records.js';
 
 export { NETWORK_RETRY_CAP_MS } from './sync/scheduler.js';
 
@@ -75,13 +78,15 @@ export class Engine {
     paused: ErrorInfo | null,
   ) {
     const queue = new QueueStore(db, codec);
+    const meta = new MetaStore(db);
     this.ctx = {
       config,
       deps,
       codec,
       queue,
       records: new RecordStore(db, codec),
-      meta: new MetaStore(db),
+      meta,
+      wire: new Adapters(config, meta, codec),
       history: new HistoryStore(db, config.historyLimit, codec),
       locks: new RecordLocks(),
     };
@@ -126,6 +131,7 @@ export class Engine {
         : await aesCodec(db);
     const meta = new MetaStore(db);
     const engine = new Engine(config, deps, db, codec, user, await meta.paused());
+    await engine.ctx.wire.init();
     await engine.sealLegacy();
     engine.simulatedOffline = await meta.flag('simulatedOffline');
     return engine;
@@ -218,7 +224,7 @@ export class Engine {
   }
 
   /** An online write the server acknowledged directly: keep its record locally. */
-  async storeAcknowledged(collection: string, record: ServerRecord): Promise<void> {
+  async storeAcknowledged(collection: string, record: CoreRecord): Promise<void> {
     await this.replicator.applyPage(collection, [record], [], new Set(), null);
   }
 
@@ -227,7 +233,7 @@ export class Engine {
   }
 
   /** Records a network read answered with (no sweep: a filtered or partial list says nothing about other records). */
-  async storeRead(collection: string, records: ServerRecord[], deletedIds: string[]): Promise<void> {
+  async storeRead(collection: string, records: CoreRecord[], deletedIds: string[]): Promise<void> {
     const keep = await this.ctx.queue.recordIdsWithWrites(collection);
     await this.replicator.applyPage(collection, records, deletedIds, keep, null);
   }
@@ -243,7 +249,12 @@ export class Engine {
   }
 
   /** The server version the local copy of a record is based on, when known. */
-  async knownVersion(collection: string, id: string): Promise<number | null> {
+  /** How a collection's API is spoken: its answers read into the core's form, `If-Match` values (`adapter/`). */
+  wire(collection: string): WireAdapter {
+    return this.ctx.wire.for(collection);
+  }
+
+  async knownVersion(collection: string, id: string): Promise<Version | null> {
     return (await this.ctx.records.get(collection, id))?.row.version ?? null;
   }
 

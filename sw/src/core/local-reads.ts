@@ -5,8 +5,8 @@
  * an unchanged network answer is not stored twice, and an unchanged local list is not read twice.
  */
 import type { JsonRecord } from '../protocol/config.js';
-import type { ServerRecord } from '../protocol/wire.js';
-import { isObject, isServerRecord, parseListPage } from '../protocol/wire-guards.js';
+import { isObject } from '../protocol/wire-guards.js';
+import type { WireAdapter } from './adapter/adapter.js';
 import type { ResolvedCollection } from './config.js';
 import type { EngineContext } from './deps.js';
 import { withSyncMeta } from './model/records.js';
@@ -14,6 +14,7 @@ import { isTempId } from './model/temp-ids.js';
 import { StampedMemo } from './read-memo.js';
 import type { Db, StoredRecord } from './storage/db.js';
 import { syncedAtKey } from './storage/meta-store.js';
+import type { CoreRecord } from './model/records.js';
 
 const LOCAL_CURSOR = 'local:';
 const RESERVED_PARAMS = new Set(['since', 'limit']);
@@ -23,7 +24,7 @@ const SCAN_CHUNK = 500;
 /** Stores server records (pulls, reads, acknowledgements share one algorithm: `applyPage`). */
 export type StoreRecords = (
   collection: string,
-  records: ServerRecord[],
+  records: CoreRecord[],
   deletedIds: string[],
 ) => Promise<unknown>;
 
@@ -34,7 +35,8 @@ export interface LocalList {
 }
 
 export type LocalItem =
-  | { kind: 'found'; record: JsonRecord; version: number | null; syncedAt: number | null }
+  /** `record` in the API's shape; `etag` the validator to answer with, if any. */
+  | { kind: 'found'; record: JsonRecord; etag: string | null; syncedAt: number | null }
   | { kind: 'missing'; deleted: boolean };
 
 /**
@@ -106,7 +108,13 @@ export class LocalReads {
   }
 
   /** Stores a network answer's text, skipping the work when the same answer was stored and nothing changed since. */
-  async storeText(collection: string, id: string | null, url: URL, text: string): Promise<void> {
+  async storeText(
+    collection: string,
+    id: string | null,
+    url: URL,
+    text: string,
+    etag: string | null = null,
+  ): Promise<void> {
     const key = url.pathname + url.search;
     const stamp = lastStored.stamp(this.db);
     const seen = lastStored.get(this.db, key);
@@ -114,7 +122,7 @@ export class LocalReads {
       if (seen.complete) await this.ctx.meta.setCollectionSyncedAt(collection, this.ctx.deps.now());
       return;
     }
-    const stored = await this.store(collection, id, url, parseJson(text));
+    const stored = await this.store(collection, id, url, parseJson(text), etag);
     // Unchanged stamp: no read-write transaction began while storing, so the store found everything already held.
     if (stored) lastStored.set(this.db, key, stamp, { text, complete: stored.complete });
     else lastStored.delete(this.db, key);
@@ -124,10 +132,28 @@ export class LocalReads {
    * Stores a network answer and returns it with the collection's queued writes overlaid (and, on a first list page,
    * records created here); null when the answer was not a record or a list.
    */
-  async storeOverlaid(collection: string, id: string | null, url: URL, parsed: unknown): Promise<unknown> {
-    const stored = await this.store(collection, id, url, parsed);
+  async storeOverlaid(
+    collection: string,
+    id: string | null,
+    url: URL,
+    parsed: unknown,
+    etag: string | null = null,
+  ): Promise<unknown> {
+    const stored = await this.store(collection, id, url, parsed, etag);
     if (stored === null) return null;
-    return this.overlaid(collection, stored.records, url, parsed);
+    return this.overlaid(collection, stored, url, parsed);
+  }
+
+  /** Whether an answer is a record (with `id`) or a list of this collection's records, as its API speaks. */
+  readable(collection: string, id: string | null, parsed: unknown): boolean {
+    const adapter = this.ctx.wire.for(collection);
+    return id ? adapter.record(parsed) !== null : adapter.list(parsed, noPaging) !== null;
+  }
+
+  /** A record in the API's shape (id field and type, its version where the API keeps it). */
+  async forApp(collection: string, record: JsonRecord): Promise<JsonRecord> {
+    const adapter = this.ctx.wire.for(collection);
+    return adapter.toApi(record, await this.ctx.wire.numericIds(collection));
   }
 
   /** Stores what a read answered; the records it held, or null when it was not a record or a list. */
@@ -136,37 +162,40 @@ export class LocalReads {
     id: string | null,
     url: URL,
     parsed: unknown,
-  ): Promise<{ records: ServerRecord[]; complete: boolean } | null> {
-    let records: ServerRecord[];
+    etag: string | null,
+  ): Promise<Stored | null> {
+    const adapter = this.ctx.wire.for(collection);
+    let records: CoreRecord[];
     let deleted: string[] = [];
     let complete = false;
     if (id) {
-      if (!isServerRecord(parsed)) return null;
-      records = [parsed];
+      const record = adapter.record(parsed, etag);
+      if (!record) return null;
+      records = [record];
+      await this.ctx.wire.observeIds(collection, [parsed]);
     } else {
-      try {
-        const page = parseListPage(parsed);
-        records = page.records;
-        deleted = page.deleted.map((d) => d.id);
-        complete = !page.hasMore && ![...url.searchParams.keys()].some((k) => k !== 'limit');
-      } catch {
-        return null;
+      const read = adapter.list(parsed, noPaging);
+      if (!read) return null;
+      records = read.page.records;
+      deleted = read.page.deleted.map((d) => d.id);
+      const reserved = reservedParams(adapter);
+      complete =
+        !read.page.hasMore && ![...url.searchParams.keys()].some((k) => !reserved(k) || k === 'since');
+      if (adapter.protocol !== true) {
+        await this.ctx.wire.rememberShape(collection, url.pathname + url.search, read.shape);
+        await this.ctx.wire.observeIds(collection, listItems(parsed, read.page.records.length));
       }
     }
     await this.storeRecords(collection, records, deleted);
     if (complete) await this.ctx.meta.setCollectionSyncedAt(collection, this.ctx.deps.now());
-    return { records, complete };
+    return { records, complete, item: id !== null };
   }
 
-  private async overlaid(
-    collection: string,
-    records: ServerRecord[],
-    url: URL,
-    parsed: unknown,
-  ): Promise<unknown> {
+  private async overlaid(collection: string, stored: Stored, url: URL, parsed: unknown): Promise<unknown> {
+    const { records } = stored;
     const { rows, marks } = await this.ctx.records.readWithMarks(
       collection,
-      records.length === 1 && isServerRecord(parsed) ? [records[0]?.id ?? ''] : [],
+      stored.item ? [records[0]?.id ?? ''] : [],
     );
     if (marks.size === 0) return parsed;
     const wanted = [...marks.keys()].filter((k) => !rows.has(k));
@@ -174,11 +203,16 @@ export class LocalReads {
       const more = await this.ctx.records.readWithMarks(collection, wanted);
       for (const [k, v] of more.rows) rows.set(k, v);
     }
-    if (isServerRecord(parsed)) {
-      const m = marks.get(parsed.id);
-      const row = rows.get(parsed.id);
+    const adapter = this.ctx.wire.for(collection);
+    const numeric = await this.ctx.wire.numericIds(collection);
+    const present = (data: JsonRecord, row: StoredRecord, m: Mark | undefined): JsonRecord =>
+      adapter.toApi(adapter.wire.syncMeta ? withSyncMeta(data, row, m) : data, numeric);
+    if (stored.item) {
+      const only = records[0];
+      const m = only ? marks.get(only.id) : undefined;
+      const row = only ? rows.get(only.id) : undefined;
       const data = row ? await this.open(row) : null;
-      return m && row && data ? withSyncMeta(data, row, m) : parsed;
+      return m && row && data ? present(data, row, m) : parsed;
     }
     const out: JsonRecord[] = [];
     const seen = new Set<string>();
@@ -187,22 +221,27 @@ export class LocalReads {
       const m = marks.get(r.id);
       const row = rows.get(r.id);
       if (!m || !row) {
-        out.push(r);
+        out.push(adapter.toApi(r, numeric));
         continue;
       }
       const data = await this.open(row);
       // A record deleted here (its delete still queued) is left out.
-      if (data) out.push(withSyncMeta(data, row, m));
+      if (data) out.push(present(data, row, m));
     }
     if (!url.searchParams.has('since')) {
+      const reserved = reservedParams(adapter);
       for (const [rid, m] of marks) {
         const row = rows.get(rid);
         if (seen.has(rid) || !row || row.fromServer) continue;
         const data = await this.open(row);
-        if (data && matches(data, url)) out.push(withSyncMeta(data, row, m));
+        if (data && matches(data, url, reserved)) out.push(present(data, row, m));
       }
     }
-    return Array.isArray(parsed) ? out : { ...(parsed as JsonRecord), records: out };
+    if (adapter.protocol === true)
+      return Array.isArray(parsed) ? out : { ...(parsed as JsonRecord), records: out };
+    const read = adapter.list(parsed, noPaging);
+    const envelope = read?.shape.envelope ?? null;
+    return envelope ? { ...(parsed as JsonRecord), [envelope.field]: out } : out;
   }
 
   /** The app's view of a stored row (decrypted when sealed); plain rows are answered without a promise turn each. */
@@ -221,12 +260,21 @@ export class LocalReads {
     const row = rows.get(id);
     const data = row ? await this.open(row) : null;
     if (!row || !data) return { kind: 'missing', deleted: row !== undefined };
-    return { kind: 'found', record: withSyncMeta(data, row, marks.get(id)), version: row.version, syncedAt };
+    const adapter = this.ctx.wire.for(collection);
+    const shown = adapter.wire.syncMeta ? withSyncMeta(data, row, marks.get(id)) : data;
+    return {
+      kind: 'found',
+      record: adapter.toApi(shown, await this.ctx.wire.numericIds(collection)),
+      etag: adapter.etag(row.version),
+      syncedAt,
+    };
   }
 
   /**
-   * A list from the local copy, in the protocol's shape; null when the collection was never synced here and nothing
-   * was created in it. `limit` counts records from the server, in id order; records created here (their creates still
+   * A list from the local copy; null when the collection was never synced here and nothing was created in it. In our
+   * protocol's shape, `limit` counts records from the server, in id order, paged with local cursors. For a REST API,
+   * in the shape of the last online answer of that list (`adapter/`): its envelope, its order, its id types, paged
+   * by its own offset or page parameters when the request has them. Records created here (their creates still
    * queued) come on top of the first page, as the network answer shows them, so an offline list never hides what the
    * user created offline.
    */
@@ -237,17 +285,67 @@ export class LocalReads {
     const stamp = localLists.stamp(this.db);
     const kept = localLists.get(this.db, key);
     if (kept) return kept;
-    const limitParam = Number(url.searchParams.get('limit'));
-    const limit = Number.isSafeInteger(limitParam) && limitParam > 0 ? limitParam : conf.pageSize;
-    const since = url.searchParams.get('since');
-    const firstPage = !since?.startsWith(LOCAL_CURSOR);
-    let after = firstPage ? null : (since?.slice(LOCAL_CURSOR.length) ?? null);
+    const adapter = this.ctx.wire.for(name);
+    const shape = adapter.protocol === true ? null : await this.ctx.wire.shape(name, key, url.pathname);
+    const rest = adapter.protocol === false || (shape !== null && shape.envelope?.field !== 'records');
+    let text: string;
+    let syncedAt: number | null;
+    if (rest) {
+      const scanned = await this.scan(
+        name,
+        url,
+        null,
+        Number.POSITIVE_INFINITY,
+        true,
+        reservedParams(adapter),
+      );
+      if (!scanned) return null;
+      syncedAt = scanned.syncedAt;
+      const numeric = await this.ctx.wire.numericIds(name);
+      const items = adapter.pageOf(scanned.records, url);
+      text = JSON.stringify(adapter.listBody(items, shape, numeric));
+    } else {
+      const limitParam = Number(url.searchParams.get('limit'));
+      const limit = Number.isSafeInteger(limitParam) && limitParam > 0 ? limitParam : conf.pageSize;
+      const since = url.searchParams.get('since');
+      const firstPage = !since?.startsWith(LOCAL_CURSOR);
+      const after = firstPage ? null : (since?.slice(LOCAL_CURSOR.length) ?? null);
+      const scanned = await this.scan(name, url, after, limit, firstPage, reservedParams(adapter));
+      if (!scanned) return null;
+      syncedAt = scanned.syncedAt;
+      const { records, cursor, hasMore } = scanned;
+      text = JSON.stringify({ records, deleted: [], cursor, hasMore });
+    }
+    const body = this.ctx.codec.encrypted ? text : new Blob([text], { type: 'application/json' });
+    const list: LocalList = { body, syncedAt };
+    // Kept only if no write began while the rows were read (`set` checks the stamp is still current).
+    localLists.set(this.db, key, stamp, list);
+    return list;
+  }
+
+  /** The records of a list that match the request's filters, `limit` of them after `after`, plus those created here. */
+  private async scan(
+    name: string,
+    url: URL,
+    after: string | null,
+    limit: number,
+    firstPage: boolean,
+    reserved: (param: string) => boolean,
+  ): Promise<{
+    records: JsonRecord[];
+    cursor: string | null;
+    hasMore: boolean;
+    syncedAt: number | null;
+  } | null> {
+    const adapter = this.ctx.wire.for(name);
+    const shown = (data: JsonRecord, row: StoredRecord, m: Mark | undefined): JsonRecord =>
+      adapter.wire.syncMeta ? withSyncMeta(data, row, m) : data;
     // Enough for the whole page in one request when no filter skips rows: the page, one more to tell `hasMore`, and
     // the rows of records created here that the scan skips.
     const start = await this.ctx.records.readListStart(
       name,
       after,
-      limit + 1 + 64,
+      Math.min(limit, SCAN_CHUNK) + 1 + 64,
       firstPage,
       syncedAtKey(name),
     );
@@ -265,12 +363,12 @@ export class LocalReads {
         if (!row.fromServer && marks.has(row.id)) continue;
         const opened = this.open(row);
         const data = opened instanceof Promise ? await opened : opened;
-        if (!data || !matches(data, url)) continue;
+        if (!data || !matches(data, url, reserved)) continue;
         if (records.length === limit) {
           hasMore = true;
           break outer;
         }
-        records.push(withSyncMeta(data, row, marks.get(row.id)));
+        records.push(shown(data, row, marks.get(row.id)));
         cursor = LOCAL_CURSOR + row.id;
       }
       if (exhausted) break;
@@ -280,15 +378,10 @@ export class LocalReads {
     if (firstPage) {
       for (const row of start.creates) {
         const data = await this.open(row);
-        if (data && matches(data, url)) records.push(withSyncMeta(data, row, marks.get(row.id)));
+        if (data && matches(data, url, reserved)) records.push(shown(data, row, marks.get(row.id)));
       }
     }
-    const text = JSON.stringify({ records, deleted: [], cursor, hasMore });
-    const body = this.ctx.codec.encrypted ? text : new Blob([text], { type: 'application/json' });
-    const list: LocalList = { body, syncedAt };
-    // Kept only if no write began while the rows were read (`set` checks the stamp is still current).
-    localLists.set(this.db, key, stamp, list);
-    return list;
+    return { records, cursor, hasMore, syncedAt };
   }
 }
 
@@ -306,9 +399,38 @@ export function parseJson(text: string): unknown {
   }
 }
 
-function matches(data: JsonRecord, url: URL): boolean {
+/**
+ * Query parameters that are not filters on a field: our protocol's `limit` and `since`; for a REST API also its
+ * paging and delta parameters and those that start with `_` (`_sort`, `_embed`: json-server's and many others'
+ * convention for options).
+ */
+function reservedParams(adapter: WireAdapter): (param: string) => boolean {
+  if (adapter.protocol === true) return (k) => RESERVED_PARAMS.has(k);
+  const own = new Set(adapter.ownParams());
+  return (k) => RESERVED_PARAMS.has(k) || own.has(k) || k.startsWith('_');
+}
+
+function listItems(parsed: unknown, count: number): unknown[] {
+  if (Array.isArray(parsed)) return parsed.slice(0, 1);
+  if (!isObject(parsed)) return [];
+  for (const v of Object.values(parsed)) if (Array.isArray(v) && v.length === count) return v.slice(0, 1);
+  return [];
+}
+
+const noPaging = (): { cursor: null; hasMore: false } => ({ cursor: null, hasMore: false });
+
+interface Stored {
+  records: CoreRecord[];
+  complete: boolean;
+  /** An item answer (one record), not a list. */
+  item: boolean;
+}
+
+type Mark = Parameters<typeof withSyncMeta>[2];
+
+function matches(data: JsonRecord, url: URL, reserved: (param: string) => boolean): boolean {
   for (const [k, v] of url.searchParams) {
-    if (RESERVED_PARAMS.has(k)) continue;
+    if (reserved(k)) continue;
     const value = data[k];
     const text =
       typeof value === 'string'

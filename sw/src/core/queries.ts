@@ -18,6 +18,7 @@ import type {
   SyncStatus,
   UnitStatus,
 } from '../protocol/api.js';
+import type { JsonRecord } from '../protocol/config.js';
 import { OfflineKitError } from '../protocol/errors.js';
 import type { Discovery } from '../protocol/wire.js';
 import type { EngineContext } from './deps.js';
@@ -116,7 +117,12 @@ export class Queries {
     const out: ConflictView[] = [];
     for (const w of await this.ctx.queue.inState('conflict')) {
       const v = await this.outbox.conflictView(w);
-      if (v) out.push(v);
+      if (!v) continue;
+      // In the API's shape, as the app's own reads show the record (ids in their type).
+      const adapter = this.ctx.wire.for(w.collection);
+      const numeric = await this.ctx.wire.numericIds(w.collection);
+      const shaped = (r: JsonRecord | null): JsonRecord | null => r && adapter.toApi(r, numeric);
+      out.push({ ...v, base: shaped(v.base), local: shaped(v.local), server: shaped(v.server) });
     }
     return out;
   }
@@ -131,6 +137,7 @@ export class Queries {
         pending: await this.ctx.queue.countForCollection(c.name),
         lastSyncAt: await this.ctx.meta.collectionSyncedAt(c.name),
         cursor: await this.ctx.meta.cursor(c.name),
+        wire: this.ctx.wire.for(c.name).level(c.detectConflicts, this.ctx.config.batch),
       });
     }
     return out;

@@ -6,6 +6,12 @@
 import type { JsonRecord } from './config.js';
 import type { WriteMethod } from './wire.js';
 
+/**
+ * A record's version as the API gives it: an integer in our protocol; for a REST API an ETag (`"abc"`) or the value
+ * of its version field (`updatedAt`, `_rev`); 0 when the API has none.
+ */
+export type Version = number | string;
+
 export type WriteState = 'pending' | 'sending' | 'conflict' | 'failed';
 
 /** A typed error that crossed a boundary as data. */
@@ -56,7 +62,7 @@ export interface QueuedWriteView {
   url: string;
   state: WriteState;
   /** Version of the record the user edited (`If-Match`), null for creates. */
-  baseVersion: number | null;
+  baseVersion: Version | null;
   createdAt: number;
   attempts: number;
   /** Epoch ms of the next automatic attempt, null when none is scheduled. */
@@ -82,16 +88,28 @@ export interface ConflictView {
   server: JsonRecord | null;
   /** The server deleted the record meanwhile. */
   serverDeleted: boolean;
-  /** Fields whose values differ between local and server. */
+  /**
+   * The fields that need a person: changed here and on the server to different values (with the base known), or
+   * every field whose values differ between local and server (without it).
+   */
   fields: string[];
+  /**
+   * The record merged field by field — the user's changes on top of the server's copy, the server's value where both
+   * changed a field — or null when there is nothing to merge on (no base, no server copy).
+   */
+  merged: JsonRecord | null;
+  /** Later queued writes of the same record that `local` includes: one resolution settles them all. */
+  covers: string[];
   detectedAt: number;
 }
 
+/**
+ * `local`: the user's changes on top of the server's copy (fields the user did not touch keep the server's values);
+ * `server`: the server's copy, the user's changes dropped; `merged`: a whole record (the application's fields) to
+ * write on top of the server's version.
+ */
 export type Resolution =
-  | { choice: 'local' }
-  | { choice: 'server' }
-  /** A whole record (the application's fields) to write on top of the server's version. */
-  | { choice: 'merged'; record: JsonRecord };
+  { choice: 'local' } | { choice: 'server' } | { choice: 'merged'; record: JsonRecord };
 
 export interface UnitStatus {
   name: string;
@@ -183,6 +201,10 @@ export type HistoryEntry =
       recordId: string;
       method: WriteMethod;
       status: number | null;
+      /**
+       * What went wrong; on an `acknowledged` entry, a warning: the write was delivered (a `2xx`) but the answer could
+       * not be read as the record (`bad_response`, with the status and what was wrong).
+       */
       error: ErrorInfo | null;
     };
 
@@ -200,7 +222,7 @@ export interface LocalRecordView {
   id: string;
   data: JsonRecord | null;
   /** Server version the local copy is based on; null for a record created offline. */
-  version: number | null;
+  version: Version | null;
   fromServer: boolean;
   /** Has queued writes not yet acknowledged. */
   pending: boolean;
@@ -217,6 +239,24 @@ export interface CollectionInfo {
   pending: number;
   lastSyncAt: number | null;
   cursor: string | null;
+  /** The guarantees the collection runs at, from how its API is spoken (README: "Your own REST API"). */
+  wire?: WireLevel;
+}
+
+/**
+ * What a collection's API gives, level by level: `api` is our protocol, a REST API, or not known yet (before the
+ * first sync asked `GET {apiBase}/_sync`); each flag a guarantee on top of offline reads and ordered replay.
+ */
+export interface WireLevel {
+  api: 'offline-kit' | 'rest' | 'unknown';
+  /** Stale writes are detected (versions sent as `If-Match`, answered 409 or 412). */
+  conflicts: boolean;
+  /** The API honours `Idempotency-Key`: a write replayed after a lost answer is applied once. */
+  exactlyOnce: boolean;
+  /** Pulls fetch only what changed. */
+  delta: boolean;
+  /** Writes go in batches, temporary ids mapped in one request. */
+  batch: boolean;
 }
 
 export interface Page<T> {
@@ -354,7 +394,7 @@ export interface RecordSyncMeta {
   state: 'synced' | 'pending' | 'conflict' | 'failed' | 'local';
   pending: boolean;
   /** The server version the local copy is based on (null for records created offline). */
-  version: number | null;
+  version: Version | null;
   /** Epoch ms the server's copy was last stored here. */
   syncedAt: number | null;
   /** The last queued write of the record, when there is one. */

@@ -41,8 +41,69 @@ export interface ParentRelation {
   collection: string;
 }
 
+/**
+ * How an API is spoken on the wire: where a list answer keeps its records, which field is the id, where a record's
+ * version comes from, how a stale write is answered, how lists are paged and pulled by delta. Set once for the whole
+ * API (`OfflineKitConfig.wire`) and per collection where one differs (merged key by key over the API's).
+ */
+export interface WireConfig {
+  /**
+   * `detect` (default): our sync protocol when `GET {apiBase}/_sync` answers its discovery document, plain REST
+   * otherwise. `offline-kit`: always our protocol. `rest`: a REST API that knows nothing of us (discovery never asked).
+   */
+  kind?: 'detect' | 'offline-kit' | 'rest';
+  /**
+   * Where a list answer holds its records: `array` (the body is the array), `{ field }` (an envelope such as
+   * `{ data: [...] }`), or a function returning the array (null: not a list). Default: a bare array, else the first
+   * array among the fields `records`, `data`, `items`, `results`.
+   */
+  list?: ListLocation;
+  /** The field holding a record's id. Default `id`. Numeric ids stay numbers in every answer the app gets. */
+  idField?: string;
+  /**
+   * Where a record's version comes from, sent back as `If-Match` on writes of `read-write-conflict` collections:
+   * `none` (the API has none), `etag` (the `ETag` header of item answers), `{ field }` (a field such as `version`,
+   * `updatedAt`, `_rev`). Default `{ field: 'version' }` for our protocol, `none` for REST.
+   */
+  version?: 'none' | 'etag' | { field: string };
+  /** Statuses that mean "the version you wrote on is stale". Default `[409, 412]`. */
+  stale?: number[];
+  /**
+   * Where the server's copy is when a write is stale: `body` (the answer's body is the record, or holds it as
+   * `current`; read with a GET when it does not) or `refetch` (always a GET). Default `body`.
+   */
+  conflictCopy?: 'body' | 'refetch';
+  /** The API applies a write once per `Idempotency-Key` (exactly-once). Default true for our protocol, false for REST. */
+  idempotency?: boolean;
+  /** How a pull walks a long list. Default `none` (one request answers the whole list); our protocol pages itself. */
+  paging?: PagingConfig;
+  /**
+   * Incremental pulls: `?{param}=<the highest value of {field} stored>`, for APIs that filter by modification time.
+   * Default `none`: each pull reads the whole list (and drops records the API no longer lists). Our protocol's own
+   * `since` cursors are used with `read-only-delta` whatever this says.
+   */
+  delta?: 'none' | { param: string; field: string };
+  /** Add the `_sync` field to records the module answers with. Default true (headers say what is pending either way). */
+  syncMeta?: boolean;
+}
+
+export type ListLocation = 'array' | { field: string } | ((body: unknown) => unknown[] | null);
+
+export type PagingConfig =
+  | 'none'
+  /** `?{limit}=N&{offset}=K`, e.g. `{ limit: '_limit', offset: '_start' }` (json-server) or `limit`/`offset`. */
+  | { kind: 'offset'; limit: string; offset: string }
+  /** `?{page}=P&{size}=N`, pages counted from 1. */
+  | { kind: 'page'; page: string; size: string }
+  /** `?{param}=<the cursor>`, the next cursor in the answer's field `next` (null or absent on the last page). */
+  | { kind: 'cursor'; param: string; next: string }
+  /** RFC 8288 `Link: <…>; rel="next"` headers (GitHub-style APIs). */
+  | { kind: 'link' };
+
 export interface CollectionConfig {
   policy: CollectionPolicy;
+  /** How this collection is spoken on the wire, over the API's `wire`. */
+  wire?: WireConfig;
   /** Default `network-first`. */
   read?: ReadStrategy;
   /** Network timeout for network-first reads, ms. Default 3000. */
@@ -98,6 +159,8 @@ export type CredentialsProvider = () =>
 export interface OfflineKitConfig {
   /** Same-origin path prefix of the REST API, e.g. `/api`. Required. */
   apiBase: string;
+  /** How the API is spoken on the wire (list shapes, ids, versions, paging); a collection's own `wire` overrides. */
+  wire?: WireConfig;
   /** The collections Offline Kit manages, by name (the path segment after `apiBase`). Required, at least one. */
   collections: Record<string, CollectionConfig>;
   /** Named groups of collections synced together, e.g. `{ login: ['work-orders', 'parts'] }`. `all` always exists. */

@@ -1,14 +1,17 @@
 /**
  * GETs of configured collections and records: network-first with a timeout, cache-first, or stale-while-revalidate.
- * A network answer goes to the page at once and is stored as records afterwards (a clone, parsed under `waitUntil`);
- * only when the collection has queued writes does the answer wait, to carry them overlaid. What the local copy answers
- * carries `Offline-Kit-Source: local` and the time of the collection's last successful sync. The reading and storing
+ * A network answer is read whole (a captive portal's page must be told from the API's JSON before the page sees it),
+ * goes to the page, and is stored as records afterwards (under `waitUntil`); only when the collection has queued writes
+ * does the answer wait for the store, to carry them overlaid. What the local copy answers carries
+ * `Offline-Kit-Source: local` and the time of the collection's last successful sync; so does the answer to a read the
+ * server answered 5xx, or 2xx with something that is not the API's JSON (it is never stored). The reading and storing
  * itself is the core's (`core/local-reads.ts`); this file is HTTP.
  */
 import { isObject } from '../protocol/wire-guards.js';
 import { HEADERS } from '../protocol/wire.js';
 import type { Engine } from '../core/engine.js';
 import { isLocalCursor, parseJson } from '../core/local-reads.js';
+import { isJsonType } from '../core/model/bodies.js';
 import { isTempId } from '../core/model/temp-ids.js';
 import type { ApiPath } from './paths.js';
 import { errorResponse, json, jsonBody, withHeaders } from './responses.js';
@@ -74,34 +77,41 @@ async function fromNetwork(
   // Asked while the request is on the network, so the common answer (nothing queued) costs no extra wait.
   const queued = engine.reads.queuedFor(name);
   const response = await engine.fetch(request);
+  const url = new URL(request.url);
+  // A 5xx, or a 2xx that is not the API's (a captive portal's login page), says nothing about the data: the local copy
+  // answers as if the network were down, and the answer is never stored. With nothing local, the page gets it as is.
+  const ok = response.status >= 200 && response.status < 300;
+  const type = response.headers.get('content-type');
+  if (response.status >= 500 || (ok && type !== null && !isJsonType(type)))
+    return (await answerLocal(engine, path, id, url, true)) ?? response;
+  const text = ok ? await response.text() : null;
+  if (text !== null && parseJson(text) === undefined)
+    return (await answerLocal(engine, path, id, url, true)) ?? withHeaders(response, text, {});
   const noStore =
     /no-store/i.test(response.headers.get('cache-control') ?? '') && !path.collection.storeNoStore;
-  if (noStore) return response;
+  if (noStore) return text === null ? response : withHeaders(response, text, {});
   if (response.status === 404 && id) {
     const copy = response.clone();
     const work = copy
       .json()
       .catch(() => null)
       .then(async (body: unknown) => {
-        if (isObject(body) && body.error === 'deleted') await engine.reads.storeDeleted(name, id);
+        // Our protocol says "deleted" in the body (a 404 may also be a wrong URL); a REST API's 404 of a record is all
+        // it says when the record is gone.
+        const gone = engine.wire(name).protocol === false || (isObject(body) && body.error === 'deleted');
+        if (gone) await engine.reads.storeDeleted(name, id);
       });
     waitUntil(engine.reads.track(name, work));
     return response;
   }
-  if (response.status !== 200) return response;
-  const url = new URL(request.url);
+  if (text === null) return response;
+  if (response.status !== 200) return withHeaders(response, text, {});
   if ((await queued) === 0) {
-    const copy = response.clone();
-    waitUntil(
-      engine.reads.track(
-        name,
-        copy.text().then((text) => engine.reads.storeText(name, id, url, text)),
-      ),
-    );
-    return withHeaders(response, response.body, { [HEADERS.source]: 'network' });
+    const etag = response.headers.get('etag');
+    waitUntil(engine.reads.track(name, engine.reads.storeText(name, id, url, text, etag)));
+    return withHeaders(response, text, { [HEADERS.source]: 'network' });
   }
-  const text = await response.text();
-  const body = await engine.reads.storeOverlaid(name, id, url, parseJson(text));
+  const body = await engine.reads.storeOverlaid(name, id, url, parseJson(text), response.headers.get('etag'));
   if (body === null) return withHeaders(response, text, { [HEADERS.source]: 'network' });
   return withHeaders(response, JSON.stringify(body), { [HEADERS.source]: 'network' });
 }
@@ -139,7 +149,7 @@ async function answerLocal(
         `${name}/${id} is not in the local copy`,
       );
     }
-    const etag: Record<string, string> = item.version !== null ? { etag: `"${item.version}"` } : {};
+    const etag: Record<string, string> = item.etag !== null ? { etag: item.etag } : {};
     return json(200, item.record, { ...localHeaders(item.syncedAt), ...etag });
   }
   const list = await engine.reads.list(path.collection, url);

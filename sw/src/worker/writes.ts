@@ -6,7 +6,8 @@
  */
 import type { JsonRecord } from '../protocol/config.js';
 import { toErrorInfo } from '../protocol/errors.js';
-import { isObject, isServerRecord } from '../protocol/wire-guards.js';
+import { isObject } from '../protocol/wire-guards.js';
+import type { Version } from '../protocol/api.js';
 import { parseJsonBody } from '../core/model/bodies.js';
 import type { Engine } from '../core/engine.js';
 import type { StoredWrite } from '../core/storage/db.js';
@@ -42,9 +43,7 @@ export async function handleWrite(
   const body = bytes.byteLength > 0 ? bytes : null;
   const contentType = request.headers.get('content-type');
   const url = new URL(request.url);
-  const ifMatchRaw = request.headers.get('if-match');
-  const ifMatch =
-    ifMatchRaw !== null && /^"?\d+"?$/.test(ifMatchRaw.trim()) ? Number(ifMatchRaw.replace(/"/g, '')) : null;
+  const ifMatch = pageIfMatch(request.headers.get('if-match'), engine.wire(conf.name).version === 'etag');
   const ownKey = request.headers.get('idempotency-key');
   // Parsed once here; the outbox and the direct send reuse it.
   const fields = parseJsonBody(body, contentType);
@@ -108,10 +107,22 @@ async function queue(engine: Engine, input: WriteInput, hooks: WriteHooks): Prom
     return errorResponse(507, 'storage_failed', `The change could not be stored offline: ${info.message}`);
   }
   hooks.scheduleReplay(engine);
-  return accepted(result.write, result.record);
+  return accepted(engine, result.write, result.record);
 }
 
-function accepted(write: StoredWrite, record: JsonRecord | null): Response {
+/**
+ * The version the page itself sent in `If-Match`: an integer (`"3"`), or for an API of ETags the tag as sent. A list
+ * of tags or `*` asks for no particular version.
+ */
+function pageIfMatch(raw: string | null, etags: boolean): Version | null {
+  const value = raw?.trim() ?? '';
+  if (/^"?\d{1,15}"?$/.test(value)) return Number(value.replace(/"/g, ''));
+  if (etags && /^(W\/)?"[^",]{0,200}"$/.test(value)) return value;
+  return null;
+}
+
+/** The 202 to a queued write: the optimistic record in the API's own shape, with `_sync` unless the app turned it off. */
+async function accepted(engine: Engine, write: StoredWrite, record: JsonRecord | null): Promise<Response> {
   const meta = {
     state: 'pending',
     pending: true,
@@ -119,9 +130,8 @@ function accepted(write: StoredWrite, record: JsonRecord | null): Response {
     syncedAt: null,
     writeId: write.id,
   };
-  const body = record
-    ? { ...record, [SYNC_FIELD]: meta }
-    : { id: write.recordId, deleted: true, [SYNC_FIELD]: meta };
+  const shaped = await engine.reads.forApp(write.collection, record ?? { id: write.recordId, deleted: true });
+  const body = engine.wire(write.collection).wire.syncMeta ? { ...shaped, [SYNC_FIELD]: meta } : shaped;
   return json(202, body, { [HEADERS.source]: 'queued', [HEADERS.writeId]: write.id });
 }
 
@@ -137,7 +147,8 @@ async function sendDirect(
   const conf = engine.config.collections.get(input.collection);
   if (conf?.detectConflicts && input.recordId && input.ifMatch === null) {
     const version = await engine.knownVersion(input.collection, input.recordId);
-    if (version !== null) headers.set(HEADERS.ifMatch, `"${version}"`);
+    const ifMatch = engine.wire(input.collection).ifMatch(version);
+    if (ifMatch !== null) headers.set(HEADERS.ifMatch, ifMatch);
   }
   let body = input.body;
   const parsed = input.json ? input.json.value : parseJsonBody(body, input.contentType);
@@ -161,16 +172,17 @@ async function sendDirect(
   }
   if (response.ok) {
     const text = await response.text();
-    let record: unknown;
+    let parsed: unknown;
     try {
-      record = JSON.parse(text);
+      parsed = JSON.parse(text);
     } catch {
-      record = null;
+      parsed = null;
     }
+    const record = engine.wire(input.collection).record(parsed, response.headers.get('etag'));
     try {
       if (input.method === 'DELETE' && input.recordId)
         await engine.storeDeleted(input.collection, input.recordId);
-      else if (isServerRecord(record)) {
+      else if (record) {
         // Only a create takes its id from the answer: an answer to an edit of wo_1 that names wo_2 says nothing
         // trustworthy about either, and storing it would overwrite the local wo_2.
         if (input.recordId === null || record.id === input.recordId)

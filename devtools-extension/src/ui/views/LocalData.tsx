@@ -1,4 +1,4 @@
-import type { CollectionInfo, LocalRecordView } from '@offline-kit/sw/protocol';
+import type { CollectionInfo, LocalRecordView, WireLevel } from '@offline-kit/sw/protocol';
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { PanelClient } from '../client.js';
@@ -68,6 +68,11 @@ export function LocalData(props: {
                 {info.count} records · {info.pending} pending · {info.policy}
               </div>
               <div class="okp-dim">synced {formatTime(info.lastSyncAt)}</div>
+              {info.wire && (
+                <div class="okp-dim" data-testid="okp-collection-level" title={levelTitle(info.wire)}>
+                  {levelText(info.wire, info.policy)}
+                </div>
+              )}
             </button>
           ))}
         </div>
@@ -140,4 +145,32 @@ export function LocalData(props: {
       </div>
     </div>
   );
+}
+
+const API_NAMES: Record<WireLevel['api'], string> = {
+  'offline-kit': 'Offline Kit protocol',
+  rest: 'REST API',
+  unknown: 'API not asked yet',
+};
+
+/**
+ * The collection's level in a line: which API, then what it guarantees beyond offline reads and ordered replay (for
+ * writes only in collections the app writes to). Before the first sync has asked, only that.
+ */
+function levelText(level: WireLevel, policy: string): string {
+  if (level.api === 'unknown') return `${API_NAMES.unknown} (the first sync decides)`;
+  const parts = [API_NAMES[level.api]];
+  if (policy.startsWith('read-write')) {
+    parts.push(level.exactlyOnce ? 'exactly-once' : 'at-least-once');
+    parts.push(level.conflicts ? 'conflicts detected' : 'last write wins');
+  }
+  if (level.delta) parts.push('delta pulls');
+  if (level.batch && policy.startsWith('read-write')) parts.push('batch');
+  return parts.join(' · ');
+}
+
+function levelTitle(level: WireLevel): string {
+  return level.exactlyOnce
+    ? 'The API applies each write once per Idempotency-Key.'
+    : 'The API does not honour Idempotency-Key: a write whose answer was lost is sent again and may be applied twice.';
 }

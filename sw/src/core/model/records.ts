@@ -2,12 +2,25 @@
 import type { JsonRecord } from '../../protocol/config.js';
 import { isObject } from '../../protocol/wire-guards.js';
 
-import { SYNC_FIELD, type RecordSyncMeta } from '../../protocol/api.js';
+import { SYNC_FIELD, type RecordSyncMeta, type Version } from '../../protocol/api.js';
 import type { WriteMethod } from '../../protocol/wire.js';
 
 export { SYNC_FIELD };
 
+/**
+ * A record in the core's one form, whatever the API (`adapter/` reads answers into it and writes it back in the API's
+ * shape): the record's fields with `id` a string and `version` the API's version token (an integer in our protocol,
+ * an ETag or a field's value for REST APIs, 0 when the API has none).
+ */
+export type CoreRecord = JsonRecord & { id: string; version: Version };
+
 const SERVER_FIELDS = ['id', 'version', 'updatedAt', SYNC_FIELD];
+
+/** A record's version token, if it has one (0 and absent: none). */
+export function versionOf(record: JsonRecord | null): Version | null {
+  const v = record?.version;
+  return (typeof v === 'number' && v !== 0) || (typeof v === 'string' && v !== '') ? v : null;
+}
 
 /** RFC 7396 JSON merge patch. */
 export function mergePatch(target: unknown, patch: unknown): unknown {
@@ -73,12 +86,15 @@ export function diffFields(a: JsonRecord | null, b: JsonRecord | null): string[]
 
 /**
  * Three-way merge of application fields: a field changed only locally takes the local value, changed only on the
- * server keeps the server's, changed on both to different values is a clash. Returns the merged fields and the clashes.
+ * server keeps the server's, changed on both to different values is a clash — which keeps the server's value, or with
+ * `onClash: 'local'` takes the local one ("my changes on top of theirs": nothing the user did not touch is changed).
+ * Returns the merged fields and the clashes.
  */
 export function threeWayMerge(
   base: JsonRecord | null,
   local: JsonRecord | null,
   server: JsonRecord | null,
+  onClash: 'server' | 'local' = 'server',
 ): { merged: JsonRecord; clashes: string[] } {
   const b = appFields(base);
   const l = appFields(local);
@@ -89,8 +105,10 @@ export function threeWayMerge(
     const localChanged = !same(l[key], b[key]);
     if (!localChanged) continue;
     const serverChanged = !same(s[key], b[key]);
-    if (serverChanged && !same(s[key], l[key])) clashes.push(key);
-    else if (key in l) merged[key] = l[key];
+    const clash = serverChanged && !same(s[key], l[key]);
+    if (clash) clashes.push(key);
+    if (clash && onClash === 'server') continue;
+    if (key in l) merged[key] = l[key];
     else delete merged[key];
   }
   return { merged, clashes: clashes.sort() };
@@ -99,13 +117,14 @@ export function threeWayMerge(
 /** A record as pages get it from the local copy: data plus `_sync` (what its queued writes `m` show, if any). */
 export function withSyncMeta(
   data: JsonRecord,
-  row: { version: number | null; syncedAt: number | null; fromServer: boolean },
+  row: { version: Version | null; syncedAt: number | null; fromServer: boolean },
   m: { state: RecordSyncMeta['state']; writeId: string } | undefined,
 ): JsonRecord {
   const meta: RecordSyncMeta = {
     state: m?.state ?? (row.fromServer ? 'synced' : 'local'),
     pending: m !== undefined,
-    version: row.version,
+    // 0 is the core's "the API has no versions": nothing to show.
+    version: row.version === 0 ? null : row.version,
     syncedAt: row.syncedAt,
   };
   if (m) meta.writeId = m.writeId;

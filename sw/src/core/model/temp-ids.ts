@@ -21,10 +21,14 @@ export function rewriteUrl(url: string, map: ReadonlyMap<string, string>): strin
   return path + (query ? `?${query}` : '');
 }
 
-/** Rewrites top-level field values; returns null when nothing changed. */
+/**
+ * Rewrites top-level field values; returns null when nothing changed. `typed` turns a real id into the value the API
+ * uses in its fields (a number, for an API of numeric ids).
+ */
 export function rewriteFields(
   body: unknown,
   map: ReadonlyMap<string, string>,
+  typed: (id: string) => unknown = (id) => id,
 ): Record<string, unknown> | null {
   if (!isObject(body)) return null;
   let changed = false;
@@ -32,7 +36,7 @@ export function rewriteFields(
   for (const [k, v] of Object.entries(body)) {
     const real = typeof v === 'string' ? map.get(v) : undefined;
     if (real !== undefined) changed = true;
-    out[k] = real ?? v;
+    out[k] = real === undefined ? v : typed(real);
   }
   return changed ? out : null;
 }
@@ -46,4 +50,9 @@ export function referencedTempIds(url: string, fields: unknown): string[] {
   for (const v of u.searchParams.values()) if (isTempId(v)) found.add(v);
   if (isObject(fields)) for (const v of Object.values(fields)) if (isTempId(v)) found.add(v);
   return [...found];
+}
+
+/** A real id as an API of numeric ids writes it in reference fields. */
+export function numericId(id: string): unknown {
+  return /^-?\d{1,15}$/.test(id) ? Number(id) : id;
 }

@@ -14,6 +14,7 @@
  * acknowledged again one at a time, each from a fresh read. A write leaves the queue in the same transaction that
  * stores its server record, so a crash can only cause a resend with the same key.
  */
+import type { ErrorInfo } from '../../protocol/api.js';
 import type { JsonRecord } from '../../protocol/config.js';
 import { OfflineKitError } from '../../protocol/errors.js';
 import { bodyFields, encodeFields, parseJsonBody } from '../model/bodies.js';
@@ -28,15 +29,19 @@ import {
 import { writeEntry } from '../storage/history-store.js';
 import { rebuildRecord } from './rebuild.js';
 import { Snapshot, recKey } from './ack-snapshot.js';
-import { isTempId, rewriteFields, rewriteUrl } from '../model/temp-ids.js';
-import type { ServerRecord } from '../../protocol/wire.js';
+import { isTempId, numericId, rewriteFields, rewriteUrl } from '../model/temp-ids.js';
 import { nextWriteState } from '../model/write-state.js';
+import { applyChange, type CoreRecord } from '../model/records.js';
 
 export interface Ack {
   write: StoredWrite;
-  record: ServerRecord | null;
+  record: CoreRecord | null;
   deleted: boolean;
   status: number;
+  /** A create's server id named without a readable record (body `id`, or `Location`). */
+  id?: string;
+  /** The answer could not be read as the record: said in the history entry, the write acknowledged all the same. */
+  warning?: ErrorInfo;
 }
 
 /**
@@ -44,12 +49,13 @@ export interface Ack {
  * is about the record it named, and an answer naming another must never move the local row onto that record.
  * `classify` keeps such answers out already; this is the last check before a row moves.
  */
-export function acknowledgedId(write: StoredWrite, record: ServerRecord | null): string {
-  if (!record || record.id === write.recordId) return write.recordId;
-  if (write.method === 'POST') return record.id;
+export function acknowledgedId(write: StoredWrite, record: CoreRecord | null, named?: string): string {
+  const id = record?.id ?? named;
+  if (id === undefined || id === write.recordId) return write.recordId;
+  if (write.method === 'POST') return id;
   throw new OfflineKitError(
     'bad_response',
-    `the answer to a ${write.method} of ${write.recordId} names another record (${record.id})`,
+    `the answer to a ${write.method} of ${write.recordId} names another record (${id})`,
   );
 }
 
@@ -66,9 +72,10 @@ const MAX_TRIES = 5;
 export async function acknowledge(ctx: EngineContext, acks: readonly Ack[]): Promise<void> {
   if (acks.length === 0) return;
   const keys: string[] = [];
-  for (const { write, record } of acks) {
+  for (const { write, record, id } of acks) {
     keys.push(write.recordId);
-    if (record) keys.push(record.id);
+    const named = record?.id ?? id;
+    if (named !== undefined) keys.push(named);
   }
   await ctx.locks.run(keys, async () => {
     if (await together(ctx, acks)) return;
@@ -95,9 +102,10 @@ async function together(ctx: EngineContext, acks: readonly Ack[]): Promise<boole
 async function gather(ctx: EngineContext, snap: Snapshot, acks: readonly Ack[]): Promise<void> {
   const recordKeys = new Map<string, [string, string]>();
   const tempIds = new Set<string>();
-  for (const { write, record } of acks) {
+  for (const { write, record, id } of acks) {
     recordKeys.set(recKey(write.collection, write.recordId), [write.collection, write.recordId]);
-    if (record) recordKeys.set(recKey(write.collection, record.id), [write.collection, record.id]);
+    const named = record?.id ?? id;
+    if (named !== undefined) recordKeys.set(recKey(write.collection, named), [write.collection, named]);
     tempIds.add(write.recordId);
   }
   const first = await load(ctx, snap, recordKeys, tempIds);
@@ -158,7 +166,7 @@ async function acknowledgeIn(ctx: EngineContext, snap: Snapshot, ack: Ack): Prom
   const write = onDisk ?? ack.write;
   const { record, deleted } = ack;
   const collection = write.collection;
-  const recordId = acknowledgedId(write, record);
+  const recordId = acknowledgedId(write, record, ack.id);
   if (recordId !== write.recordId) await rename(ctx, snap, collection, write.recordId, recordId, write.id);
   const existing = await snap.rec(collection, recordId);
   const row: StoredRecord = {
@@ -174,7 +182,18 @@ async function acknowledgeIn(ctx: EngineContext, snap: Snapshot, ack: Ack): Prom
     fromServer: true,
     syncedAt: now,
   };
-  const server = deleted ? null : (record ?? existing?.server ?? null);
+  // Without the server's record, the server holds what it held with this write applied: the user's change stays in
+  // the app's view until the record is read again.
+  const server = deleted
+    ? null
+    : (record ??
+      applyChange(
+        existing?.server ?? null,
+        write.method,
+        recordId,
+        (await bodyFields(await ctx.codec.openBytes(write.body), write.contentType)) ??
+          (write.method === 'POST' ? { ...(existing?.server ?? {}) } : null),
+      ));
   snap.setRec(collection, recordId, { row, data: existing?.data ?? null, server });
   // Later writes of this record were made on top of this one: they now apply to the new version.
   const sealedBase = record ? await ctx.codec.sealJson(record) : null;
@@ -188,7 +207,7 @@ async function acknowledgeIn(ctx: EngineContext, snap: Snapshot, ack: Ack): Prom
   const data = await rebuild(ctx, snap, collection, recordId);
   if (deleted && !data && (await snap.writesFor(collection, recordId)).length === 0)
     snap.setRec(collection, recordId, null);
-  snap.history.push(writeEntry(write, 'acknowledged', now, ack.status));
+  snap.history.push(writeEntry(write, 'acknowledged', now, ack.status, ack.warning ?? null));
 }
 
 async function rename(
@@ -226,7 +245,11 @@ async function rename(
     const bytes = await ctx.codec.openBytes(w.body);
     const json = parseJsonBody(bytes, w.contentType);
     const formFields = json === undefined ? await bodyFields(bytes, w.contentType) : null;
-    const rewritten = rewriteFields(json ?? formFields, map);
+    // A JSON body's reference gets the id in the API's type (a form's fields are text whatever the type).
+    const rewritten =
+      json !== undefined && (await ctx.wire.numericIds(collection))
+        ? rewriteFields(json, map, numericId)
+        : rewriteFields(json ?? formFields, map);
     const encoded = rewritten ? encodeFields(rewritten, w.contentType) : null;
     if (encoded) {
       w.body = await ctx.codec.sealBytes(encoded);
@@ -284,6 +307,8 @@ async function commit(ctx: EngineContext, snap: Snapshot): Promise<boolean> {
     const w = snap.queue.get(id);
     if (w && !snap.deletedWrites.has(id)) writePuts.push(await ctx.queue.seal(w));
   }
+  // A warning on an acknowledgement is an error text: sealed like the history's others when encryption is on.
+  const historyRows = await Promise.all(snap.history.map((entry) => ctx.history.seal(entry)));
   const tx = ctx.queue.settleTransaction();
   const queue = tx.objectStore('queue');
   const checked = [...new Set([...snap.changedWrites, ...snap.deletedWrites])];
@@ -317,7 +342,7 @@ async function commit(ctx: EngineContext, snap: Snapshot): Promise<boolean> {
   for (const key of recordDeletes) requests.push(records.delete(key));
   for (const row of recordPuts) requests.push(records.put(row));
   for (const [tmp, real] of snap.idMap) requests.push(meta.put(real, idKey(tmp)));
-  for (const entry of snap.history) requests.push(history.add(entry as Parameters<typeof history.add>[0]));
+  for (const row of historyRows) requests.push(history.add(row));
   await Promise.all([...requests, tx.done]);
   await ctx.history.appendedElsewhere(snap.history.length);
   return true;

@@ -2,6 +2,7 @@
  * What a captured write is made of and how a group of captures commits: the write, its optimistic record and its
  * history entry in one transaction, all or none; which headers are kept; which temporary ids a write names.
  */
+import type { Version } from '../../protocol/api.js';
 import type { HistoryEntry } from '../../protocol/api.js';
 import type { JsonRecord } from '../../protocol/config.js';
 import { OfflineKitError, isQuotaError } from '../../protocol/errors.js';
@@ -24,7 +25,7 @@ export interface WriteInput {
   body: ArrayBuffer | null;
   contentType: string | null;
   /** The version the page sent in its own If-Match, if any. */
-  ifMatch: number | null;
+  ifMatch: Version | null;
   /** The page's own Idempotency-Key, if any (becomes the write's id). */
   idempotencyKey: string | null;
   /** Reserved at arrival (`Outbox.reserveSeq`), so issue order survives bodies that finish reading out of order. */

@@ -12,7 +12,16 @@ import { encodeJson } from '../model/bodies.js';
 import type { EngineContext } from '../deps.js';
 import type { StoredWrite } from '../storage/db.js';
 import type { Outbox } from './outbox.js';
-import { appFields } from '../model/records.js';
+import { appFields, threeWayMerge, versionOf } from '../model/records.js';
+
+/** Who settled a conflict: a person, the collection's strategy, or `manual`'s field-by-field merge. */
+type ResolvedBy = 'person' | 'auto' | 'merge';
+
+const RESOLVED_BY: Record<ResolvedBy, string> = {
+  person: 'a person',
+  auto: 'the collection strategy',
+  merge: 'itself: the changes were to different fields',
+};
 
 export class ConflictResolver {
   constructor(
@@ -20,10 +29,13 @@ export class ConflictResolver {
     private readonly outbox: Outbox,
   ) {}
 
-  /** Applies the collection's automatic strategy; false when it is manual (or a merge function declined). */
+  /**
+   * Applies the collection's automatic strategy; false when the conflict is left for a person: `manual` with a field
+   * both sides changed to different values (or nothing to merge on), or a merge function that declined.
+   */
   async applyStrategy(write: StoredWrite): Promise<boolean> {
     const strategy = this.ctx.config.collections.get(write.collection)?.conflict ?? 'manual';
-    if (strategy === 'manual') return false;
+    if (strategy === 'manual') return this.mergeDisjoint(write);
     if (strategy === 'server-wins') {
       await this.resolve(write.id, { choice: 'server' }, 'auto');
       return true;
@@ -50,7 +62,18 @@ export class ConflictResolver {
     return true;
   }
 
-  async resolve(writeId: string, resolution: Resolution, by: 'auto' | 'person' = 'person'): Promise<void> {
+  /**
+   * `manual`'s first step, as RxDB, Dexie Cloud and CouchDB apps do: changes to different fields merge by themselves
+   * (the user's fields on top of the server's copy); only a field both sides changed to different values needs a person.
+   */
+  private async mergeDisjoint(write: StoredWrite): Promise<boolean> {
+    const view = await this.outbox.conflictView(write);
+    if (!view?.merged || !view.local || view.fields.length > 0) return false;
+    await this.resolve(write.id, { choice: 'merged', record: view.merged }, 'merge');
+    return true;
+  }
+
+  async resolve(writeId: string, resolution: Resolution, by: ResolvedBy = 'person'): Promise<void> {
     const found = await this.ctx.queue.get(writeId);
     if (!found) throw new OfflineKitError('not_found', `no queued write ${writeId}`);
     // The record's lock: a write captured meanwhile is queued either before the resolution reads the queue or after
@@ -58,7 +81,7 @@ export class ConflictResolver {
     await this.ctx.locks.run([found.recordId], () => this.resolveLocked(writeId, resolution, by));
   }
 
-  private async resolveLocked(writeId: string, resolution: Resolution, by: 'auto' | 'person'): Promise<void> {
+  private async resolveLocked(writeId: string, resolution: Resolution, by: ResolvedBy): Promise<void> {
     const { ctx, outbox } = this;
     const write = await ctx.queue.get(writeId);
     if (!write) throw new OfflineKitError('not_found', `no queued write ${writeId}`);
@@ -69,6 +92,12 @@ export class ConflictResolver {
     if (!view) throw new OfflineKitError('invalid_state', `write ${writeId} has no conflict states`);
     const server = view.server;
     let next: StoredWrite | null = null;
+    // The record's later queued writes are part of `local`: settled by this resolution, not sent on their own. They
+    // leave the queue after the resolution is in it: a crash in between sends them again (their changes, already in
+    // the resolution), never loses them.
+    const covered = (await Promise.all(view.covers.map((id) => ctx.queue.get(id)))).filter(
+      (w): w is StoredWrite => w !== undefined && w.state !== 'sending',
+    );
 
     if (resolution.choice === 'server') {
       await ctx.queue.delete(write.id);
@@ -76,16 +105,19 @@ export class ConflictResolver {
         const existing = await ctx.records.get(write.collection, write.recordId);
         if (existing)
           await ctx.records.putMany([
-            { row: { ...existing.row, version: server.version as number }, data: server, server },
+            { row: { ...existing.row, version: versionOf(server) }, data: server, server },
           ]);
       }
       await outbox.rebuild(write.collection, write.recordId);
     } else {
+      // "Mine" is the user's changes on top of the server's copy: a field they did not touch keeps the server's value.
       const fields =
         resolution.choice === 'merged'
           ? appFields(resolution.record)
           : view.local
-            ? appFields(view.local)
+            ? view.base && server
+              ? threeWayMerge(view.base, view.local, server, 'local').merged
+              : appFields(view.local)
             : null;
       if (fields === null) {
         // The user deleted the record: delete the server's version (nothing to do if the server deleted it too).
@@ -98,7 +130,7 @@ export class ConflictResolver {
             body: null,
             bodySize: 0,
             contentType: null,
-            baseVersion: typeof server?.version === 'number' ? server.version : null,
+            baseVersion: versionOf(server),
             baseRecord: await ctx.codec.sealJson(server),
           });
         }
@@ -124,11 +156,15 @@ export class ConflictResolver {
                 body: await ctx.codec.sealBytes(body),
                 bodySize: body.byteLength,
                 contentType: 'application/json',
-                baseVersion: typeof server?.version === 'number' ? server.version : null,
+                baseVersion: versionOf(server),
                 baseRecord: await ctx.codec.sealJson(server),
               },
         );
       }
+    }
+    if (covered.length > 0) {
+      for (const w of covered) await ctx.queue.delete(w.id);
+      await outbox.rebuild(write.collection, write.recordId);
     }
     await ctx.history.add({
       kind: 'write',
@@ -141,11 +177,29 @@ export class ConflictResolver {
       status: null,
       error: {
         code: 'conflict',
-        message: `resolved (${resolution.choice}) by ${by === 'auto' ? 'the collection strategy' : 'a person'}`,
+        message: `resolved (${resolution.choice}) by ${RESOLVED_BY[by]}`,
         // What the user had typed stays in the log even when the server's version won.
-        details: { local: view.local, server: view.server, newWriteId: next?.id ?? null },
+        details: {
+          local: view.local,
+          server: view.server,
+          newWriteId: next?.id ?? null,
+          covered: covered.map((w) => w.id),
+        },
       },
     });
+    for (const w of covered)
+      await ctx.history.add({
+        kind: 'write',
+        at: ctx.deps.now(),
+        event: 'resolved',
+        writeId: w.id,
+        collection: w.collection,
+        recordId: w.recordId,
+        method: w.method,
+        status: null,
+        error: { code: 'conflict', message: `settled with the conflict of write ${write.id}`, details: null },
+      });
+
     ctx.deps.emit({ type: 'conflict-resolved', writeId: write.id, resolution: resolution.choice });
     ctx.deps.emit({ type: 'data-changed', collection: write.collection, ids: [write.recordId] });
   }

@@ -15,7 +15,7 @@ import { localRecordRow, type StoredRecord, type StoredWrite } from '../storage/
 import { writeEntry } from '../storage/history-store.js';
 import { GroupCommit } from '../storage/group-commit.js';
 import { rebuildRecord } from './rebuild.js';
-import { SYNC_FIELD, applyChange, diffFields } from '../model/records.js';
+import { SYNC_FIELD, applyChange, diffFields, threeWayMerge } from '../model/records.js';
 import { referencedTempIds, rewriteFields, rewriteUrl } from '../model/temp-ids.js';
 import {
   commitCaptures,
@@ -228,12 +228,21 @@ export class Outbox {
     };
   }
 
-  /** Base, local and server states of a conflicted write. */
+  /**
+   * Base, local and server states of a conflicted write. `local` is what the user sees: this write and every later
+   * queued write of the same record applied on the base (`covers` names them), so one resolution settles the record —
+   * resolving the first of two offline edits must not raise a second conflict showing the older text again.
+   */
   async conflictView(write: StoredWrite): Promise<ConflictView | null> {
     if (!write.conflict) return null;
     const base = asRecord(await this.ctx.codec.openJson(write.baseRecord));
     const server = asRecord(await this.ctx.codec.openJson(write.conflict.server));
-    const local = await this.localOf(write, base);
+    const later = (await this.ctx.queue.forRecord(write.collection, write.recordId)).filter(
+      (w) => w.seq > write.seq && w.id !== write.id,
+    );
+    let local = await this.localOf(write, base);
+    for (const w of later) local = await this.localOf(w, local);
+    const three = base && server && !write.conflict.serverDeleted ? threeWayMerge(base, local, server) : null;
     return {
       writeId: write.id,
       collection: write.collection,
@@ -243,12 +252,14 @@ export class Outbox {
       local,
       server,
       serverDeleted: write.conflict.serverDeleted,
-      fields: diffFields(local, server),
+      fields: three ? three.clashes : diffFields(local, server),
+      merged: three && server ? { ...three.merged, id: write.recordId, version: server.version } : null,
+      covers: later.map((w) => w.id),
       detectedAt: write.conflict.detectedAt,
     };
   }
 
-  /** The user's version: the write applied to the base it was made on. */
+  /** The user's version: the write applied to the record it was made on. */
   async localOf(write: StoredWrite, base: JsonRecord | null): Promise<JsonRecord | null> {
     const bytes = await this.ctx.codec.openBytes(write.body);
     return applyChange(base, write.method, write.recordId, await bodyFields(bytes, write.contentType));

@@ -3,9 +3,9 @@
  * for a conflict. Versions decide against what is already stored; records with queued writes keep their overlay, which
  * is rebuilt on the new server copy.
  */
-import type { ServerRecord } from '../../protocol/wire.js';
 import type { EngineContext } from '../deps.js';
 import type { Outbox } from './outbox.js';
+import type { CoreRecord } from '../model/records.js';
 
 export class ServerRecords {
   constructor(
@@ -20,7 +20,7 @@ export class ServerRecords {
    */
   async applyPage(
     collection: string,
-    records: ServerRecord[],
+    records: CoreRecord[],
     deletedIds: string[],
     keep: ReadonlySet<string>,
     mark: string | null,
@@ -49,7 +49,7 @@ export class ServerRecords {
   }
 
   /** The server's copy of a record that has a local row (a conflict's), stored beside the local data. */
-  async storeServerCopy(collection: string, id: string, server: ServerRecord): Promise<void> {
+  async storeServerCopy(collection: string, id: string, server: CoreRecord): Promise<void> {
     await this.ctx.locks.run([id], async () => {
       const existing = await this.ctx.records.get(collection, id);
       if (!existing) return;

@@ -4,7 +4,7 @@
  * older version are still narrowed by guards when read.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { ErrorInfo, HistoryEntry, WriteState } from '../../protocol/api.js';
+import type { ErrorInfo, HistoryEntry, Version, WriteState } from '../../protocol/api.js';
 import type { WriteMethod } from '../../protocol/wire.js';
 import { track, untrack } from './changes.js';
 
@@ -31,7 +31,7 @@ export interface StoredWrite {
   body: ArrayBuffer | Sealed | null;
   contentType: string | null;
   bodySize: number;
-  baseVersion: number | null;
+  baseVersion: Version | null;
   /** The record as the user saw it when editing (JSON, Sealed when encrypted), for three-way merges. */
   baseRecord: unknown;
   /** Temporary ids of other records this write refers to (URL or fields): it is sent after they are created. */
@@ -73,7 +73,7 @@ export interface StoredRecord {
   data: unknown;
   /** The last copy the server sent (JsonRecord or Sealed), null for records created offline. */
   server: unknown;
-  version: number | null;
+  version: Version | null;
   fromServer: boolean;
   deleted: boolean;
   syncedAt: number | null;
@@ -199,7 +199,7 @@ export function isStoredRecord(value: unknown): value is StoredRecord {
     isObj(value) &&
     typeof value.collection === 'string' &&
     typeof value.id === 'string' &&
-    (value.version === null || typeof value.version === 'number') &&
+    (value.version === null || typeof value.version === 'number' || typeof value.version === 'string') &&
     typeof value.fromServer === 'boolean' &&
     typeof value.deleted === 'boolean'
   );

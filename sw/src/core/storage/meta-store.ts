@@ -86,6 +86,15 @@ export class MetaStore {
     return this.write(`flag:${name}`, value);
   }
 
+  /** A value of another part of the core (the wire adapters' learned shapes), under its own key prefix. */
+  value(key: string): Promise<unknown> {
+    return this.read(key);
+  }
+
+  setValue(key: string, value: unknown): Promise<void> {
+    return this.write(key, value);
+  }
+
   async clear(): Promise<void> {
     await writeOne(this.db, 'meta', (s) => s.clear());
   }

@@ -1,6 +1,7 @@
 /** The local copy of the server's collections, as records with sync metadata (not response blobs). */
 import { rawWriteTx, writeOne, writeTx } from './changes.js';
 import { unwrap } from 'idb';
+import type { Version } from '../../protocol/api.js';
 import type { JsonRecord } from '../../protocol/config.js';
 import { isObject } from '../../protocol/wire-guards.js';
 import type { Codec } from './codec.js';
@@ -13,12 +14,12 @@ import {
   writeMarks,
   type WriteMark,
 } from './idb-raw.js';
-import type { ServerRecord } from '../../protocol/wire.js';
+import type { CoreRecord } from '../model/records.js';
 
 /** A page of server records (a pull page or what a read answered) to store. */
 export interface ServerPage {
   collection: string;
-  records: ServerRecord[];
+  records: CoreRecord[];
   deletedIds: string[];
   /** The pull that stored it (replace-all sweeps keep what it marked); null for reads and acknowledgements. */
   mark: string | null;
@@ -111,7 +112,7 @@ export class RecordStore {
       ]);
       page.records.forEach((r, i) => {
         const old = existing.get(r.id);
-        if (old && old.version !== null && old.version > r.version) {
+        if (old && isNewer(old.version, r.version)) {
           // Older than what is here (a stale replica, a page that raced an acknowledgement): not stored, but seen by
           // this pull, so its sweep must keep the record.
           if (mark !== null && old.pullMark !== mark) store.put({ ...old, pullMark: mark });
@@ -170,7 +171,7 @@ export class RecordStore {
       ...page,
       records: page.records.filter((r) => {
         const old = existing.get(r.id);
-        return !old?.fromServer || old.version === null || old.version < r.version;
+        return !old?.fromServer || !sameOrNewer(old.version, r.version);
       }),
       deletedIds: page.deletedIds.filter((id) => existing.has(id)),
     };
@@ -351,4 +352,19 @@ async function existingRows(
   const rows = await Promise.all([...wanted].map((id) => request<unknown>(store.get([collection, id]))));
   for (const row of rows) if (isStoredRecord(row)) out.set(row.id, row);
   return out;
+}
+
+/**
+ * Whether a stored version is newer than one arriving. Only integer versions (our protocol) are ordered; ETags and
+ * other tokens only tell same from different, and 0 (an API without versions) tells nothing.
+ */
+function isNewer(held: Version | null, arriving: Version): boolean {
+  return typeof held === 'number' && typeof arriving === 'number' && arriving > 0 && held > arriving;
+}
+
+/** Whether what is held is this version or a newer one, so storing the arriving copy again would change nothing. */
+function sameOrNewer(held: Version | null, arriving: Version): boolean {
+  if (held === null || arriving === 0) return false;
+  if (typeof held === 'number' && typeof arriving === 'number') return held >= arriving;
+  return held === arriving;
 }

@@ -4,8 +4,7 @@
  */
 import type { ErrorInfo, SyncProgress } from '../../protocol/api.js';
 import { OfflineKitError } from '../../protocol/errors.js';
-import { parseListPage } from '../../protocol/wire-guards.js';
-import type { ListPage } from '../../protocol/wire.js';
+import { notAList, type CorePage, type WireAdapter } from '../adapter/adapter.js';
 import type { ResolvedCollection } from '../config.js';
 import type { EngineContext } from '../deps.js';
 import { readJson } from '../model/classify.js';
@@ -80,13 +79,18 @@ export class Pull {
     onPage: (done: number, last: boolean) => void,
   ): Promise<number> {
     const { ctx } = this;
-    const delta = conf.policy === 'read-only-delta';
-    let since = delta ? await ctx.meta.cursor(conf.name) : null;
-    const full = since === null;
+    const adapter = ctx.wire.for(conf.name);
+    const protocol = adapter.protocol === true;
+    // Our protocol pulls deltas by its own cursor; a REST API by a field's value (`wire.delta`), if it can.
+    const delta = protocol ? conf.policy === 'read-only-delta' : adapter.wire.delta !== 'none';
+    const from = delta ? await ctx.meta.cursor(conf.name) : null;
+    let since = protocol ? from : null;
+    const full = from === null;
     const sweep = full && (await ctx.records.count(conf.name)) > 0;
     const startedAt = ctx.deps.now();
     let count = 0;
-    const next = readAhead((cursor) => this.fetchPage(conf, cursor), since, PULL_AHEAD);
+    let highest = from;
+    const next = readAhead((cursor) => this.fetchPage(conf, adapter, cursor, from), since, PULL_AHEAD);
     for (;;) {
       const answer = await next();
       if (answer === 'expired') {
@@ -98,9 +102,11 @@ export class Pull {
         throw new OfflineKitError('rejected', `pull of ${conf.name} answered 410`, { status: 410 });
       }
       const more = hasNext(answer);
-      if (answer.cursor !== null) since = answer.cursor;
+      if (protocol && answer.cursor !== null) since = answer.cursor;
+      if (!protocol && delta) highest = adapter.highest(answer.records, highest);
+      const cursor = protocol ? answer.cursor : more ? null : highest;
       const meta: [string, unknown][] = [];
-      if (delta && !sweep && answer.cursor !== null) meta.push([cursorKey(conf.name), answer.cursor]);
+      if (delta && !sweep && cursor !== null) meta.push([cursorKey(conf.name), cursor]);
       // With no sweep to wait for, the last page's transaction also dates the collection's sync: one commit less.
       if (!more && !sweep) meta.push([syncedAtKey(conf.name), ctx.deps.now()]);
       await this.serverRecords.applyPage(
@@ -120,25 +126,30 @@ export class Pull {
       const removed = await ctx.records.sweep(conf.name, mark, startedAt, keep);
       if (removed.length)
         ctx.deps.emit({ type: 'data-changed', collection: conf.name, ids: removed.slice(0, 1000) });
-      if (delta) await ctx.meta.setCursor(conf.name, since);
+      if (delta) await ctx.meta.setCursor(conf.name, protocol ? since : highest);
       await ctx.meta.setCollectionSyncedAt(conf.name, ctx.deps.now());
     }
     // Without a sweep every cursor was saved with its page already.
     return count;
   }
 
-  /** One pull page, read and narrowed; `expired` for 410 (the cursor is older than the server's tombstones). */
-  private async fetchPage(conf: ResolvedCollection, since: string | null): Promise<ListPage | 'expired'> {
-    const params = new URLSearchParams({ limit: String(conf.pageSize) });
-    if (since !== null) params.set('since', since);
-    const response = await this.transport.send(
-      this.transport.api(`/${encodeURIComponent(conf.name)}?${params.toString()}`),
-      {
-        method: 'GET',
-        headers: { accept: 'application/json' },
-      },
-    );
-    if (response.status === 410 && since !== null) {
+  /**
+   * One pull page, read and narrowed; `expired` for 410 (the cursor is older than the server's tombstones). `cursor`:
+   * our protocol's `since`, or a REST API's page cursor (null: the first page); `from`: a REST delta's lower bound.
+   */
+  private async fetchPage(
+    conf: ResolvedCollection,
+    adapter: WireAdapter,
+    cursor: string | null,
+    from: string | null,
+  ): Promise<CorePage | 'expired'> {
+    const base = this.transport.api(`/${encodeURIComponent(conf.name)}`);
+    const path = adapter.pullPath(base, cursor, conf.pageSize, from);
+    const response = await this.transport.send(path, {
+      method: 'GET',
+      headers: { accept: 'application/json' },
+    });
+    if (response.status === 410 && cursor !== null && adapter.protocol === true) {
       await response.body?.cancel();
       return 'expired';
     }
@@ -156,11 +167,36 @@ export class Pull {
         details: json,
       });
     }
-    return parseListPage(json);
+    const read = adapter.list(json, (items) =>
+      adapter.pullNext(
+        json,
+        items,
+        response.headers.get('link'),
+        cursor,
+        conf.pageSize,
+        this.ctx.deps.origin,
+      ),
+    );
+    if (!read) throw notAList(conf.name);
+    if (adapter.protocol !== true) {
+      await this.ctx.wire.observeIds(conf.name, listItemsOf(json));
+      await this.ctx.wire.rememberShape(conf.name, base, {
+        ...read.shape,
+        order: cursor === null ? read.shape.order : [],
+      });
+    }
+    return read.page;
   }
 }
 
-const hasNext = (page: ListPage): boolean => page.hasMore && page.cursor !== null;
+function listItemsOf(json: unknown): unknown[] {
+  if (Array.isArray(json)) return json.slice(0, 1);
+  if (typeof json !== 'object' || json === null) return [];
+  for (const v of Object.values(json)) if (Array.isArray(v)) return (v as unknown[]).slice(0, 1);
+  return [];
+}
+
+const hasNext = (page: CorePage): boolean => page.hasMore && page.cursor !== null;
 
 /**
  * Pull pages in order, each fetched as soon as the one before it arrived (it only needs that page's cursor), not after
@@ -174,16 +210,16 @@ const hasNext = (page: ListPage): boolean => page.hasMore && page.cursor !== nul
  * following it would fetch for as long as the server answers so.
  */
 export function readAhead(
-  fetch: (since: string | null) => Promise<ListPage | 'expired'>,
+  fetch: (since: string | null) => Promise<CorePage | 'expired'>,
   since: string | null,
   ahead: number,
-): () => Promise<ListPage | 'expired'> {
-  const waiting: Promise<ListPage | 'expired'>[] = [];
+): () => Promise<CorePage | 'expired'> {
+  const waiting: Promise<CorePage | 'expired'>[] = [];
   let inFlight = false;
   /** The cursor the next fetch starts from; undefined once the last page (or a failure, or `expired`) arrived. */
   let cursor: string | null | undefined = since;
   const seen = new Set<string | null>([since]);
-  const checked = async (from: string | null): Promise<ListPage | 'expired'> => {
+  const checked = async (from: string | null): Promise<CorePage | 'expired'> => {
     const answer = await fetch(from);
     if (answer === 'expired' || !hasNext(answer)) return answer;
     if (seen.has(answer.cursor))

@@ -257,7 +257,8 @@ export class BatchPush {
       const entry: BatchEntry = { key: fresh.id, method: fresh.method, path: fresh.url };
       const recordKey = `${fresh.collection}/${fresh.recordId}`;
       const base = expected.get(recordKey) ?? fresh.baseVersion;
-      if (fresh.method !== 'POST' && base !== null && detectsConflicts(this.ctx, fresh)) entry.ifMatch = base;
+      if (fresh.method !== 'POST' && typeof base === 'number' && detectsConflicts(this.ctx, fresh))
+        entry.ifMatch = base;
       if (fresh.tempId) entry.tempId = fresh.tempId;
       if (body !== undefined) entry.body = body;
       const size = JSON.stringify(entry).length;
@@ -266,7 +267,8 @@ export class BatchPush {
         continue;
       }
       if (fresh.method === 'POST') expected.set(recordKey, 1);
-      else if (base !== null) expected.set(recordKey, base + 1);
+      // Batches are our protocol's, whose versions are integers.
+      else if (typeof base === 'number') expected.set(recordKey, base + 1);
       else expected.delete(recordKey);
       bytes += size;
       chunk.push({ write: fresh, entry, json: body });
@@ -322,15 +324,9 @@ export class BatchPush {
         sorted.unsent.push(write);
         continue;
       }
+      // A batch result carries no headers: a create's id comes from its body only.
       const outcome = classify(write, r.status, r.body, null);
-      if (outcome.kind === 'ok')
-        sorted.acks.push({
-          write,
-          record: outcome.record,
-          deleted: outcome.deleted,
-          status: outcome.status,
-          json,
-        });
+      if (outcome.kind === 'ok') sorted.acks.push(await this.settler.ackOf(write, outcome, json));
       else sorted.others.push({ write, outcome });
     }
     return sorted;

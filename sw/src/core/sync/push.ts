@@ -219,8 +219,9 @@ export class Push {
     // Filtered again here: rows queued by an older version kept every header but Authorization and Cookie.
     const headers = new Headers(storableHeaders(fresh.headers, this.ctx.config.replayHeaders));
     headers.set(HEADERS.idempotencyKey, fresh.id);
-    if (fresh.baseVersion !== null && detectsConflicts(this.ctx, fresh))
-      headers.set(HEADERS.ifMatch, `"${fresh.baseVersion}"`);
+    const adapter = this.ctx.wire.for(fresh.collection);
+    const ifMatch = detectsConflicts(this.ctx, fresh) ? adapter.ifMatch(fresh.baseVersion) : null;
+    if (ifMatch !== null) headers.set(HEADERS.ifMatch, ifMatch);
     if (fresh.tempId) headers.set(HEADERS.tempId, fresh.tempId);
     if (fresh.contentType) headers.set('content-type', fresh.contentType);
     const body = await this.ctx.codec.openBytes(fresh.body);
@@ -230,7 +231,25 @@ export class Push {
     try {
       const response = await this.transport.send(fresh.url, { method: fresh.method, headers, body });
       const retryAfter = parseRetryAfter(response.headers.get('retry-after'), this.ctx.deps.now());
-      outcome = classify(fresh, response.status, await readJson(response), retryAfter);
+      outcome = answeredElsewhere(response)
+        ? {
+            kind: 'transient',
+            error: {
+              code: 'bad_response',
+              message: `answered by another page (${response.status} after a redirect): not the API, the write is kept`,
+              status: response.status,
+            },
+            retryAfterMs: null,
+          }
+        : classify(
+            fresh,
+            response.status,
+            await readJson(response),
+            retryAfter,
+            response.headers.get('location'),
+            adapter,
+            response.headers.get('etag'),
+          );
     } catch (error) {
       const info = toErrorInfo(error);
       outcome = {
@@ -240,17 +259,20 @@ export class Push {
       };
     }
     if (outcome.kind === 'ok') {
-      const ack = {
-        write: fresh,
-        record: outcome.record,
-        deleted: outcome.deleted,
-        status: outcome.status,
-        json,
-      };
+      const ack = await this.settler.ackOf(fresh, outcome, json);
       await this.acks.add(ack);
       this.settler.announceAcknowledged([ack]);
       return 'ok';
     }
     return this.settler.settle(fresh, outcome);
   }
+}
+
+/**
+ * A write's answer that came through a redirect and is not JSON: a captive portal's login page, not the API. Such a
+ * 2xx is no delivery (the write never reached the API), so the write stays queued. An API's own redirect to the
+ * record (`303 See Other`) answers JSON and is read as usual.
+ */
+function answeredElsewhere(response: Response): boolean {
+  return response.redirected && !isJsonType(response.headers.get('content-type'));
 }

@@ -23,6 +23,8 @@ export type Settled = 'ok' | 'conflict' | 'resolved' | 'failed' | 'skipped';
 /** A 2xx answer with the write's JSON body in hand, for its events. */
 export type AckWithBody = Ack & { json: unknown };
 
+export type Delivered = Extract<WriteOutcome, { kind: 'ok' }>;
+
 export class Settler {
   constructor(
     private readonly ctx: EngineContext,
@@ -31,6 +33,28 @@ export class Settler {
     private readonly transport: Transport,
     private readonly serverRecords: ServerRecords,
   ) {}
+
+  /**
+   * The acknowledgement of a 2xx. Without the server's record the new version is unknown: the record is read again
+   * (best effort), so the record's later writes are rebased on it instead of meeting a 409 of their own making; when
+   * that fails too, the local copy keeps the user's change until the next read or pull replaces it.
+   */
+  async ackOf(w: StoredWrite, o: Delivered, json: unknown): Promise<AckWithBody> {
+    let record = o.record;
+    if (!record && !o.deleted) {
+      const id = o.id ?? (w.method === 'POST' ? null : w.recordId);
+      const again = id === null ? null : await this.transport.refetch(w, id);
+      record = again?.server ?? null;
+    }
+    const ack: AckWithBody = { write: w, record, deleted: o.deleted, status: o.status, json };
+    if (o.id !== undefined) ack.id = o.id;
+    if (o.unread)
+      ack.warning = {
+        ...o.unread,
+        message: `${o.unread.message}; ${record ? 'the record was read again' : 'the next read or pull refreshes it'}`,
+      };
+    return ack;
+  }
 
   /** 2xx answers: stored in one acknowledgement, then announced. */
   async acknowledge(acks: readonly AckWithBody[]): Promise<void> {
@@ -102,9 +126,7 @@ export class Settler {
     switch (outcome.kind) {
       case 'ok': {
         const json = parseJsonBody(await ctx.codec.openBytes(w.body), w.contentType);
-        await this.acknowledge([
-          { write: w, record: outcome.record, deleted: outcome.deleted, status: outcome.status, json },
-        ]);
+        await this.acknowledge([await this.ackOf(w, outcome, json)]);
         return 'ok';
       }
       case 'conflict':
@@ -164,8 +186,8 @@ export class Settler {
     const stored: StoredWrite = {
       ...w,
       state: nextQueuedState(w.state, 'conflict'),
-      lastStatus: 409,
-      lastError: { code: 'conflict', message: 'the server holds a newer version', status: 409 },
+      lastStatus: outcome.status,
+      lastError: { code: 'conflict', message: 'the server holds a newer version', status: outcome.status },
       conflict: {
         server: await ctx.codec.sealJson(server),
         serverDeleted: known?.deleted ?? false,
@@ -175,7 +197,7 @@ export class Settler {
     };
     await ctx.queue.put(stored);
     if (server) await this.serverRecords.storeServerCopy(w.collection, w.recordId, server);
-    await this.log(w, 'conflict', 409, stored.lastError);
+    await this.log(w, 'conflict', outcome.status, stored.lastError);
     const auto = known !== null && (await this.resolver.applyStrategy(stored));
     if (auto) return 'resolved';
     const view = await this.outbox.conflictView(stored);

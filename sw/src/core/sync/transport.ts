@@ -5,12 +5,13 @@
  */
 import type { ErrorInfo } from '../../protocol/api.js';
 import { OfflineKitError, toErrorInfo } from '../../protocol/errors.js';
-import { isObject, isSameOriginPath, isServerRecord, parseDiscovery } from '../../protocol/wire-guards.js';
-import { DISCOVERY_PATH, PROTOCOL_VERSION, type Discovery, type ServerRecord } from '../../protocol/wire.js';
+import { isObject, isSameOriginPath, parseDiscovery } from '../../protocol/wire-guards.js';
+import { DISCOVERY_PATH, PROTOCOL_VERSION, type Discovery } from '../../protocol/wire.js';
 import { apiPath } from '../config.js';
 import type { EngineContext } from '../deps.js';
 import { readJson } from '../model/classify.js';
 import type { StoredWrite } from '../storage/db.js';
+import type { CoreRecord } from '../model/records.js';
 
 /** How a push or a pull ended early: `transient` and `auth` stop the run; the rest let it go on to the pull. */
 export type Stop =
@@ -58,6 +59,12 @@ export class Transport {
   async discover(): Promise<Discovery | null> {
     const now = this.ctx.deps.now();
     if (this.discovery && now - this.discovery.at < DISCOVERY_TTL_MS) return this.discovery.value;
+    // Every collection is plain REST: nothing to ask (an API that knows nothing of us would log a 404 each run).
+    if (!this.ctx.wire.discovers) {
+      this.discovery = { at: now, value: null };
+      this.ctx.wire.learned(false);
+      return null;
+    }
     const response = await this.send(this.api(DISCOVERY_PATH), { method: 'GET' });
     let value: Discovery | null = null;
     if (response.ok) {
@@ -79,24 +86,33 @@ export class Transport {
       await response.body?.cancel();
     }
     this.discovery = { at: now, value };
+    this.ctx.wire.learned(value !== null);
     return value;
   }
 
   /**
-   * The server's current copy of a conflicted write's record, read again (`GET`); null when it cannot be known (an
-   * error, a network failure, an answer that is not this record).
+   * The server's current copy of a write's record (by default the id the write names), read again (`GET`): after a
+   * conflict, or a 2xx that did not carry it. Null when it cannot be known (an error, a network failure, an answer
+   * that is not this record).
    */
-  async refetch(w: StoredWrite): Promise<{ server: ServerRecord | null; deleted: boolean } | null> {
+  async refetch(
+    w: StoredWrite,
+    id: string = w.recordId,
+  ): Promise<{ server: CoreRecord | null; deleted: boolean } | null> {
+    const adapter = this.ctx.wire.for(w.collection);
     try {
       const response = await this.send(
-        this.api(`/${encodeURIComponent(w.collection)}/${encodeURIComponent(w.recordId)}`),
+        this.api(`/${encodeURIComponent(w.collection)}/${encodeURIComponent(id)}`),
         { method: 'GET', headers: { accept: 'application/json' } },
       );
       const json = await readJson(response);
-      if (response.status === 200 && isServerRecord(json) && json.id === w.recordId)
-        return { server: json, deleted: false };
-      // PROTOCOL.md §4: a deleted record reads as 404 with `"error": "deleted"`.
-      if (response.status === 404 && isObject(json) && json.error === 'deleted')
+      const record = response.status === 200 ? adapter.record(json, response.headers.get('etag')) : null;
+      if (record && record.id === id) return { server: record, deleted: false };
+      // PROTOCOL.md §4: a deleted record reads as 404 with `"error": "deleted"`; a REST API's 404 says the same.
+      if (
+        response.status === 404 &&
+        (adapter.protocol !== true || (isObject(json) && json.error === 'deleted'))
+      )
         return { server: null, deleted: true };
       return null;
     } catch {
