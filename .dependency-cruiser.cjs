@@ -1,5 +1,5 @@
 // Arrows point down only (docs/ARCHITECTURE.md, "Layers"): worker → core → protocol; client → protocol;
-// devtools-extension, server-mock, sample-app → the package's public entries; bench → test harness, never back.
+// devtools-extension, server-mock, sample-app → the package's public entries; server → protocol only; bench → test harness, never back.
 // `npm run deps` checks it in the test command; a forbidden arrow fails it with the rule's name.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -32,18 +32,26 @@ module.exports = {
       comment: 'The published module never reaches into the apps and tools built on it.',
       severity: 'error',
       from: { path: '^sw/src/' },
-      to: { path: '^(devtools-extension|sample-app|server-mock|test|bench)/' },
+      to: { path: '^(devtools-extension|sample-app|server|server-mock|test|bench)/' },
     },
     {
       name: 'users-of-sw-take-public-entries',
       comment:
         'The extension, server-mock and the sample app use what @offline-kit/sw publishes (protocol, client, the worker entry), never its internals.',
       severity: 'error',
-      from: { path: '^(devtools-extension|server-mock|sample-app)/src/' },
+      from: { path: '^(devtools-extension|server|server-mock|sample-app)/src/' },
       to: {
         path: '^sw/src/',
         pathNot: '^sw/src/(protocol/|client/index\\.ts$|worker/index\\.ts$)',
       },
+    },
+    {
+      name: 'server-library-on-protocol',
+      comment:
+        '@offline-kit/server takes the wire from @offline-kit/sw/protocol only, and never reaches into the apps built on it (server-mock is built on it, not the other way).',
+      severity: 'error',
+      from: { path: '^server/src/' },
+      to: { path: '^(sw/src/(?!protocol/)|server-mock/|sample-app/|devtools-extension/|test/|bench/)' },
     },
     {
       name: 'panel-ui-without-browser-apis',

@@ -24,6 +24,7 @@ export default defineConfig({
           include: [
             'sw/test/**/*.test.ts',
             'server-mock/test/**/*.test.ts',
+            'server/test/**/*.test.ts',
             'devtools-extension/test/**/*.test.{ts,tsx}',
             'sample-app/test/**/*.test.{ts,tsx}',
             'bench/test/**/*.test.ts',
