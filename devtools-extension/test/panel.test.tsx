@@ -291,6 +291,10 @@ describe('conflicts', () => {
       .filter((row) => row.dataset.differs === 'true')
       .map((row) => row.querySelector('th')?.textContent);
     expect(differing).toEqual(['status (differs)', 'title (differs)', 'version (differs)']);
+    // Overwriting the server is not the primary action and asks twice.
+    expect(r.$('okp-resolve-local')?.getAttribute('data-variant')).toBe('danger');
+    await r.click('okp-resolve-local');
+    expect(client.resolutions).toEqual([]);
     await r.click('okp-resolve-local');
     expect(client.resolutions).toEqual([{ writeId: 'w-7', resolution: { choice: 'local' } }]);
     expect(r.$('okp-conflicts-empty')).not.toBeNull();

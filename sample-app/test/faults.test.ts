@@ -37,3 +37,19 @@ describe('describeFaults', () => {
     );
   });
 });
+
+describe('describeFaults with server-mock’s own shape', () => {
+  it('reads the unreachable window as server-mock answers it (an ISO date and the time left)', () => {
+    const state = {
+      latencyMs: 0,
+      failNext: null,
+      dropNext: null,
+      unreachableForMs: 59_500,
+      unreachableUntil: new Date(now + 59_500).toISOString(),
+    };
+    expect(describeFaults(state, now)).toBe('server unreachable for 60 more seconds');
+    expect(describeFaults({ unreachableForMs: 1_000, unreachableUntil: null }, now)).toBe(
+      'server unreachable for 1 more second',
+    );
+  });
+});

@@ -94,3 +94,10 @@ describe('syncMessage', () => {
     expect(syncMessage(status({ failed: 2 }), 'online', null).text).toBe('2 changes refused by the server');
   });
 });
+
+describe('a save on its way', () => {
+  it('is never called saved', () => {
+    expect(syncMessage(status(), 'online', null, 1).text).toBe('Saving…');
+    expect(syncMessage(status(), 'online', null, 0).text).toBe('All changes saved');
+  });
+});

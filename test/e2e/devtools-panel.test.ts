@@ -152,6 +152,8 @@ describe('devtools panel in DevTools', () => {
     const rows = await panel.texts('okp-conflict-row');
     expect(rows.find((r) => r.startsWith('title'))).toMatch(/Alice title.*Bob title/);
     await devtools.screenshot('devtools-panel-conflict');
+    // Overwriting the server asks for a second click.
+    await panel.click('okp-resolve-local');
     await panel.click('okp-resolve-local');
     await waitFor(
       async () =>

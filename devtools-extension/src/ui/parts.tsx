@@ -46,6 +46,7 @@ export function ErrorLine(props: { error: string | null }): JSX.Element | null {
  */
 export function ActionButton(props: {
   label: string;
+  /** Resolving to `false` means the action did not happen (it said why itself): no `onDone`. */
   run: () => Promise<unknown>;
   testId?: string;
   variant?: 'primary' | 'danger';
@@ -69,7 +70,9 @@ export function ActionButton(props: {
     props
       .run()
       .then(
-        () => props.onDone?.(),
+        (result) => {
+          if (result !== false) props.onDone?.();
+        },
         (err: unknown) => setError(errorText(err)),
       )
       .finally(() => setBusy(false));

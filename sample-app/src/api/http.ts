@@ -40,7 +40,35 @@ export function onUnauthorized(listener: Listener): () => void {
   return () => unauthorizedListeners.delete(listener);
 }
 
+let writesInFlight = 0;
+const inFlightListeners = new Set<(count: number) => void>();
+
+/**
+ * Told how many writes the page is waiting on. The worker's queue only learns of a write once its answer is on the
+ * way back, so "All changes saved" during a slow save would be a lie without the page's own count.
+ */
+export function onWritesInFlight(listener: (count: number) => void): () => void {
+  inFlightListeners.add(listener);
+  return () => inFlightListeners.delete(listener);
+}
+
+function setWritesInFlight(delta: number): void {
+  writesInFlight += delta;
+  for (const listener of inFlightListeners) listener(writesInFlight);
+}
+
 export async function api(path: string, init: RequestInit = {}): Promise<ApiAnswer> {
+  const write = (init.method ?? 'GET').toUpperCase() !== 'GET';
+  if (!write) return request(path, init);
+  setWritesInFlight(1);
+  try {
+    return await request(path, init);
+  } finally {
+    setWritesInFlight(-1);
+  }
+}
+
+async function request(path: string, init: RequestInit): Promise<ApiAnswer> {
   const headers = new Headers(init.headers);
   const token = getToken();
   if (token) headers.set('Authorization', `Bearer ${token}`);

@@ -2,6 +2,7 @@
  * Starting Offline Kit from the page: register the service worker, connect the client, feed the store with its
  * events, and hand it the signed-in technician's credentials (kept in memory by the worker, never stored there).
  */
+import { onWritesInFlight } from '../api/http.js';
 import { getKit } from '../kit/kit.js';
 import { loadSession, type Session } from './session.js';
 import { getState, handleEvent, refreshQueue, update } from './store.js';
@@ -9,6 +10,7 @@ import { getState, handleEvent, refreshQueue, update } from './store.js';
 export async function startOfflineKit(): Promise<void> {
   addEventListener('online', () => update({ browserOnline: true }));
   addEventListener('offline', () => update({ browserOnline: false }));
+  onWritesInFlight((saving) => update({ saving }));
   if (!('serviceWorker' in navigator)) {
     update({ kitError: 'this browser has no service workers; the app needs a connection.' });
     return;

@@ -23,6 +23,8 @@ export interface SyncState {
   /** Bumped whenever local data changed, so open screens read it again. */
   dataVersion: number;
   browserOnline: boolean;
+  /** Writes the page sent and still waits on (from `onWritesInFlight`). */
+  saving: number;
 }
 
 let state: SyncState = {
@@ -34,6 +36,7 @@ let state: SyncState = {
   conflicts: [],
   dataVersion: 0,
   browserOnline: typeof navigator === 'undefined' ? true : navigator.onLine,
+  saving: 0,
 };
 
 const listeners = new Set<() => void>();

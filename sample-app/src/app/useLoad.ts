@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { inUserWords } from '../logic/userError.js';
 
 export interface LoadState<T> {
   data: T | null;
+  /** Why the last load failed, in the technician's words (the raw reason goes to the console). */
   error: string | null;
   loading: boolean;
   reload: () => void;
@@ -28,7 +30,8 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): LoadState<T
       },
       (reason: unknown) => {
         if (mine !== generation.current) return;
-        setError(reason instanceof Error ? reason.message : String(reason));
+        console.warn('Load failed', reason);
+        setError(inUserWords(reason));
         setLoading(false);
       },
     );

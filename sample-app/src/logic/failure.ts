@@ -1,5 +1,6 @@
 /** Why the server refused a write, in words a technician can act on. */
 import type { QueuedWriteView } from '@offline-kit/sw/protocol';
+import { isObject } from '../api/types.js';
 
 export function failureReason(write: QueuedWriteView): string {
   const error = write.lastError;
@@ -41,10 +42,24 @@ const COLLECTION_NOUN: Record<string, string> = {
   parts: 'part',
 };
 
-/** "New note", "Change to work order wo_3" */
-export function describeWrite(write: QueuedWriteView): string {
-  const noun = COLLECTION_NOUN[write.collection] ?? write.collection;
-  const verb = METHOD_VERB[write.method] ?? write.method;
-  const id = write.recordId.startsWith('tmp_') ? '' : ` ${write.recordId}`;
-  return `${verb} ${noun}${write.method === 'POST' ? '' : id}`;
+/**
+ * A queued write in a technician's words: work orders by title, notes and photos by the work order they belong to
+ * ("New note on “Boiler check”", "Change to “Boiler check”"), never a record id. `titles` maps work-order ids to titles.
+ */
+export function describeWrite(
+  write: QueuedWriteView,
+  titles: ReadonlyMap<string, string> = new Map(),
+): string {
+  const body = isObject(write.json) ? write.json : null;
+  const verb = METHOD_VERB[write.method] ?? 'Change to';
+  if (write.collection === 'work-orders') {
+    const own = body && typeof body.title === 'string' && body.title !== '' ? body.title : undefined;
+    const title = own ?? titles.get(write.recordId);
+    if (write.method === 'POST') return title ? `New work order “${title}”` : 'New work order';
+    return title ? `${verb} “${title}”` : `${verb} a work order`;
+  }
+  const noun = COLLECTION_NOUN[write.collection] ?? 'record';
+  const parentId = body && typeof body.workOrderId === 'string' ? body.workOrderId : null;
+  const parent = parentId === null ? undefined : titles.get(parentId);
+  return `${verb} ${noun}${parent ? ` on “${parent}”` : ''}`;
 }

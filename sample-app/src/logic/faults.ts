@@ -14,6 +14,21 @@ function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/**
+ * server-mock answers `unreachableUntil` as an ISO date and `unreachableForMs` as the time left; reading only a number
+ * there once made the Demo tab say "Active: none" beside "The server is unreachable for 1 minute".
+ */
+function unreachableUntil(faults: Record<string, unknown>, now: number): number {
+  const until = faults.unreachableUntil;
+  if (typeof until === 'number') return until;
+  if (typeof until === 'string') {
+    const at = Date.parse(until);
+    if (!Number.isNaN(at)) return at;
+  }
+  const left = faults.unreachableForMs;
+  return typeof left === 'number' && left > 0 ? now + left : 0;
+}
+
 export function describeFaults(faults: unknown, now: number): string {
   if (!isRecord(faults)) return 'none';
   const parts: string[] = [];
@@ -31,8 +46,9 @@ export function describeFaults(faults: unknown, now: number): string {
     const when = faults.dropNext.when === 'after-commit' ? 'after it is saved' : 'before it is saved';
     parts.push(`next ${plural(dropping, 'write loses its answer', 'writes lose their answer')} ${when}`);
   }
-  if (typeof faults.unreachableUntil === 'number' && faults.unreachableUntil > now) {
-    const seconds = Math.ceil((faults.unreachableUntil - now) / 1000);
+  const until = unreachableUntil(faults, now);
+  if (until > now) {
+    const seconds = Math.ceil((until - now) / 1000);
     parts.push(`server unreachable for ${plural(seconds, 'more second', 'more seconds')}`);
   }
   return parts.length === 0 ? 'none' : parts.join('; ');

@@ -33,11 +33,15 @@ export interface SyncMessage {
   progress: number | null;
 }
 
-/** `lastRun` is the summary of the most recent sync that ended, as events reported it. */
+/**
+ * `lastRun` is the summary of the most recent sync that ended, as events reported it. `saving` counts writes the page
+ * sent and still waits on, or the queue holds as sending: while any is on its way nothing is "saved" yet.
+ */
 export function syncMessage(
   status: SyncStatus,
   connectivity: Connectivity,
   lastRun: SyncRunSummary | null,
+  saving = 0,
 ): SyncMessage {
   const waiting = status.pending;
   if (status.paused) {
@@ -59,6 +63,9 @@ export function syncMessage(
     }
     const what = phase === 'push' && total ? ` ${done} of ${total} changes` : '';
     return { text: `Syncing…${what}`, tone: 'busy', retry: false, firstSync: false, progress: null };
+  }
+  if (saving > 0) {
+    return { text: 'Saving…', tone: 'busy', retry: false, firstSync: false, progress: null };
   }
   if (connectivity === 'offline') {
     const text =

@@ -65,12 +65,17 @@ export function DemoPanel() {
       if (yes) setCurrent(await readFaults().catch(() => ({})));
     });
   }, []);
+  const { kit } = useSyncState();
   const apply = (action: () => Promise<void>, done: string): void => {
     setMessage(null);
     action()
       .then(async () => {
         setCurrent(await readFaults().catch(() => ({})));
         setMessage(done);
+        // The worker learns whether the server answers only when it tries: a sync now makes the status bar say what
+        // the fault just did, instead of "Online" until the next write fails.
+        if (kit) await kit.syncNow().catch(() => undefined);
+        await refreshQueue();
       })
       .catch((reason: unknown) => setMessage(reason instanceof Error ? reason.message : String(reason)));
   };

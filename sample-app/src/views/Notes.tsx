@@ -37,7 +37,7 @@ export function Notes({ workOrderId }: { workOrderId: string }) {
       <h2 id="notes-heading">Notes</h2>
       {notes.error && (
         <p class="error" role="alert">
-          Could not load notes: {notes.error}
+          Could not load notes. {notes.error}
         </p>
       )}
       <ol class="notes" data-testid="notes">

@@ -48,7 +48,7 @@ export function Parts() {
       </div>
       {parts.error && (
         <p class="error" role="alert">
-          Could not load parts: {parts.error}
+          Could not load parts. {parts.error}
         </p>
       )}
       {parts.loading && !parts.data && <p class="muted">Loading the catalogue…</p>}

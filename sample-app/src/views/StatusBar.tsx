@@ -8,7 +8,7 @@ import { href } from '../app/router.js';
 import { useState } from 'preact/hooks';
 
 export function StatusBar() {
-  const { status, lastRun, browserOnline, kit, kitError } = useSyncState();
+  const { status, lastRun, browserOnline, kit, kitError, saving, queue } = useSyncState();
   const [retrying, setRetrying] = useState(false);
   if (kitError) {
     return (
@@ -25,7 +25,8 @@ export function StatusBar() {
     );
   }
   const connectivity = connectivityOf(status, browserOnline);
-  const message = syncMessage(status, connectivity, lastRun);
+  const sending = queue.filter((write) => write.state === 'sending').length;
+  const message = syncMessage(status, connectivity, lastRun, saving + sending);
   const unsynced = status.pending + status.failed + status.conflicts;
   const retry = (): void => {
     if (!kit) return;

@@ -1,33 +1,108 @@
 /**
- * Everything not yet on the server: conflicts to resolve, writes the server refused (with the reason, and retry /
- * edit / discard), and writes waiting their turn.
+ * Everything not yet on the server, in a technician's words: conflicts to resolve, writes the server refused (with the
+ * reason, and retry / edit / discard), writes waiting their turn (which can be discarded), and the recent sync runs.
  */
-import { useState } from 'preact/hooks';
-import type { QueuedWriteView } from '@offline-kit/sw/protocol';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { HistoryEntry, QueuedWriteView, SyncRunSummary } from '@offline-kit/sw/protocol';
+import { listWorkOrders } from '../api/resources.js';
 import { isObject } from '../api/types.js';
 import { href } from '../app/router.js';
 import { refreshQueue, useSyncState } from '../app/store.js';
+import { useLoad } from '../app/useLoad.js';
 import { describeWrite, failureReason } from '../logic/failure.js';
 import { fieldLabel } from '../logic/fieldDiff.js';
 import { freshnessText } from '../logic/freshness.js';
+import { collectionsLabel, unitFreshness, unitLabel } from '../logic/units.js';
 import { useNow } from './Freshness.js';
 
+type RunEntry = Extract<HistoryEntry, { kind: 'run' }>;
+
+/** Why a run failed, without codes: the technician needs to know whether waiting helps. */
+function runProblem(run: SyncRunSummary): string {
+  const code = run.error?.code;
+  if (code === 'network' || code === 'timeout') return 'the server could not be reached';
+  if (code === 'unauthorized') return 'you need to sign in again';
+  return 'the server had a problem';
+}
+
+function outcomeText(run: SyncRunSummary): { text: string; failed: boolean } {
+  switch (run.outcome) {
+    case 'failed':
+      return {
+        text: `Sync failed: ${runProblem(run)}. Your changes are kept on this device and sent later.`,
+        failed: true,
+      };
+    case 'partial':
+      return { text: 'Sync partly done: some changes still wait or were refused (see below).', failed: true };
+    case 'skipped':
+      return { text: 'Nothing was synced: you are offline or signed out.', failed: true };
+    default:
+      return { text: 'Sync completed.', failed: false };
+  }
+}
+
+const RUN_WORD: Record<SyncRunSummary['outcome'], string> = {
+  completed: 'Completed',
+  failed: 'Failed',
+  partial: 'Partly done',
+  skipped: 'Skipped',
+};
+
 export function SyncCenter() {
-  const { queue, conflicts, status, kit } = useSyncState();
+  const { queue, conflicts, status, kit, dataVersion, lastRun } = useSyncState();
   const now = useNow();
   const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<{ text: string; failed: boolean } | null>(null);
+  const [runs, setRuns] = useState<RunEntry[]>([]);
+  const orders = useLoad(listWorkOrders, [dataVersion]);
+  const titles = useMemo(
+    () => new Map((orders.data?.items ?? []).map((order) => [order.id, order.title])),
+    [orders.data],
+  );
+  useEffect(() => {
+    if (!kit) return;
+    kit
+      .getHistory({ limit: 200 })
+      .then((entries) => setRuns(entries.filter((e): e is RunEntry => e.kind === 'run').slice(0, 10)))
+      .catch((error: unknown) => console.warn('Could not read the sync history', error));
+  }, [kit, lastRun]);
   const failed = queue.filter((w) => w.state === 'failed');
   const waiting = queue.filter((w) => w.state === 'pending' || w.state === 'sending');
   const syncNow = (): void => {
     if (!kit) return;
     setBusy(true);
+    setOutcome(null);
     kit
       .syncNow()
-      .catch((error: unknown) => console.warn('Sync failed', error))
+      .then((summary) => setOutcome(outcomeText(summary)))
+      .catch((error: unknown) => {
+        console.warn('Sync failed', error);
+        setOutcome({
+          text: 'Sync failed. Your changes are kept on this device and sent later.',
+          failed: true,
+        });
+      })
       .finally(() => {
         setBusy(false);
         void refreshQueue();
       });
+  };
+  const discard = (write: QueuedWriteView): void => {
+    if (!kit) return;
+    const what = describeWrite(write, titles);
+    if (
+      !confirm(
+        `Discard “${what}”? It will never reach the server, and this device goes back to the server’s version.`,
+      )
+    )
+      return;
+    kit
+      .discardWrite(write.id)
+      .catch((error: unknown) => {
+        console.warn('Discard failed', error);
+        setOutcome({ text: `“${what}” could not be discarded: it may be on its way already.`, failed: true });
+      })
+      .finally(() => void refreshQueue());
   };
   return (
     <main id="main" class="page">
@@ -37,14 +112,23 @@ export function SyncCenter() {
           {busy ? 'Syncing…' : 'Sync now'}
         </button>
       </div>
+      {outcome && (
+        <p
+          class={outcome.failed ? 'error' : 'success'}
+          role={outcome.failed ? 'alert' : 'status'}
+          data-testid="sync-outcome"
+        >
+          {outcome.text}
+        </p>
+      )}
       {status && (
-        <ul class="units">
+        <ul class="units" data-testid="units">
           {status.units
             .filter((u) => u.name !== 'all')
             .map((unit) => (
               <li key={unit.name}>
-                <strong>{unit.name}</strong> ({unit.collections.join(', ')}):{' '}
-                {freshnessText(unit.lastSyncAt, now)}
+                <strong>{unitLabel(unit.name)}</strong> ({collectionsLabel(unit.collections)}):{' '}
+                {freshnessText(unitFreshness(unit, status.units), now)}
                 {unit.lastOutcome === 'failed' && <span class="marker marker-failed">last sync failed</span>}
               </li>
             ))}
@@ -61,7 +145,9 @@ export function SyncCenter() {
               <li key={c.writeId} class="card card-conflict">
                 <a class="card-link" href={href({ name: 'conflict', writeId: c.writeId })}>
                   <span class="card-title">
-                    {typeof c.local?.title === 'string' ? c.local.title : `${c.collection} ${c.recordId}`}
+                    {typeof c.local?.title === 'string'
+                      ? c.local.title
+                      : (titles.get(c.recordId) ?? 'A work order')}
                   </span>
                   <span class="card-meta">
                     {c.serverDeleted
@@ -83,7 +169,7 @@ export function SyncCenter() {
         ) : (
           <ul class="cards">
             {failed.map((write) => (
-              <FailedWrite key={write.id} write={write} />
+              <FailedWrite key={write.id} write={write} titles={titles} />
             ))}
           </ul>
         )}
@@ -94,15 +180,51 @@ export function SyncCenter() {
         {waiting.length === 0 ? (
           <p class="muted">Everything is on the server.</p>
         ) : (
-          <ol class="queue">
+          <ol class="queue" data-testid="waiting-list">
             {waiting.map((write) => (
-              <li key={write.id}>
-                {describeWrite(write)}
+              <li key={write.id} class="queue-item">
+                <span>
+                  {describeWrite(write, titles)}
+                  <span class="muted">
+                    {' '}
+                    — {write.state === 'sending' ? 'sending' : 'waiting'}
+                    {write.attempts > 0 && `, ${write.attempts} tries`}
+                    {write.nextAttemptAt &&
+                      `, next try ${new Date(write.nextAttemptAt).toLocaleTimeString()}`}
+                  </span>
+                </span>
+                {write.state === 'pending' && (
+                  <button
+                    type="button"
+                    class="btn btn-small btn-danger"
+                    aria-label={`Discard ${describeWrite(write, titles)}`}
+                    onClick={() => discard(write)}
+                  >
+                    Discard
+                  </button>
+                )}
+              </li>
+            ))}
+          </ol>
+        )}
+      </section>
+
+      <section class="panel" aria-labelledby="runs-heading">
+        <h2 id="runs-heading">Recent syncs</h2>
+        {runs.length === 0 ? (
+          <p class="muted">No sync yet.</p>
+        ) : (
+          <ol class="queue" data-testid="past-runs">
+            {runs.map((run) => (
+              <li key={run.id}>
+                <time dateTime={new Date(run.at).toISOString()}>{new Date(run.at).toLocaleTimeString()}</time>{' '}
+                <strong class={run.outcome === 'failed' ? 'error-text' : undefined}>
+                  {RUN_WORD[run.outcome]}
+                </strong>
                 <span class="muted">
                   {' '}
-                  — {write.state === 'sending' ? 'sending' : 'waiting'}
-                  {write.attempts > 0 && `, ${write.attempts} tries`}
-                  {write.nextAttemptAt && `, next try ${new Date(write.nextAttemptAt).toLocaleTimeString()}`}
+                  —{' '}
+                  {run.outcome === 'failed' ? runProblem(run) : `${run.pushed} sent, ${run.pulled} received`}
                 </span>
               </li>
             ))}
@@ -113,7 +235,7 @@ export function SyncCenter() {
   );
 }
 
-function FailedWrite({ write }: { write: QueuedWriteView }) {
+function FailedWrite({ write, titles }: { write: QueuedWriteView; titles: ReadonlyMap<string, string> }) {
   const { kit } = useSyncState();
   const [editing, setEditing] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -129,7 +251,7 @@ function FailedWrite({ write }: { write: QueuedWriteView }) {
   return (
     <li class="card card-failed" data-testid="failed-write">
       <div class="card-body">
-        <span class="card-title">{describeWrite(write)}</span>
+        <span class="card-title">{describeWrite(write, titles)}</span>
         <p>{failureReason(write)}</p>
         {error && (
           <p class="error" role="alert">
@@ -158,7 +280,7 @@ function FailedWrite({ write }: { write: QueuedWriteView }) {
               onClick={() => {
                 if (
                   confirm(
-                    `Discard “${describeWrite(write)}”? It will not reach the server and is undone here.`,
+                    `Discard “${describeWrite(write, titles)}”? It will never reach the server, and this device goes back to the server’s version.`,
                   )
                 )
                   run(kit.discardWrite(write.id));

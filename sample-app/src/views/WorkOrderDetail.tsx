@@ -31,9 +31,14 @@ export function WorkOrderDetail({ id }: { id: string }) {
           <a href={href({ name: 'work-orders' })}>← Work orders</a>
         </p>
         {loaded.error ? (
-          <p class="error" role="alert">
-            Could not open this work order: {loaded.error}
-          </p>
+          <div class="error-block">
+            <p class="error" role="alert">
+              This work order could not be opened. {loaded.error}
+            </p>
+            <button type="button" class="btn" onClick={loaded.reload} disabled={loaded.loading}>
+              {loaded.loading ? 'Retrying…' : 'Retry'}
+            </button>
+          </div>
         ) : (
           <p class="muted">Loading…</p>
         )}

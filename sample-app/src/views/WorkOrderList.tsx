@@ -52,7 +52,7 @@ export function WorkOrderList() {
       </div>
       {orders.error && (
         <p class="error" role="alert">
-          Could not load work orders: {orders.error}{' '}
+          Could not load work orders. {orders.error}{' '}
           <button type="button" class="btn btn-small" onClick={orders.reload}>
             Try again
           </button>

@@ -2,7 +2,7 @@ import type { ConflictView } from '@offline-kit/sw/protocol';
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { isObject } from '../../protocol/guard.js';
-import { PanelError, type PanelClient } from '../client.js';
+import { type PanelClient } from '../client.js';
 import { conflictRows, mergeDraft } from '../diff.js';
 import { formatInline, formatJson, formatTime } from '../format.js';
 import { isSyncEnd, isWriteEvent, useLive } from '../live.js';
@@ -79,21 +79,23 @@ function ConflictDetail(props: {
   const [mergeError, setMergeError] = useState<string | null>(null);
   const rows = conflictRows(conflict);
 
-  const resolveMerged = async (): Promise<void> => {
-    if (merging === null) return;
+  const resolveMerged = async (): Promise<boolean> => {
+    if (merging === null) return false;
     let record: unknown;
     try {
       record = JSON.parse(merging) as unknown;
     } catch (error) {
+      // Said once, beside the editor; the button shows no second copy of it.
       setMergeError(`Not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
-      throw new PanelError({ code: 'invalid_message', message: 'fix the JSON first' });
+      return false;
     }
     if (!isObject(record)) {
       setMergeError('The merged record must be a JSON object.');
-      throw new PanelError({ code: 'invalid_message', message: 'the merged record must be an object' });
+      return false;
     }
     setMergeError(null);
     await client.call('resolveConflict', conflict.writeId, { choice: 'merged', record });
+    return true;
   };
 
   return (
@@ -139,17 +141,21 @@ function ConflictDetail(props: {
         </tbody>
       </table>
       <div class="okp-toolbar" role="toolbar" aria-label="Resolve">
-        <ActionButton
-          label="Keep local"
-          testId="okp-resolve-local"
-          variant="primary"
-          run={() => client.call('resolveConflict', conflict.writeId, { choice: 'local' })}
-          onDone={props.onResolved}
-        />
+        {/* Keeping the server's version loses nothing on the server, so it is the primary action; "Keep local"
+            overwrites someone else's change and says so, with a confirming second click. */}
         <ActionButton
           label="Keep server"
           testId="okp-resolve-server"
+          variant="primary"
           run={() => client.call('resolveConflict', conflict.writeId, { choice: 'server' })}
+          onDone={props.onResolved}
+        />
+        <ActionButton
+          label="Keep local (overwrite server)"
+          confirm="Confirm overwrite"
+          testId="okp-resolve-local"
+          variant="danger"
+          run={() => client.call('resolveConflict', conflict.writeId, { choice: 'local' })}
           onDone={props.onResolved}
         />
         <button

@@ -1,7 +1,7 @@
 import type { QueuedWriteView, WriteState } from '@offline-kit/sw/protocol';
 import type { JSX } from 'preact';
 import { useCallback, useState } from 'preact/hooks';
-import { PanelError, errorText, type PanelClient } from '../client.js';
+import { errorText, type PanelClient } from '../client.js';
 import { formatBytes, formatJson, formatTime } from '../format.js';
 import { isSyncEnd, isWriteEvent, useLive } from '../live.js';
 import { collectAll, usePagedList } from '../paged.js';
@@ -234,13 +234,18 @@ function QueueRow(props: { write: QueuedWriteView; checked: boolean; onToggle: (
       <span class="okp-c-state" data-testid="okp-queue-state-cell">
         <StateBadge state={write.state} />
       </span>
-      <span class="okp-cell okp-dim okp-c-attempts">
-        {write.attempts} attempt{write.attempts === 1 ? '' : 's'}
+      <span
+        class="okp-cell okp-dim okp-c-attempts"
+        title={`${write.attempts} attempt${write.attempts === 1 ? '' : 's'}`}
+      >
+        {write.attempts}×
       </span>
       <span class="okp-cell okp-dim okp-c-next">
-        {write.nextAttemptAt === null ? '' : `next ${formatTime(write.nextAttemptAt).slice(11, 19)}`}
+        {write.nextAttemptAt === null ? '' : formatTime(write.nextAttemptAt).slice(11, 19)}
       </span>
-      <span class="okp-cell okp-error okp-c-error">{write.lastError ? write.lastError.message : ''}</span>
+      <span class="okp-cell okp-error okp-c-error" title={write.lastError?.message}>
+        {write.lastError ? write.lastError.message : ''}
+      </span>
     </>
   );
 }
@@ -257,6 +262,7 @@ function WriteDetails(props: {
   const { client, write } = props;
   const [editing, setEditing] = useState<string | null>(null);
   const [editError, setEditError] = useState<string | null>(null);
+  const [note, setNote] = useState<string | null>(null);
   const detail = useLive(client, () => client.call('getWrite', write.id), [write.id], isWriteEvent);
   const body = detail.data?.body;
   // The listed row has no body (`bodies: false`): the parsed JSON is the one `getWrite` answered.
@@ -273,18 +279,33 @@ function WriteDetails(props: {
     );
   }
 
-  const saveEdit = async (): Promise<void> => {
-    if (editing === null) return;
+  const saveEdit = async (): Promise<boolean> => {
+    if (editing === null) return false;
     let parsed: unknown;
     try {
       parsed = JSON.parse(editing) as unknown;
     } catch (error) {
+      // Said once, beside the editor; the button shows no second copy of it.
       setEditError(`Not valid JSON: ${errorText(error)}`);
-      throw new PanelError({ code: 'invalid_message', message: 'fix the JSON first' });
+      return false;
     }
     await client.call('editWrite', write.id, parsed);
     setEditing(null);
     setEditError(null);
+    // An edit is no write event, so nothing else tells the body view that the body changed.
+    detail.reload();
+    return true;
+  };
+
+  /** A retry while the worker is offline or cannot reach the server sends nothing: say so instead of staying silent. */
+  const retry = async (): Promise<void> => {
+    setNote(null);
+    await client.call('retryWrite', write.id);
+    const status = await client.call('getStatus');
+    if (!status.online)
+      setNote('Offline: nothing was sent. The write stays pending and is sent when the network is back.');
+    else if (!status.serverReachable)
+      setNote('The server is not reachable: the write stays pending and is retried automatically.');
   };
 
   return (
@@ -295,7 +316,7 @@ function WriteDetails(props: {
           testId="okp-write-retry"
           variant="primary"
           disabled={write.state === 'sending' || write.state === 'conflict'}
-          run={() => client.call('retryWrite', write.id)}
+          run={retry}
           onDone={props.onChanged}
         />
         <button
@@ -327,6 +348,11 @@ function WriteDetails(props: {
           onDone={props.onChanged}
         />
       </div>
+      {note ? (
+        <div class="okp-dim" role="status" data-testid="okp-write-note">
+          {note}
+        </div>
+      ) : null}
       {editing !== null ? (
         <div data-testid="okp-write-editor">
           <textarea
