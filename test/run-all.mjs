@@ -1,7 +1,8 @@
-// `npm test`: the build, then two lanes at once, because the browser tests spend most of their time waiting on
-// browsers and servers (measured: 0.4 of one core over the e2e project) while the checks keep a core busy:
-//   e2e:    test:e2e (Chromium, one file at a time);
-//   checks: typecheck, lint, deps, format:check, test:package, test:unit, then test:engines (one browser at a time).
+// `npm test`: the build, then three lanes at once, because the browser tests spend most of their time waiting on
+// browsers and servers (measured: 0.4 of one core over the e2e project) while a check keeps a core busy:
+//   e2e:     test:e2e (Chromium, one file at a time);
+//   lint:    lint, deps, format:check, then test:engines (one browser at a time);
+//   types:   typecheck, test:package, test:unit.
 // So at most two browsers run at once, each project still one file at a time (vitest.config.ts says why).
 // Every task runs even when another failed; each one's output is printed whole when it ends (never interleaved),
 // and a summary with each task's time comes last. `--serial` runs the same tasks one after another.
@@ -9,20 +10,28 @@ import { spawn } from 'node:child_process';
 
 const LANES = {
   e2e: ['test:e2e'],
-  checks: ['typecheck', 'lint', 'deps', 'format:check', 'test:package', 'test:unit', 'test:engines'],
+  lint: ['lint', 'deps', 'format:check', 'test:engines'],
+  types: ['typecheck', 'test:package', 'test:unit'],
 };
 const serial = process.argv.includes('--serial');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const started = Date.now();
 const seconds = (ms) => `${Math.round(ms / 1000)} s`;
 
-/** Runs `npm run <script>`; `stream` shows its output as it comes, else it is kept and printed whole at the end. */
-function run(script, stream) {
+/**
+ * Runs `npm run <script>`; `stream` shows its output as it comes, else it is kept and printed whole at the end.
+ * After the build, `OFFLINE_KIT_FRESH_BUILD=1` tells the tests not to rebuild a dist/ another lane is reading.
+ */
+function run(script, stream, fresh = true) {
   const begun = Date.now();
   return new Promise((resolve) => {
     const child = spawn(npm, ['run', script], {
       stdio: stream ? 'inherit' : ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? (process.stdout.isTTY ? '1' : '0') },
+      env: {
+        ...process.env,
+        FORCE_COLOR: process.env.FORCE_COLOR ?? (process.stdout.isTTY ? '1' : '0'),
+        ...(fresh ? { OFFLINE_KIT_FRESH_BUILD: '1' } : {}),
+      },
     });
     const chunks = [];
     child.stdout?.on('data', (chunk) => chunks.push(chunk));
@@ -49,7 +58,7 @@ async function lane(scripts) {
   return results;
 }
 
-const build = await run('build', true);
+const build = await run('build', true, false);
 if (!build.ok) {
   process.stdout.write(`\nbuild failed after ${seconds(build.ms)}: nothing else ran\n`);
   process.exit(1);
