@@ -5,15 +5,38 @@
 //   types:   typecheck, test:package, test:unit.
 // So at most two browsers run at once, each project still one file at a time (vitest.config.ts says why).
 // Every task runs even when another failed; each one's output is printed whole when it ends (never interleaved),
-// and a summary with each task's time comes last. `--serial` runs the same tasks one after another.
+// and a summary with each task's time comes last.
+//
+// The lanes only help when the cores are free: on a machine other work already keeps busy they would only add load,
+// and load is what makes a browser test time out. So after the build the runner looks at how busy the cores are (two
+// seconds of /proc/stat through os.cpus(), while nothing of ours runs) and runs the tasks one after another, as
+// `npm test` did before, when other work used more than half of them. `--serial` / `--parallel` decide instead.
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 
 const LANES = {
   e2e: ['test:e2e'],
   lint: ['lint', 'deps', 'format:check', 'test:engines'],
   types: ['typecheck', 'test:package', 'test:unit'],
 };
-const serial = process.argv.includes('--serial');
+/** One after another: the checks first (they fail fastest), as `npm test` ran before the lanes. */
+const SERIAL = [
+  'typecheck',
+  'lint',
+  'deps',
+  'format:check',
+  'test:package',
+  'test:unit',
+  'test:e2e',
+  'test:engines',
+];
+if ([...Object.values(LANES).flat()].sort().join() !== [...SERIAL].sort().join())
+  throw new Error('run-all.mjs: LANES and SERIAL must name the same tasks');
+const forced = process.argv.includes('--serial')
+  ? 'serial'
+  : process.argv.includes('--parallel')
+    ? 'parallel'
+    : null;
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const started = Date.now();
 const seconds = (ms) => `${Math.round(ms / 1000)} s`;
@@ -58,13 +81,39 @@ async function lane(scripts) {
   return results;
 }
 
+/** The share of all cores busy over `ms` (0..1), from the kernel's per-core times. */
+async function busyShare(ms) {
+  const total = () =>
+    os.cpus().reduce(
+      (sum, cpu) => {
+        const t = cpu.times;
+        return { idle: sum.idle + t.idle, all: sum.all + t.user + t.nice + t.sys + t.idle + t.irq };
+      },
+      { idle: 0, all: 0 },
+    );
+  const before = total();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = total();
+  const all = after.all - before.all;
+  return all <= 0 ? 0 : 1 - (after.idle - before.idle) / all;
+}
+
 const build = await run('build', true, false);
 if (!build.ok) {
   process.stdout.write(`\nbuild failed after ${seconds(build.ms)}: nothing else ran\n`);
   process.exit(1);
 }
+let serial = forced === 'serial';
+if (forced === null) {
+  const busy = await busyShare(2_000);
+  serial = busy > 0.5;
+  process.stdout.write(
+    `\nother work keeps ${Math.round(busy * 100)}% of ${os.cpus().length} cores busy: ` +
+      `${serial ? 'the tasks run one after another' : 'three lanes at once'} (--serial / --parallel to choose)\n`,
+  );
+}
 const results = [build];
-if (serial) for (const scripts of Object.values(LANES)) results.push(...(await lane(scripts)));
+if (serial) results.push(...(await lane(SERIAL)));
 else results.push(...(await Promise.all(Object.values(LANES).map(lane))).flat());
 
 process.stdout.write('\n──── summary ────\n');
