@@ -11,6 +11,8 @@ export default tseslint.config(
       '**/*.config.js',
       '**/*.config.mjs',
       '**/build.mjs',
+      // The `npm test` runner: plain node, no types to check (as the build scripts).
+      'test/run-all.mjs',
       '.dependency-cruiser.cjs',
       // An app outside this repository's settings, type-checked by test/package-fixture/package.test.ts.
       'test/package-fixture/app/**',

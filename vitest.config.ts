@@ -73,6 +73,7 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           // One browser at a time, whatever the engine: 2 cores, and service-worker timing is sensitive to load.
+          // `npm test` may run this project beside the e2e one, only when its cores are free (test/run-all.mjs).
           fileParallelism: false,
         },
       },

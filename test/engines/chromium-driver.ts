@@ -25,10 +25,11 @@ export async function launchChromiumEngine(): Promise<EngineBrowser> {
     async newPage() {
       return wrap(await context.newPage());
     },
-    async stopServiceWorkers(page) {
+    async stopServiceWorkers(page, stopped) {
       if (!isChromiumPage(page)) throw new Error('not a page of this Chromium driver');
       // CDP ServiceWorker.stopAllWorkers: what Chromium does to an idle worker after 30 s.
       await stopServiceWorkers(page.page);
+      await stopped();
       return { reloaded: false };
     },
     async fireSyncEvent(page, appUrl) {

@@ -24,10 +24,11 @@ export interface EngineBrowser {
   newPage(): Promise<EnginePage>;
   /**
    * Stops the service workers of `page`'s origin, as the browser does to an idle worker; in-memory state is gone and
-   * the next event starts the worker again. How depends on the engine (see each driver); where the only way is to
-   * leave the origin (WebKit), `page` is loaded again at its URL and `reloaded` says so: wait for the app again.
+   * the next event starts the worker again. How depends on the engine (see each driver); `stopped` resolves once the
+   * worker is gone (the test origin sees it: `origin.workerStopped`) and rejects at its deadline. Where the only way
+   * is to leave the origin (WebKit), `page` is loaded again at its URL and `reloaded` says so: wait for the app again.
    */
-  stopServiceWorkers(page: EnginePage): Promise<{ reloaded: boolean }>;
+  stopServiceWorkers(page: EnginePage, stopped: () => Promise<void>): Promise<{ reloaded: boolean }>;
   /**
    * Fires the module's Background Sync event at the registration whose scope holds `appUrl`, as the browser does when
    * connectivity returns, with no page of the app needed (`page` is any page of this browser: it carries the
@@ -42,7 +43,7 @@ export interface EngineBrowser {
 export interface LaunchOptions {
   /**
    * Firefox only: stop idle service workers after this many ms instead of 30 s (Firefox has no command to stop one,
-   * so `stopServiceWorkers` waits for this).
+   * so `stopServiceWorkers` waits for the idle worker to be stopped).
    */
   serviceWorkerIdleMs?: number;
 }

@@ -35,6 +35,11 @@ export interface EngineSuite {
   open(options?: OpenOptions): Promise<{ page: EnginePage; session: Session }>;
   /** The URL of the fixture app's page in `folder` on this test's origin. */
   appUrl(options?: OpenOptions): string;
+  /**
+   * Stops this origin's workers as the engine does (`EngineBrowser.stopServiceWorkers`), until the one that drew
+   * `bootId` (`bootIdOf`) is gone; `page` is the page to stop them from.
+   */
+  stopServiceWorkers(page: EnginePage, bootId: string): Promise<{ reloaded: boolean }>;
 }
 
 /**
@@ -93,6 +98,10 @@ export function useEngine(engine: EngineName, options: LaunchOptions = {}): Engi
     appUrl(openOptions = {}) {
       const folder = openOptions.folder ?? 'plain';
       return `${suite.origin.url}/__engines/${folder}/index.html?sw=${openOptions.variant ?? 'classic'}`;
+    },
+    stopServiceWorkers(page, bootId) {
+      const origin = suite.origin;
+      return suite.browser.stopServiceWorkers(page, () => origin.workerStopped(bootId));
     },
   };
   return suite;

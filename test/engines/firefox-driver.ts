@@ -27,7 +27,7 @@ function isFirefoxPage(page: EnginePage): page is FirefoxPage {
  * Firefox ESR over WebDriver BiDi (no driver binary: puppeteer-core speaks BiDi to Firefox itself). Firefox has no
  * Background Sync, and no remote command that stops a service worker: with `serviceWorkerIdleMs` it stops idle
  * workers after that long (the `dom.serviceWorkers.idle_*` preferences, 30 s by default), which is what
- * `stopServiceWorkers` waits for.
+ * `stopServiceWorkers` waits for (until the worker is gone, not for a fixed time).
  */
 export async function launchFirefoxEngine(options: LaunchOptions = {}): Promise<EngineBrowser> {
   const idleMs = options.serviceWorkerIdleMs;
@@ -45,15 +45,16 @@ export async function launchFirefoxEngine(options: LaunchOptions = {}): Promise<
     async newPage() {
       return wrap(await browser.newPage());
     },
-    async stopServiceWorkers() {
+    async stopServiceWorkers(_page, stopped) {
       if (idleMs === undefined) {
         throw new Error(
           'Firefox cannot stop a service worker on command: launch it with serviceWorkerIdleMs',
         );
       }
-      // Nothing to poll: no page can see a worker's state without waking it. A worker with work in flight gets the
-      // extended timeout on top of the idle one; the caller then proves the restart (a new boot id).
-      await new Promise((resolve) => setTimeout(resolve, 2 * idleMs + 500));
+      // No page can see a worker's state without waking it: the test origin sees its connection close. A worker with
+      // work in flight gets the extended timeout on top of the idle one; the caller then proves the restart (a new
+      // boot id).
+      await stopped();
       return { reloaded: false };
     },
     async screenshot(page, file) {

@@ -5,7 +5,9 @@ import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { login } from '../harness/auth.js';
+import { waitFor } from '../harness/wait.js';
 import { ENGINES_DIST } from './build.js';
+import { ALIVE_PATH } from './fixture/boot-id-request.js';
 
 /**
  * A fresh origin in front of server-mock: an HTTP proxy on its own port of 127.0.0.1 (a new port is a new origin, so
@@ -24,6 +26,11 @@ export interface TestOrigin {
   down(): void;
   up(): void;
   readonly isDown: boolean;
+  /**
+   * Until the fixture worker that drew `bootId` has been terminated by the browser: its `ALIVE_PATH` connection,
+   * held open while it runs, has closed (fixture/boot-id.ts). A deadline, not a guess at how long an engine takes.
+   */
+  workerStopped(bootId: string, timeout?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -73,6 +80,8 @@ export async function startTestOrigin(upstream: string): Promise<TestOrigin> {
   const apiSockets = new Set<Socket>();
   /** Session id → the user's token upstream. */
   const sessions = new Map<string, string>();
+  /** Boot id of a fixture worker → whether its alive connection is still open. */
+  const workers = new Map<string, 'running' | 'stopped'>();
 
   const signInWithCookie = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = await readJson(req);
@@ -91,7 +100,17 @@ export async function startTestOrigin(upstream: string): Promise<TestOrigin> {
   };
 
   const server = createServer((req, res) => {
-    const pathname = new URL(req.url ?? '/', 'http://origin').pathname;
+    const url = new URL(req.url ?? '/', 'http://origin');
+    const pathname = url.pathname;
+    if (pathname === ALIVE_PATH) {
+      const bootId = url.searchParams.get('boot') ?? '';
+      workers.set(bootId, 'running');
+      res.once('close', () => workers.set(bootId, 'stopped'));
+      // Headers and a first line now (the worker's fetch resolves), the end never: see fixture/boot-id.ts.
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.write('running\n');
+      return;
+    }
     if (pathname.startsWith('/__engines/')) {
       serveFixture(req, res, pathname).catch(() => res.destroy());
       return;
@@ -150,6 +169,12 @@ export async function startTestOrigin(upstream: string): Promise<TestOrigin> {
     },
     up() {
       isDown = false;
+    },
+    async workerStopped(bootId, timeout = 30_000) {
+      await waitFor(() => workers.get(bootId) === 'stopped', {
+        timeout,
+        message: `the browser to terminate the worker ${bootId} (${workers.get(bootId) ?? 'never seen'})`,
+      });
     },
     async close() {
       for (const socket of sockets) socket.destroy();

@@ -18,9 +18,14 @@ const PANEL_TITLE = 'OfflineKit';
 
 let built = false;
 
-/** Builds the extension once per test process: the tests load what users load, from the current source. */
+/**
+ * Builds the extension once per test process: the tests load what users load, from the current source. Not under
+ * `npm test` (`OFFLINE_KIT_FRESH_BUILD`, set by test/run-all.mjs): its build has just made the same dist/, and a
+ * rebuild (which empties the folder first) would pull it from under the lanes reading it at the same time (the packed
+ * package, the Firefox extension test).
+ */
 export function buildExtension(): void {
-  if (built) return;
+  if (built || process.env.OFFLINE_KIT_FRESH_BUILD === '1') return;
   execFileSync(process.execPath, [path.join(REPO_ROOT, 'devtools-extension', 'build.mjs')], {
     stdio: 'pipe',
   });
