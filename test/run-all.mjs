@@ -1,5 +1,6 @@
-// `npm test`: the build, then three lanes at once, because the browser tests spend most of their time waiting on
-// browsers and servers (measured: 0.4 of one core over the e2e project) while a check keeps a core busy:
+// `npm test`: the build, then every check and test project one after another (the default; see below why), or with
+// `--parallel` three lanes at once, because the browser tests spend most of their time waiting on browsers and
+// servers (measured: 0.4 of one core over the e2e project) while a check keeps a core busy:
 //   e2e:     test:e2e (Chromium, one file at a time);
 //   lint:    lint, deps, format:check, then test:engines (one browser at a time);
 //   types:   typecheck, test:package, test:unit.
@@ -8,9 +9,9 @@
 // and a summary with each task's time comes last.
 //
 // The lanes only help when the cores are free: on a machine other work already keeps busy they would only add load,
-// and load is what makes a browser test time out. So after the build the runner looks at how busy the cores are (two
-// seconds of /proc/stat through os.cpus(), while nothing of ours runs) and runs the tasks one after another, as
-// `npm test` did before, when other work used more than half of them. `--serial` / `--parallel` decide instead.
+// and load is what makes a browser test time out. With `--auto`, after the build the runner looks at how busy the
+// cores are (two seconds of /proc/stat through os.cpus(), while nothing of ours runs) and runs the lanes only when
+// other work uses less than half of them.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 
