@@ -73,6 +73,9 @@ describe('sample app: sign out', () => {
     expect(after).not.toContain(title);
     expect(after).not.toContain('Unsynced inspection');
     expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    // Not even the name of alice's database is left for the next person on the device.
+    const names = await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name ?? ''));
+    expect(names.filter((name) => name.includes('alice'))).toEqual([]);
     const created = (await server.mock.liveRecords('work-orders')).filter(
       (o) => o.title === 'Unsynced inspection',
     );

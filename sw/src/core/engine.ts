@@ -47,7 +47,7 @@ import { MetaStore } from './storage/meta-store.js';
 import { QueueStore } from './storage/queue-store.js';
 import { RecordStore } from './storage/record-store.js';
 import { sealLegacy } from './storage/seal-legacy.js';
-import { wipePartition } from './storage/wipe.js';
+import { partitionStamp, wipePartition } from './storage/wipe.js';
 import { Replicator } from './sync/replicator.js';
 import { Scheduler } from './sync/scheduler.js';
 import type { CoreRecord } from './model/records.js';
@@ -66,6 +66,8 @@ export class Engine {
   private closed = false;
   /** Calls of `clearLocalData` in progress: captures are refused meanwhile. */
   private clearing = 0;
+  /** The partition's write stamp right after `clearLocalData` emptied it; null until then. */
+  private wipedStamp: number | null = null;
   simulatedOffline = false;
 
   private constructor(
@@ -396,7 +398,13 @@ export class Engine {
     }
     this.scheduler.forgetPause();
     this.simulatedOffline = false;
+    this.wipedStamp = partitionStamp(this.db);
     this.statusSoon();
+  }
+
+  /** Nothing was written to this partition since `clearLocalData` emptied it: a sign-out may delete it whole. */
+  get emptied(): boolean {
+    return this.wipedStamp !== null && partitionStamp(this.db) === this.wipedStamp;
   }
 
   /** What was read while nobody was signed in is dropped once someone signs in; unsynced writes keep everything. */

@@ -18,7 +18,7 @@ import { OfflineKitError } from '../protocol/errors.js';
 import { isObject } from '../protocol/wire-guards.js';
 import type { ResolvedConfig } from '../core/config.js';
 import type { EngineDeps } from '../core/deps.js';
-import { openPartition } from '../core/storage/db.js';
+import { deletePartition, openPartition } from '../core/storage/db.js';
 import { Engine } from '../core/engine.js';
 
 const ANONYMOUS = 'anonymous';
@@ -159,8 +159,12 @@ export class Runtime {
     }
   }
 
+  private partitionName(user: string | null): string {
+    return `${this.config.dbName}-${user ?? ANONYMOUS}`;
+  }
+
   private async openEngine(user: string | null): Promise<Engine> {
-    const db = await openPartition(`${this.config.dbName}-${user ?? ANONYMOUS}`);
+    const db = await openPartition(this.partitionName(user));
     const abort = new AbortController();
     const engine = await Engine.open(this.config, this.deps(user, abort.signal), db, user);
     this.aborts.set(engine, abort);
@@ -265,7 +269,10 @@ export class Runtime {
       // What the anonymous partition cached while nobody was signed in may be the next user's first list: it is
       // not kept for whoever uses the device next (its queued writes, if any, are).
       if (engine.user === null && session.user !== null) await engine.dropCachedReads();
+      // A user's partition the app emptied (clearLocalData at sign-out) goes whole, database and name with it.
+      const forget = engine.user !== null && engine.emptied;
       await engine.close();
+      if (forget) await deletePartition(this.partitionName(engine.user));
       await this.saveSession(session);
       return this.openEngine(session.user);
     })();

@@ -3,7 +3,7 @@
  * Bump `SCHEMA_VERSION` and add a step to `upgrade` whenever a store, index or stored shape changes; rows written by an
  * older version are still narrowed by guards when read.
  */
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { deleteDB, openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { ErrorInfo, HistoryEntry, Version, WriteState } from '../../protocol/api.js';
 import type { WriteMethod } from '../../protocol/wire.js';
 import { track, untrack } from './changes.js';
@@ -139,6 +139,20 @@ export async function openPartition(name: string): Promise<Db> {
   });
   track(opened);
   return opened;
+}
+
+/**
+ * Deletes a partition's database (its name too: on a shared device the next person sees no trace of whose it was).
+ * Resolves when it is gone, or at once when another connection blocks it: the deletion then completes when that one
+ * closes (ours step aside, `blocking` above), and a later open of the name waits for it.
+ */
+export function deletePartition(name: string): Promise<void> {
+  return new Promise((resolve) => {
+    deleteDB(name, { blocked: () => resolve() }).then(
+      () => resolve(),
+      () => resolve(),
+    );
+  });
 }
 
 /** Closes a partition's connection; its write stamps end with it. */

@@ -1,4 +1,4 @@
-import { writeTx } from './changes.js';
+import { changeStamp, writeTx } from './changes.js';
 import type { Db } from './db.js';
 
 /**
@@ -20,4 +20,12 @@ export async function wipePartition(
   }
   await Promise.all([...stores.map((name) => tx.objectStore(name).clear()), tx.done]);
   return null;
+}
+
+/**
+ * A number that changes whenever a write to any store of the partition begins (null once its connection closed):
+ * equal before and after means nothing was written in between, so a partition wiped then is still empty.
+ */
+export function partitionStamp(db: Db): number | null {
+  return changeStamp(db, ['queue', 'records', 'meta', 'history', 'keys']);
 }
