@@ -126,4 +126,22 @@ describe('sample app: a status that tells the truth', () => {
     expect(await heading.textContent()).toBe(title);
     await context.close();
   });
+
+  it('a save the server refuses says so in the technician’s words, never the server’s text', async () => {
+    const { context, page } = await openSampleApp(browser, server.url);
+    await signInAs(page, 'alice');
+    await waitForSyncMessage(page, 'All changes saved');
+    await page.getByTestId('work-order-row').first().click();
+    await page.getByTestId('work-order-title').waitFor();
+    await server.mock.faults({ failNext: { count: 1, status: 400 } });
+    await page.getByLabel('Add a note').fill('Refused by the server');
+    await page.getByRole('button', { name: 'Add note' }).click();
+    const alert = page.locator('form').getByRole('alert');
+    await alert.waitFor();
+    const said = (await alert.textContent()) ?? '';
+    expect(said).toMatch(/^The note could not be saved: the server did not accept it/);
+    expect(said).not.toMatch(/failNext|answered 400|http_400/);
+    await screenshot(page, 'sample-app-truth-save-refused');
+    await context.close();
+  });
 });

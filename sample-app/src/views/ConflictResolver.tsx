@@ -18,6 +18,7 @@ import {
   type FieldRow,
   type Side,
 } from '../logic/fieldDiff.js';
+import { savingInUserWords } from '../logic/userError.js';
 
 export function ConflictResolver({ writeId }: { writeId: string }) {
   const { conflicts } = useSyncState();
@@ -63,7 +64,7 @@ function Resolver({ conflict }: { conflict: ConflictView }) {
         );
       })
       .catch((reason: unknown) => {
-        setError(reason instanceof Error ? reason.message : 'The choice could not be saved.');
+        setError(savingInUserWords(reason, 'The choice'));
         setBusy(false);
       });
   };

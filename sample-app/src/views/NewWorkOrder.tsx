@@ -3,6 +3,7 @@ import { createWorkOrder } from '../api/resources.js';
 import { navigate } from '../app/router.js';
 import { refreshQueue } from '../app/store.js';
 import { EMPTY_FIELDS, WorkOrderForm, type WorkOrderFields } from './WorkOrderForm.js';
+import { savingInUserWords } from '../logic/userError.js';
 
 /** Empty optional fields are left out, so the server stores what the technician typed and nothing else. */
 function compact(fields: WorkOrderFields): WorkOrderFields {
@@ -33,7 +34,7 @@ export function NewWorkOrder() {
               navigate({ name: 'work-order', id: order.id });
             })
             .catch((reason: unknown) => {
-              setError(reason instanceof Error ? reason.message : 'The work order could not be saved.');
+              setError(savingInUserWords(reason, 'The work order'));
               setBusy(false);
             });
         }}

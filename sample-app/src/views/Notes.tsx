@@ -4,6 +4,7 @@ import { loadSession } from '../app/session.js';
 import { pendingByRecord, refreshQueue, useSyncState } from '../app/store.js';
 import { useLoad } from '../app/useLoad.js';
 import { PendingMarker } from './PendingMarker.js';
+import { savingInUserWords } from '../logic/userError.js';
 
 export function Notes({ workOrderId }: { workOrderId: string }) {
   const { dataVersion, queue } = useSyncState();
@@ -27,9 +28,7 @@ export function Notes({ workOrderId }: { workOrderId: string }) {
         void refreshQueue();
         notes.reload();
       })
-      .catch((reason: unknown) =>
-        setError(reason instanceof Error ? reason.message : 'The note could not be saved.'),
-      )
+      .catch((reason: unknown) => setError(savingInUserWords(reason, 'The note')))
       .finally(() => setBusy(false));
   };
   return (

@@ -8,6 +8,7 @@ import { getToken } from '../app/session.js';
 import { pendingByRecord, refreshQueue, useSyncState } from '../app/store.js';
 import { useLoad } from '../app/useLoad.js';
 import { PendingMarker } from './PendingMarker.js';
+import { savingInUserWords } from '../logic/userError.js';
 
 /** Pictures picked in this page session, by record id, so a queued photo can be shown before it reaches the server. */
 const localPreviews = new Map<string, string>();
@@ -36,9 +37,7 @@ export function Photos({ workOrderId }: { workOrderId: string }) {
         void refreshQueue();
         photos.reload();
       })
-      .catch((reason: unknown) =>
-        setMessage(reason instanceof Error ? reason.message : 'The photo could not be saved.'),
-      )
+      .catch((reason: unknown) => setMessage(savingInUserWords(reason, 'The photo')))
       .finally(() => setBusy(false));
   };
   const items = photos.data?.items ?? [];

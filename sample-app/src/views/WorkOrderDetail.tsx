@@ -9,6 +9,7 @@ import { changedFields, fieldsOf, WorkOrderForm } from './WorkOrderForm.js';
 import { PendingMarker } from './PendingMarker.js';
 import { Notes } from './Notes.js';
 import { Photos } from './Photos.js';
+import { savingInUserWords } from '../logic/userError.js';
 
 export function WorkOrderDetail({ id }: { id: string }) {
   const { dataVersion, queue, conflicts } = useSyncState();
@@ -69,7 +70,7 @@ export function WorkOrderDetail({ id }: { id: string }) {
       .catch((reason: unknown) => {
         if (reason instanceof ApiError && reason.status === 409)
           setError('Someone else changed this work order. Open the conflict to choose what to keep.');
-        else setError(reason instanceof Error ? reason.message : 'The change could not be saved.');
+        else setError(savingInUserWords(reason, 'The change'));
         void refreshQueue();
       })
       .finally(() => setBusy(false));
