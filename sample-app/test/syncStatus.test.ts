@@ -83,10 +83,14 @@ describe('syncMessage', () => {
       text: 'Sync failed — Retry',
       retry: true,
     });
+    // The pill beside it says "Server unreachable": the message does not say it again on screen, only to a screen
+    // reader, which hears the message alone.
     expect(syncMessage(status({ serverReachable: false, pending: 1 }), 'unreachable', null)).toMatchObject({
-      text: 'Server unreachable — 1 change waiting, retrying',
+      text: '1 change waiting — keeps trying',
+      spokenPrefix: 'Server unreachable — ',
       retry: true,
     });
+    expect(syncMessage(status({ serverReachable: false }), 'unreachable', null).text).toBe('Keeps trying');
   });
 
   it('puts conflicts and refused writes before the all-saved message', () => {

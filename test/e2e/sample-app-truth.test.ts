@@ -74,6 +74,8 @@ describe('sample app: a status that tells the truth', () => {
     // No write was made: the bar must learn it from the worker, not from a failed save.
     await waitForSyncMessage(page, 'Server unreachable', 10_000);
     expect(await page.getByTestId('connectivity').textContent()).toContain('Server unreachable');
+    // Said once on screen (the pill); the live message says it only to a screen reader.
+    expect(await page.getByTestId('sync-message-shown').textContent()).not.toMatch(/unreachable/i);
     await screenshot(page, 'sample-app-truth-unreachable');
     await context.close();
   });

@@ -31,6 +31,11 @@ export interface SyncMessage {
   firstSync: boolean;
   /** 0..1 when the amount is known, null otherwise (an indeterminate bar). */
   progress: number | null;
+  /**
+   * Said before `text` to a screen reader only: what the connectivity pill already shows on screen, which the live
+   * message must still say for someone who hears the message alone.
+   */
+  spokenPrefix?: string;
 }
 
 /**
@@ -75,11 +80,16 @@ export function syncMessage(
     return { text, tone: 'warn', retry: false, firstSync: false, progress: null };
   }
   if (connectivity === 'unreachable') {
-    const text =
-      waiting > 0
-        ? `Server unreachable — ${changes(waiting)} waiting, retrying`
-        : 'Server unreachable — retrying';
-    return { text, tone: 'warn', retry: true, firstSync: false, progress: null };
+    // "Keeps trying" on its own; the Retry button beside it tries now.
+    const text = waiting > 0 ? `${changes(waiting)} waiting — keeps trying` : 'Keeps trying';
+    return {
+      text,
+      spokenPrefix: `${CONNECTIVITY_LABEL.unreachable} — `,
+      tone: 'warn',
+      retry: true,
+      firstSync: false,
+      progress: null,
+    };
   }
   if (lastRun && lastRun.outcome === 'failed') {
     return { text: 'Sync failed — Retry', tone: 'error', retry: true, firstSync: false, progress: null };

@@ -46,7 +46,8 @@ export function StatusBar() {
         {status.simulatedOffline ? 'Working offline' : CONNECTIVITY_LABEL[connectivity]}
       </span>
       <span class="statusbar-text" role="status" aria-live="polite" data-testid="sync-message">
-        {message.text}
+        {message.spokenPrefix && <span class="visually-hidden">{message.spokenPrefix}</span>}
+        <span data-testid="sync-message-shown">{message.text}</span>
       </span>
       {message.firstSync && (
         <progress
