@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  canKeepBoth,
   consequenceOf,
   defaultPicks,
   diffFields,
   mergeRecord,
+  parseEdit,
   summarisePicks,
 } from '../src/logic/fieldDiff.js';
 
@@ -74,5 +76,56 @@ describe('diffFields', () => {
   it('treats a create (no base) as changed on neither side', () => {
     const rows = diffFields(null, { title: 'A' }, { title: 'B' });
     expect(rows[0]).toMatchObject({ field: 'title', differs: true, changedLocally: false });
+  });
+
+  it('keeps both texts of a free-text field, mine first, and counts it as a mix', () => {
+    const rows = diffFields(
+      { text: 'Noise' },
+      { text: 'Mine: replaced the valve' },
+      { text: 'Theirs: pump is loud' },
+    );
+    const [row] = rows;
+    if (!row) throw new Error('one row');
+    expect(canKeepBoth(row)).toBe(true);
+    expect(mergeRecord(rows, { text: 'both' })).toEqual({
+      text: 'Mine: replaced the valve\n\nTheirs: pump is loud',
+    });
+    expect(summarisePicks(rows, { text: 'both' })).toBe('mixed');
+    expect(consequenceOf('mixed', rows, { text: 'both' })).toBe(
+      'Saves a mix: yours for no field, theirs for no field, both texts for text.',
+    );
+    // A status or a number is not free text: nothing to put side by side.
+    for (const [field, a, b] of [
+      ['status', 'open', 'done'],
+      ['n', 2, 3],
+    ] as const) {
+      const [other] = diffFields({ [field]: a }, { [field]: a }, { [field]: b });
+      if (!other) throw new Error('one row');
+      expect(canKeepBoth(other)).toBe(false);
+    }
+  });
+
+  it('writes what the person typed for any field, read as that field’s kind', () => {
+    const rows = diffFields(
+      { text: 'a', qty: 1, tags: ['x'] },
+      { text: 'b', qty: 2, tags: ['y'] },
+      { text: 'c', qty: 3, tags: ['z'] },
+    );
+    const byField = Object.fromEntries(rows.map((r) => [r.field, r]));
+    const edits = {
+      text: parseEdit(byField.text!, 'merged by hand'),
+      qty: parseEdit(byField.qty!, ' 5 '),
+      tags: parseEdit(byField.tags!, '["y","z"]'),
+    };
+    expect(mergeRecord(rows, { text: 'edit', qty: 'edit', tags: 'edit' }, edits)).toEqual({
+      text: 'merged by hand',
+      qty: 5,
+      tags: ['y', 'z'],
+    });
+    expect(() => parseEdit(byField.qty!, 'five')).toThrow('qty must be a number.');
+    expect(() => parseEdit(byField.tags!, '[y')).toThrow(/must be written as JSON/);
+    expect(consequenceOf('mixed', rows, { text: 'edit', qty: 'local', tags: 'server' })).toBe(
+      'Saves a mix: yours for qty, theirs for tags, your edit for text.',
+    );
   });
 });

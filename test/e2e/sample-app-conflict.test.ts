@@ -83,15 +83,21 @@ describe('sample app: two users, one work order', () => {
     await expect.poll(() => description.textContent()).toContain('Boiler makes noise');
     expect(await description.textContent()).toContain('Bob: noise comes from the pump.');
     expect(await description.textContent()).toContain('Alice: replaced the fan bearing.');
-    // Keep Alice's description and status, Bob's priority.
-    await description.getByRole('radio', { name: /Theirs/ }).check();
+    // Writing it oneself starts from what the field keeps (Bob's, as he changed it).
+    await description.getByRole('radio', { name: 'Write it myself' }).check();
+    expect(await description.getByLabel('Your description').inputValue()).toBe(
+      'Bob: noise comes from the pump.',
+    );
+    await screenshot(bob.page, 'sample-app-conflict-02-editing');
+    // Keep both descriptions (Bob's first), Alice's status, Bob's priority.
+    await description.getByRole('radio', { name: /Both/ }).check();
     await bob.page
       .getByTestId('field-status')
       .getByRole('radio', { name: /Theirs/ })
       .check();
     await bob.page.getByTestId('field-priority').getByRole('radio', { name: /Mine/ }).check();
     expect(await bob.page.getByTestId('consequence').textContent()).toBe(
-      'Saves a mix: yours for priority, theirs for description and status.',
+      'Saves a mix: yours for priority, theirs for status, both texts for description.',
     );
     await screenshot(bob.page, 'sample-app-conflict-02-resolving');
     await bob.page.getByRole('button', { name: 'Save my choices' }).click();
@@ -108,7 +114,7 @@ describe('sample app: two users, one work order', () => {
     expect(merged).toMatchObject({
       status: 'done',
       priority: 'high',
-      description: 'Alice: replaced the fan bearing.',
+      description: 'Bob: noise comes from the pump.\n\nAlice: replaced the fan bearing.',
       title: shared.title,
     });
   });

@@ -8,14 +8,20 @@ import type { ConflictView, Resolution } from '@offline-kit/sw/protocol';
 import { href, navigate } from '../app/router.js';
 import { refreshQueue, useSyncState } from '../app/store.js';
 import {
+  bothTexts,
+  canKeepBoth,
   consequenceOf,
   defaultPicks,
   diffFields,
   displayValue,
+  editText,
   fieldLabel,
   mergeRecord,
+  parseEdit,
+  pickedValue,
   summarisePicks,
   type FieldRow,
+  type Pick,
   type Side,
 } from '../logic/fieldDiff.js';
 import { savingInUserWords } from '../logic/userError.js';
@@ -39,7 +45,9 @@ export function ConflictResolver({ writeId }: { writeId: string }) {
 function Resolver({ conflict }: { conflict: ConflictView }) {
   const { kit } = useSyncState();
   const rows = useMemo(() => diffFields(conflict.base, conflict.local, conflict.server), [conflict]);
-  const [picks, setPicks] = useState<Record<string, Side>>(() => defaultPicks(rows));
+  const [picks, setPicks] = useState<Record<string, Pick>>(() => defaultPicks(rows));
+  /** What the person typed, per field picked `edit`. */
+  const [typed, setTyped] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const differing = rows.filter((r) => r.differs);
@@ -93,8 +101,19 @@ function Resolver({ conflict }: { conflict: ConflictView }) {
           class="conflict"
           onSubmit={(event) => {
             event.preventDefault();
-            if (picked === 'mixed') resolve({ choice: 'merged', record: mergeRecord(rows, picks) });
-            else resolve({ choice: picked });
+            if (picked !== 'mixed') {
+              resolve({ choice: picked });
+              return;
+            }
+            const edits: Record<string, unknown> = {};
+            try {
+              for (const row of differing)
+                if (picks[row.field] === 'edit') edits[row.field] = parseEdit(row, typed[row.field] ?? '');
+            } catch (reason) {
+              setError(reason instanceof Error ? reason.message : String(reason));
+              return;
+            }
+            resolve({ choice: 'merged', record: mergeRecord(rows, picks, edits) });
           }}
         >
           {differing.map((row) => (
@@ -102,7 +121,17 @@ function Resolver({ conflict }: { conflict: ConflictView }) {
               key={row.field}
               row={row}
               pick={picks[row.field] ?? 'local'}
-              onPick={(side) => setPicks({ ...picks, [row.field]: side })}
+              typed={typed[row.field] ?? ''}
+              onPick={(pick) => {
+                // Editing starts from what the field kept until now.
+                if (pick === 'edit' && typed[row.field] === undefined)
+                  setTyped({
+                    ...typed,
+                    [row.field]: editText(pickedValue(row, picks[row.field] ?? 'local')),
+                  });
+                setPicks({ ...picks, [row.field]: pick });
+              }}
+              onType={(text) => setTyped({ ...typed, [row.field]: text })}
             />
           ))}
           {same.length > 0 && (
@@ -154,24 +183,48 @@ function Resolver({ conflict }: { conflict: ConflictView }) {
   );
 }
 
-function FieldChoice({ row, pick, onPick }: { row: FieldRow; pick: Side; onPick: (side: Side) => void }) {
+function FieldChoice({
+  row,
+  pick,
+  typed,
+  onPick,
+  onType,
+}: {
+  row: FieldRow;
+  pick: Pick;
+  typed: string;
+  onPick: (pick: Pick) => void;
+  onType: (text: string) => void;
+}) {
   const name = `pick-${row.field}`;
+  const option = (value: Pick, label: string, shown: string | null): preact.JSX.Element => (
+    <label class={`option${pick === value ? ' option-selected' : ''}`}>
+      <input type="radio" name={name} checked={pick === value} onChange={() => onPick(value)} />
+      <span class="label">{label}</span>
+      {shown !== null && <span class="value prewrap">{shown}</span>}
+    </label>
+  );
+  const editId = `edit-${row.field}`;
   return (
     <fieldset class="field-choice" data-testid={`field-${row.field}`}>
       <legend>{fieldLabel(row.field)}</legend>
       <p class="base">
         <span class="label">Both started from</span> {displayValue(row.base)}
       </p>
-      <label class={`option${pick === 'local' ? ' option-selected' : ''}`}>
-        <input type="radio" name={name} checked={pick === 'local'} onChange={() => onPick('local')} />
-        <span class="label">Mine{row.changedLocally ? ' (you changed it)' : ''}</span>
-        <span class="value">{displayValue(row.local)}</span>
-      </label>
-      <label class={`option${pick === 'server' ? ' option-selected' : ''}`}>
-        <input type="radio" name={name} checked={pick === 'server'} onChange={() => onPick('server')} />
-        <span class="label">Theirs{row.changedOnServer ? ' (changed on the server)' : ''}</span>
-        <span class="value">{displayValue(row.server)}</span>
-      </label>
+      {option('local', `Mine${row.changedLocally ? ' (you changed it)' : ''}`, displayValue(row.local))}
+      {option(
+        'server',
+        `Theirs${row.changedOnServer ? ' (changed on the server)' : ''}`,
+        displayValue(row.server),
+      )}
+      {canKeepBoth(row) && option('both', 'Both, mine first', bothTexts(row))}
+      {option('edit', 'Write it myself', null)}
+      {pick === 'edit' && (
+        <div class="field">
+          <label for={editId}>{`Your ${fieldLabel(row.field)}`}</label>
+          <textarea id={editId} rows={3} value={typed} onInput={(e) => onType(e.currentTarget.value)} />
+        </div>
+      )}
     </fieldset>
   );
 }
