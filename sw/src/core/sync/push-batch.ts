@@ -324,8 +324,10 @@ export class BatchPush {
         sorted.unsent.push(write);
         continue;
       }
-      // A batch result carries no headers: a create's id comes from its body only.
-      const outcome = classify(write, r.status, r.body, null);
+      // A batch result carries no headers: a create's id comes from its body only. A write of a record created
+      // earlier in this batch named its temporary id, which the server rewrote (§5.3): its answer names the new id.
+      const renamed = answer.idMap[write.recordId];
+      const outcome = classify(renamed ? { ...write, recordId: renamed } : write, r.status, r.body, null);
       if (outcome.kind === 'ok') sorted.acks.push(await this.settler.ackOf(write, outcome, json));
       else sorted.others.push({ write, outcome });
     }
