@@ -32,6 +32,8 @@ function config(strategy: 'rule' | 'manual'): OfflineKitConfig {
   };
 }
 
+const TRACE = process.env.LOADTEST_TRACE === '1';
+
 export interface DeviceReport {
   device: number;
   /** Write ids (= Idempotency-Keys) the engine saw acknowledged. */
@@ -42,11 +44,14 @@ export interface DeviceReport {
   resolvedByRule: string[];
   /** Conflicts still waiting for a person at the end (kept with the three versions). */
   kept: string[];
+  /** Records with a kept conflict: later edits of them wait behind it, as they must. */
+  keptRecords: string[];
   /** Writes left in the queue at the end, with their state. */
-  leftInQueue: { id: string; state: string; why: string }[];
+  leftInQueue: { id: string; record: string; state: string; why: string }[];
   /** Local records at the end: id → version and fields. */
   records: Record<string, { version: number | null; data: unknown; conflict: boolean; pending: boolean }>;
   pushLatenciesMs: number[];
+  trace: string[];
   errors: string[];
 }
 
@@ -61,6 +66,7 @@ export class Device {
   private readonly events: OfflineKitEvent[] = [];
   private readonly latencies: number[] = [];
   private readonly errors: string[] = [];
+  private readonly trace: string[] = [];
   readonly user: string;
   readonly team: string;
 
@@ -103,10 +109,27 @@ export class Device {
   private async fetch(request: Request): Promise<Response> {
     if (!this.online) throw new TypeError('Failed to fetch');
     const started = performance.now();
-    const response = await fetch(request);
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
+    const push = request.method !== 'GET' && request.method !== 'HEAD';
+    if (!TRACE) {
+      const response = await fetch(request);
       // Push latency as the device sees it: until the answer's head arrives.
+      if (push) this.latencies.push(performance.now() - started);
+      return response;
+    }
+    // LOADTEST_TRACE=1: every push and its answer, printed for the first device with a write left failed.
+    const sent = push ? await request.clone().text() : '';
+    const line = `${Date.now() % 100_000} ${request.method} ${new URL(request.url).pathname} key=${request.headers.get('idempotency-key') ?? ''} tmp=${request.headers.get('offline-kit-temp-id') ?? ''} ${sent.slice(0, 300)}`;
+    let response: Response;
+    try {
+      response = await fetch(request);
+    } catch (error) {
+      if (push) this.trace.push(`${line} → ${String(error)}`);
+      throw error;
+    }
+    if (push) {
       this.latencies.push(performance.now() - started);
+      const text = await response.clone().text();
+      this.trace.push(`${line} → ${response.status} ${text.slice(0, 400)}`);
     }
     return response;
   }
@@ -260,13 +283,16 @@ export class Device {
       conflicts: ids('write-conflicted'),
       resolvedByRule: ids('conflict-resolved'),
       kept: conflicts.map((c) => c.writeId),
+      keptRecords: conflicts.map((c) => `${c.collection}/${c.recordId}`),
       leftInQueue: queue.items.map((w) => ({
         id: w.id,
+        record: `${w.collection}/${w.recordId}`,
         state: w.state,
         why: `${w.method} ${w.url} ${w.lastStatus ?? '-'} ${w.lastError?.code ?? ''} ${w.lastError?.message ?? ''}`,
       })),
       records,
       pushLatenciesMs: this.latencies,
+      trace: this.trace,
       errors: this.errors,
     };
   }

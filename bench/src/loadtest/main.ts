@@ -18,6 +18,8 @@ import { collections } from './collections.js';
 import type { DeviceReport } from './device.js';
 import { runDevices, type DevicesSettings, type FromDevices, type ToDevices } from './devices.js';
 import { checkRun, type CheckResult } from './checks.js';
+import { cpuByRole } from './cpu.js';
+import { WaitSampler } from './waits.js';
 import { Proxy } from './proxy.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -177,6 +179,8 @@ export async function main(argv: string[]): Promise<number> {
 
     const answersBefore = await countAnswers(pool);
     const pullsBefore = { ...proxy.stats };
+    const waits = new WaitSampler(pool);
+    waits.start();
     const started = Date.now();
     tell({ type: 'start', untilMs: started + opts.seconds * 1000 });
     const stopped = all('stopped');
@@ -204,6 +208,8 @@ export async function main(argv: string[]): Promise<number> {
     await stopped;
     const seconds = (Date.now() - started) / 1000;
     const answersAfter = await countAnswers(pool);
+    const cpu = cpuByRole();
+    waits.stop();
     const pulls = {
       pages: proxy.stats.pulls - pullsBefore.pulls,
       records: proxy.stats.pulledRecords - pullsBefore.pulledRecords,
@@ -232,9 +238,22 @@ export async function main(argv: string[]): Promise<number> {
       `pulls: ${pulls.pages} pages, ${(pulls.records / seconds).toFixed(0)} records/s, ${(pulls.bytes / seconds / 1024).toFixed(0)} KiB/s`,
       `network: ${proxy.stats.droppedAfterCommit} write answers dropped after commit, ${proxy.stats.cutByKill} requests cut by the kill, ${proxy.stats.rerouted} rerouted`,
       killNote,
+      `PostgreSQL sessions busy, mean over the run: ${waits.summary()}`,
+      `CPU seconds during the run (setup included; a killed server's time is lost): ${Object.entries(cpu)
+        .map(([role, seconds]) => `${role} ${seconds.toFixed(0)}`)
+        .join(', ')}`,
       ...results.map((r) => `${r.ok ? 'PASS' : 'FAIL'} ${r.name}: ${r.detail}`),
     ];
     for (const line of lines) log(line);
+    if (process.env.LOADTEST_TRACE === '1') {
+      for (const r of reports) {
+        if (r.leftInQueue.some((w) => w.state === 'failed')) {
+          log(`trace of d${r.device}: ${JSON.stringify(r.leftInQueue)}`);
+          for (const t of r.trace) log(`  ${t}`);
+          break;
+        }
+      }
+    }
     return results.every((r: CheckResult) => r.ok) ? 0 : 1;
   } finally {
     for (const child of children) child.kill('SIGKILL');
