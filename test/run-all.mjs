@@ -50,7 +50,7 @@ function run(script, stream, fresh = true) {
   const begun = Date.now();
   return new Promise((resolve) => {
     const child = spawn(npm, ['run', script], {
-      stdio: stream ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
         FORCE_COLOR: process.env.FORCE_COLOR ?? (process.stdout.isTTY ? '1' : '0'),
@@ -58,8 +58,13 @@ function run(script, stream, fresh = true) {
       },
     });
     const chunks = [];
-    child.stdout?.on('data', (chunk) => chunks.push(chunk));
-    child.stderr?.on('data', (chunk) => chunks.push(chunk));
+    // Kept even when streamed: the summary names the failed tests, because a CI log is often read from its end.
+    const keep = (out) => (chunk) => {
+      chunks.push(chunk);
+      if (stream) out.write(chunk);
+    };
+    child.stdout.on('data', keep(process.stdout));
+    child.stderr.on('data', keep(process.stderr));
     child.on('close', (code, signal) => {
       const ms = Date.now() - begun;
       const ok = code === 0;
@@ -68,9 +73,38 @@ function run(script, stream, fresh = true) {
         process.stdout.write(`\n──── ${script}: ${state} in ${seconds(ms)} ────\n`);
         process.stdout.write(Buffer.concat(chunks));
       }
-      resolve({ script, ok, ms });
+      resolve({ script, ok, ms, failures: ok ? [] : failedTests(Buffer.concat(chunks).toString()) });
     });
   });
+}
+
+/**
+ * The failed tests vitest names in `output` (its ` FAIL  file > suite > test` lines, with the first error line under
+ * each), or the last lines of output for a task that is not vitest (tsc, eslint, prettier print their own).
+ */
+function failedTests(output) {
+  // eslint-disable-next-line no-control-regex -- the colour codes vitest and npm write
+  const lines = output.replace(/\x1b\[[0-9;]*m/g, '').split('\n');
+  const found = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (!/^FAIL\s/.test(line)) continue;
+    const reason = lines
+      .slice(i + 1, i + 8)
+      .map((l) => l.trim())
+      .find(
+        (l) =>
+          /^(\w*Error|AssertionError|Error|TypeError|expected|Timed out|Test timed out)\b/i.test(l) ||
+          /Error:/.test(l),
+      );
+    const entry = reason ? `${line}\n          ${reason.slice(0, 240)}` : line;
+    if (!found.includes(entry)) found.push(entry);
+  }
+  if (found.length > 0) return found.slice(0, 40);
+  return lines
+    .map((l) => l.trimEnd())
+    .filter((l) => l.length > 0)
+    .slice(-12);
 }
 
 async function lane(scripts) {
@@ -126,6 +160,10 @@ process.stdout.write('\n──── summary ────\n');
 for (const r of results)
   process.stdout.write(`${r.ok ? '  ok  ' : 'FAILED'}  ${r.script.padEnd(14)} ${seconds(r.ms)}\n`);
 const failed = results.filter((r) => !r.ok);
+for (const r of failed) {
+  process.stdout.write(`\n${r.script} failed:\n`);
+  for (const line of r.failures) process.stdout.write(`  ${line}\n`);
+}
 process.stdout.write(
   `${failed.length === 0 ? 'all passed' : `${failed.length} failed: ${failed.map((r) => r.script).join(', ')}`}` +
     ` in ${seconds(Date.now() - started)}${serial ? ' (serial)' : ''}\n`,

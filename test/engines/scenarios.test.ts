@@ -197,10 +197,20 @@ for (const engine of enginesToRun()) {
       // without a client in WebKit), and its own retry loop is all there is.
       await page.close();
       suite.origin.up();
-      await waitFor(async () => (await serverTitles(suite)).includes('Closed the tab'), {
-        timeout: 15_000,
-        message: 'the write on the server with no page open',
-      });
+      const arrived = (): Promise<boolean> =>
+        serverTitles(suite).then((titles) => titles.includes('Closed the tab'));
+      const withNoPage = await waitFor(arrived, { timeout: 15_000, message: 'no page' }).then(
+        () => true,
+        () => false,
+      );
+      if (!withNoPage) {
+        // WebKit may stop the worker before its retry timer fires (its 5-12 s, against a backoff of 1, 2, 4 s… that
+        // began while the API was down): then, as the README's table says, the next page load sends the write.
+        // Chromium and Firefox keep an idle worker 30 s, so there the write must have gone out with no page.
+        expect(engine, 'the write on the server with no page open').toBe('webkit');
+        await suite.open();
+        await waitFor(arrived, { timeout: 15_000, message: 'the write on the server at the next page load' });
+      }
       expect(timesApplied(await suite.server.mock.log(), writeIdOf(queued))).toBe(1);
     });
 
