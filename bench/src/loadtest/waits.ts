@@ -2,7 +2,7 @@ import type pg from 'pg';
 
 /**
  * Samples what PostgreSQL's busy sessions wait on, twice a second: the run's answer to "where does a write's time go"
- * (a wait for a row another transaction holds shows as `Lock/transactionid` or `Lock/tuple` with the row's table).
+ * (a wait for a row another transaction holds shows as `Lock/transactionid` or `Lock/tuple`, with the statement).
  */
 export class WaitSampler {
   private readonly counts = new Map<string, number>();
@@ -28,7 +28,9 @@ export class WaitSampler {
         `SELECT coalesce(a.wait_event_type || '/' || a.wait_event, 'on CPU') ||
                 coalesce(' on ' || (SELECT string_agg(DISTINCT c.relname, ',') FROM pg_locks t
                    JOIN pg_class c ON c.oid = t.relation
-                   WHERE t.pid = a.pid AND t.locktype = 'tuple'), '') AS what,
+                   WHERE t.pid = a.pid AND t.locktype = 'tuple'), '') ||
+                CASE WHEN a.wait_event_type = 'Lock'
+                     THEN ' in "' || left(regexp_replace(a.query, '\\s+', ' ', 'g'), 48) || '…"' ELSE '' END AS what,
                 count(*) AS n
            FROM pg_stat_activity a
           WHERE a.backend_type = 'client backend' AND a.state = 'active' AND a.pid <> pg_backend_pid()
