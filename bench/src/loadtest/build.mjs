@@ -7,14 +7,14 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 await build({
-  entryPoints: [join(here, 'src/loadtest/main.ts')],
-  outfile: join(here, 'dist', 'loadtest.js'),
+  entryPoints: [join(here, 'main.ts')],
+  outfile: join(here, '..', '..', 'dist', 'loadtest.js'),
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'esm',
   external: ['pg', 'pg-native', 'better-sqlite3', 'fake-indexeddb', 'zod'],
-  tsconfig: join(here, 'tsconfig.json'),
+  tsconfig: join(here, '..', '..', 'tsconfig.json'),
   sourcemap: true,
   logLevel: 'warning',
 });
