@@ -85,6 +85,65 @@ describe('PostgreSQL with several app servers', () => {
     await close();
   });
 
+  it('a create on one app server does not wait for another app server whose transaction created a record of the same collection', async () => {
+    // Found by `npm run loadtest`: ids came from one counter row per collection, locked until commit, so every create
+    // of a collection waited for the slowest open transaction that had created one, on any app server.
+    const { a, b, stores, close } = await twoServers();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let opened!: () => void;
+    const started = new Promise<void>((resolve) => (opened = resolve));
+    const slow = (stores[0] as PostgresStore).write(async (tx) => {
+      const id = `wo_${await tx.nextId('wo')}`;
+      await tx.insert('work-orders', id, { title: 'Slow', assignees: ['alice'] }, null);
+      opened();
+      await gate;
+      return id;
+    });
+    await started;
+    const fast = new Client(b.url).write(
+      'alice',
+      'POST',
+      '/api/work-orders',
+      { title: 'Fast' },
+      {
+        'idempotency-key': randomUUID(),
+      },
+    );
+    const answer = await Promise.race([
+      fast,
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), 3000)),
+    ]);
+    release();
+    const slowId = await slow;
+    expect(answer?.status).toBe(201);
+    // Ids stay unique per collection, whoever commits first.
+    const fastId = String(bodyOf(await fast).id);
+    expect(fastId).not.toBe(slowId);
+    const ids = (await a.sync.changes.all('work-orders')).map((r) => String(r.id));
+    expect(new Set(ids).size).toBe(ids.length);
+    await close();
+  });
+
+  it('ids go on from the counter a database written before id sequences holds', async () => {
+    schemas += 1;
+    const pool = newPool();
+    const store = await PostgresStore.open({ pool, schema: `counters_${schemas}` });
+    await pool.query(`INSERT INTO counters_${schemas}.ok_counters (prefix, value) VALUES ('wo', 7)`);
+    const server = await serve(store);
+    const created = await new Client(server.url).write(
+      'alice',
+      'POST',
+      '/api/work-orders',
+      { title: 'Next' },
+      {
+        'idempotency-key': randomUUID(),
+      },
+    );
+    expect([created.status, bodyOf(created).id]).toEqual([201, 'wo_8']);
+    await server.close();
+  });
+
   it('an Idempotency-Key replayed to another app server answers the first answer, at once or later', async () => {
     const { a, b, close } = await twoServers();
     const key = randomUUID();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { isObject, type JsonObject } from '../json.js';
 import { boolColumn, intColumn, isJsonLiteral, jsonColumn, nullableTextColumn, textColumn } from './rows.js';
@@ -80,6 +81,14 @@ CREATE TABLE IF NOT EXISTS ${s}.ok_counters (prefix text PRIMARY KEY, value bigi
 `;
 }
 
+/** The id sequence of a prefix, schema-qualified and quoted: `"s"."ok_id_wo"`; a prefix outside [A-Za-z0-9_-] is hashed. */
+function idSequence(schema: string, prefix: string): string {
+  const name = /^[A-Za-z0-9_-]{1,50}$/.test(prefix)
+    ? prefix
+    : createHash('sha256').update(prefix).digest('hex').slice(0, 32);
+  return `${schema}."ok_id_${name}"`;
+}
+
 function quoteIdent(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name))
     throw new Error(`${JSON.stringify(name)} is not a schema name`);
@@ -127,6 +136,8 @@ const CURSOR = /^c_(\d{1,20})_(\d{1,18})$/;
  * `postgresSchema`.
  */
 export class PostgresStore implements SyncStore {
+  private readonly sequences = new Set<string>();
+
   private constructor(
     readonly pool: pg.Pool,
     private readonly ownsPool: boolean,
@@ -168,7 +179,7 @@ export class PostgresStore implements SyncStore {
       let broken = false;
       try {
         await client.query('BEGIN');
-        const result = await fn(new PostgresTx(client, this.schema, this.clock));
+        const result = await fn(new PostgresTx(client, this.schema, this.clock, this.sequences));
         await client.query('COMMIT');
         return result;
       } catch (error) {
@@ -191,7 +202,7 @@ export class PostgresStore implements SyncStore {
     try {
       // One snapshot for the page, the watermark and the cursor after it.
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const result = await fn(new PostgresTx(client, this.schema, this.clock));
+      const result = await fn(new PostgresTx(client, this.schema, this.clock, this.sequences));
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -230,10 +241,15 @@ function ignore(): void {
 let savepoints = 0;
 
 class PostgresTx implements StoreTx, StoreReader {
+  /** Id sequences this transaction created: not known to exist until it commits. */
+  private readonly createdHere = new Set<string>();
+
   constructor(
     private readonly client: pg.PoolClient,
     private readonly s: string,
     private readonly clock: () => Date,
+    /** Id sequences known to exist (committed), shared by the store's transactions. */
+    private readonly sequences: Set<string>,
   ) {}
 
   private async rows(sql: string, params: unknown[] = []): Promise<unknown[]> {
@@ -342,13 +358,28 @@ class PostgresTx implements StoreTx, StoreReader {
   }
 
   async nextId(prefix: string): Promise<number> {
-    // A counter row per prefix (locked until commit, so creates of one collection take turns); ids are never reused.
-    const row = await this.one(
-      `INSERT INTO ${this.s}.ok_counters AS c (prefix, value) VALUES ($1, 1)
-       ON CONFLICT (prefix) DO UPDATE SET value = c.value + 1 RETURNING value`,
-      [prefix],
-    );
-    return intColumn(row, 'value');
+    // A sequence per prefix: `nextval` never waits for another transaction, so creates of one collection on many app
+    // servers go side by side (a counter row locked until commit made them take turns). Ids are never reused; a
+    // rolled-back create leaves a gap.
+    const sequence = idSequence(this.s, prefix);
+    if (!this.sequences.has(sequence)) {
+      const found = await this.one('SELECT to_regclass($1) IS NOT NULL AS present', [sequence]);
+      if (!boolColumn(found, 'present')) {
+        // The first id of this prefix in this schema. Two app servers creating it at once: the second's CREATE fails
+        // with 23505 when the first commits, and its transaction runs again (PostgresStore.write).
+        await this.client.query(`CREATE SEQUENCE IF NOT EXISTS ${sequence}`);
+        // Go on from the counter row a database written before sequences may hold.
+        await this.client.query(
+          `SELECT setval($1::regclass, c.value) FROM ${this.s}.ok_counters c WHERE c.prefix = $2 AND c.value > 0`,
+          [sequence, prefix],
+        );
+        this.createdHere.add(sequence);
+      } else if (!this.createdHere.has(sequence)) {
+        // Only a sequence committed by someone is remembered: one this transaction made goes if it rolls back.
+        this.sequences.add(sequence);
+      }
+    }
+    return intColumn(await this.one('SELECT nextval($1::regclass) AS value', [sequence]), 'value');
   }
 
   async getAnswer(user: string, key: string): Promise<StoredAnswer | undefined> {
