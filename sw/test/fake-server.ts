@@ -38,6 +38,8 @@ export class FakeServer {
   private nextId = 1;
   faults: Faults = {};
   batch = true;
+  /** The protocol version discovery announces. */
+  protocolVersion = 1;
   /** `maxWrites` announced for batch push (small values make a replay several chunks). */
   batchMaxWrites = 100;
   /** Every write applied (not replays), in order: `${method} ${path}`. */
@@ -94,7 +96,7 @@ export class FakeServer {
         status: 200,
         body: {
           protocol: 'offline-kit-sync',
-          version: 1,
+          version: this.protocolVersion,
           batch: this.batch
             ? { path: '/api/_batch', maxWrites: this.batchMaxWrites, maxBytes: 1048576 }
             : null,
