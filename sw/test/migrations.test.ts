@@ -276,3 +276,19 @@ describe('schema configuration', () => {
     expect(bad({ policy: 'read-only', schemaVersion: 3 })).toBeNull();
   });
 });
+
+describe('a server updated after discovery was cached', () => {
+  it('its Offline-Kit-Protocol header makes the next run ask discovery again and pause', async () => {
+    const rig = await makeRig(v1);
+    await rig.engine.sync();
+    rig.server.protocolVersion = 2;
+    rig.server.protocolHeader = '2';
+    // A read answered by the updated server: its header tells the worker before any write is sent.
+    rig.server.seed('work-orders', { title: 'x' });
+    await rig.engine.sync();
+    await rig.write('POST', '/api/work-orders', { title: 'must wait' });
+    const run = await rig.engine.sync();
+    expect(run.error?.code).toBe('server_incompatible');
+    expect(rig.server.applied).toEqual([]);
+  });
+});

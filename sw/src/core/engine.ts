@@ -293,6 +293,13 @@ export class Engine {
     return (await this.ctx.records.get(collection, id))?.row.version ?? null;
   }
 
+  /** Whether a collection's local records were dropped by a `'repull'` migration and wait for a pull. */
+  async resyncing(): Promise<boolean> {
+    for (const name of this.ctx.config.collections.keys())
+      if (await this.ctx.meta.resyncing(name)) return true;
+    return false;
+  }
+
   /** Writes in the queue, whatever their state. */
   queuedWrites(): Promise<number> {
     return this.ctx.queue.count();

@@ -6,7 +6,13 @@
 import type { ErrorInfo } from '../../protocol/api.js';
 import { OfflineKitError, toErrorInfo } from '../../protocol/errors.js';
 import { isObject, isSameOriginPath, parseDiscovery } from '../../protocol/wire-guards.js';
-import { DISCOVERY_PATH, PROTOCOL_NAME, PROTOCOL_VERSION, type Discovery } from '../../protocol/wire.js';
+import {
+  DISCOVERY_PATH,
+  HEADERS,
+  PROTOCOL_NAME,
+  PROTOCOL_VERSION,
+  type Discovery,
+} from '../../protocol/wire.js';
 import { apiPath } from '../config.js';
 import type { EngineContext } from '../deps.js';
 import { readJson } from '../model/classify.js';
@@ -57,7 +63,14 @@ export class Transport {
     const creds = await this.ctx.deps.credentials();
     const headers = new Headers(init.headers);
     if (creds) for (const [k, v] of Object.entries(creds)) headers.set(k, v);
-    return this.ctx.deps.fetch(new Request(url.href, { ...init, headers, credentials: 'same-origin' }));
+    const response = await this.ctx.deps.fetch(
+      new Request(url.href, { ...init, headers, credentials: 'same-origin' }),
+    );
+    // A server updated since discovery was cached says so on every answer (PROTOCOL.md §1): the next run asks again.
+    const spoken = response.headers.get(HEADERS.protocol);
+    if (spoken !== null && spoken !== String(PROTOCOL_VERSION) && !this.discovery?.refused)
+      this.discovery = null;
+    return response;
   }
 
   async discover(): Promise<Discovery | null> {
