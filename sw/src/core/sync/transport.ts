@@ -98,8 +98,8 @@ export class Transport {
       if (value && value.version !== PROTOCOL_VERSION) {
         const refused = new OfflineKitError(
           'server_incompatible',
-          `the server speaks ${PROTOCOL_NAME} version ${value.version}; this app speaks version ${PROTOCOL_VERSION}: ` +
-            'writes wait until the app (or the server) is updated',
+          `the server speaks ${PROTOCOL_NAME} ${value.version}, this app ${PROTOCOL_VERSION}: ` +
+            'writes wait until one of them is updated',
           { details: { server: value.version, client: PROTOCOL_VERSION } },
         );
         this.discovery = { at: now, value: this.discovery?.value ?? null, refused };
