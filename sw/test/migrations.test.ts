@@ -292,3 +292,20 @@ describe('a server updated after discovery was cached', () => {
     expect(rig.server.applied).toEqual([]);
   });
 });
+
+describe('an app rolled back to a lower schemaVersion', () => {
+  it('keeps writes made under the higher version failed, unsent, and pulls the records again', async () => {
+    let online = false;
+    const rig = await makeRig(v2(), { deps: { browserOnline: () => online } });
+    const w = await rig.write('POST', '/api/work-orders', { summary: 'made by v2' });
+    const engine = await rig.reopen(v1);
+    online = true;
+    await engine.sync();
+    expect(rig.server.applied).toEqual([]);
+    const [failed] = (await engine.listQueue({ state: 'failed' })).items;
+    expect(failed).toMatchObject({ id: w.id, schemaVersion: 2, lastError: { code: 'migration_failed' } });
+    await engine.retryWrite(w.id);
+    await engine.sync();
+    expect(rig.server.applied).toEqual([]);
+  });
+});

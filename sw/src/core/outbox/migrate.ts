@@ -36,10 +36,10 @@ export class Migrations {
     private readonly outbox: Outbox,
   ) {}
 
-  /** Whether a write was made under an older `schemaVersion` than its collection's. */
+  /** Whether a write was made under another `schemaVersion` than its collection's (older, or newer: a rollback). */
   isStale(w: StoredWrite): boolean {
     const conf = this.ctx.config.collections.get(w.collection);
-    return conf !== undefined && writeSchemaVersion(w) < conf.schemaVersion;
+    return conf !== undefined && writeSchemaVersion(w) !== conf.schemaVersion;
   }
 
   /** Records first, then writes, then the app's view of every record whose writes changed. Idempotent. */
@@ -76,8 +76,10 @@ export class Migrations {
     const { ctx } = this;
     const conf = ctx.config.collections.get(w.collection);
     const from = writeSchemaVersion(w);
-    if (!conf || from >= conf.schemaVersion) return 'current';
+    if (!conf || from === conf.schemaVersion) return 'current';
     const to = conf.schemaVersion;
+    // An app rolled back: this version cannot know the newer shape, and migrations only go up. A person decides.
+    if (from > to) return this.fail(w, from, to, new Error('made by a newer version of the app'));
     // The worker that had it on the wire is gone (this runs before any push): it goes back to pending first.
     if (w.state === 'sending') w = { ...w, state: nextQueuedState(w.state, 'worker-restart') };
     const json = isJsonType(w.contentType);
