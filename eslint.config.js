@@ -11,8 +11,9 @@ export default tseslint.config(
       '**/*.config.js',
       '**/*.config.mjs',
       '**/build.mjs',
-      // The `npm test` runner: plain node, no types to check (as the build scripts).
+      // The `npm test` runner and its type-check step: plain node, no types to check (as the build scripts).
       'test/run-all.mjs',
+      'test/typecheck-all.mjs',
       '.dependency-cruiser.cjs',
       // An app outside this repository's settings, type-checked by test/package-fixture/package.test.ts.
       'test/package-fixture/app/**',

@@ -42,6 +42,14 @@ describe('sample app: accessibility (axe-core)', () => {
     found['work orders'] = await seriousViolations(page);
     await page.getByTestId('work-order-row').first().click();
     await page.getByTestId('work-order-title').waitFor();
+    // Keyboard and screen-reader users land on the work order they opened, not on <body>, also when its data came
+    // after the page was drawn.
+    const focused = (): Promise<string | null> =>
+      page.evaluate(
+        () => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName ?? null,
+      );
+    await expect.poll(focused).toBe('work-order-title');
+    await screenshot(page, 'sample-app-a11y-work-order-focus');
     found['work order'] = await seriousViolations(page);
     await page.getByRole('link', { name: 'Parts', exact: true }).click();
     await page.getByTestId('parts-count').waitFor();

@@ -43,6 +43,12 @@ describe('sample app: the Sync page', () => {
     await page.getByLabel('Add a note').fill('Valve replaced, needs a check');
     await page.getByRole('button', { name: 'Add note' }).click();
     await page.getByText('Valve replaced, needs a check').waitFor();
+    // Added offline, the note already says who wrote it and when, as the server will.
+    const note = page.getByTestId('notes').locator('li', { hasText: 'Valve replaced, needs a check' });
+    expect(await note.locator('.note-meta').textContent()).toContain('alice');
+    expect(await note.locator('time').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
+    await note.scrollIntoViewIfNeeded();
+    await screenshot(page, 'sample-app-note-offline');
     await page.getByRole('group', { name: 'Status' }).getByRole('button', { pressed: false }).first().click();
     await waitForSyncMessage(page, /2 changes/);
 

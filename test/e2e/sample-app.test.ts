@@ -119,7 +119,18 @@ describe('sample app: a technician’s day', () => {
     await expect
       .poll(() => page.getByTestId('parts-count').textContent(), { timeout: 20_000 })
       .toMatch(/3000 parts/);
-    const partNumber = (await page.locator('tbody tr td').first().textContent()) ?? '';
+    // Ordered by part number as a person reads it, 50 rows at first, 50 more per "Show more".
+    const partNumbers = (): Promise<string[]> => page.locator('tbody tr td:first-child').allTextContents();
+    const first = await partNumbers();
+    expect(first).toHaveLength(50);
+    const byNumber = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+    expect(first).toEqual([...first].sort((a, b) => byNumber.compare(a, b)));
+    await page.getByRole('button', { name: 'Show 50 more' }).click();
+    await expect.poll(async () => (await partNumbers()).length).toBe(100);
+    expect((await partNumbers()).slice(0, 50)).toEqual(first);
+    await page.getByTestId('parts-more').scrollIntoViewIfNeeded();
+    await screenshot(page, 'sample-app-07-parts-more');
+    const partNumber = first[0] ?? '';
     await page.getByLabel('Search parts').fill(partNumber);
     await expect.poll(() => page.getByTestId('parts-count').textContent()).toMatch(/of 3000 parts match/);
     await screenshot(page, 'sample-app-07-parts-offline');

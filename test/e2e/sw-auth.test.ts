@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   api,
-  findInIndexedDb,
   goOffline,
   goOnline,
   jsonBody,
@@ -12,6 +11,7 @@ import {
   useSuite,
   waitFor,
   waitForQueueDrained,
+  whereInIndexedDb,
 } from '../harness/index.js';
 
 describe('expired credentials', () => {
@@ -62,7 +62,8 @@ describe('expired credentials', () => {
     expect((await kitOf(page).getStatus()).paused).toBe(false);
 
     // The module never writes credentials to disk: neither token appears in any database of the origin.
-    for (const token of [session.token, fresh.token]) expect(await findInIndexedDb(page, token)).toEqual([]);
-    expect(await findInIndexedDb(page, 'Bearer ')).toEqual([]);
+    const secrets = [session.token, fresh.token, 'Bearer '];
+    const nowhere = Object.fromEntries(secrets.map((secret) => [secret, []]));
+    expect(await whereInIndexedDb(page, secrets)).toEqual(nowhere);
   });
 });

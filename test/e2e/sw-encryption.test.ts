@@ -2,7 +2,7 @@ import type { Request } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
   api,
-  findInIndexedDb,
+  whereInIndexedDb,
   goOffline,
   goOnline,
   jsonBody,
@@ -11,6 +11,10 @@ import {
   waitFor,
   waitForQueueDrained,
 } from '../harness/index.js';
+
+/** What `whereInIndexedDb` answers when none of `secrets` is stored anywhere. */
+const nowhere = (secrets: readonly string[]): Record<string, string[]> =>
+  Object.fromEntries(secrets.map((secret) => [secret, []]));
 
 /**
  * The `encrypted` fixture worker: `encryptAtRest: { key: 'app' }` (the page derives the key at sign-in and hands it
@@ -49,14 +53,14 @@ describe('sensitive headers and encryption at rest, in Chromium', () => {
     expect(queued?.url).toContain('SECRET-QUERY-E2E');
 
     // The queued write on disk: body, URL, the listed header and the page's token all sealed or absent.
-    for (const secret of [
+    const queuedSecrets = [
       'SECRET-TITLE-E2E',
       'SECRET-QUERY-E2E',
       'SECRET-API-KEY-E2E',
       'SECRET-TENANT-E2E',
       session.token,
-    ])
-      expect(await findInIndexedDb(page, secret), secret).toEqual([]);
+    ];
+    expect(await whereInIndexedDb(page, queuedSecrets)).toEqual(nowhere(queuedSecrets));
 
     await goOnline(context);
     await waitForQueueDrained(page);
@@ -73,8 +77,8 @@ describe('sensitive headers and encryption at rest, in Chromium', () => {
     // After the sync the local copy holds the created record: still nothing readable on disk.
     const local = await kitOf(page).listRecords({ collection: 'work-orders', search: 'SECRET-TITLE-E2E' });
     expect(local.total).toBe(1);
-    for (const secret of ['SECRET-TITLE-E2E', 'SECRET-QUERY-E2E', 'SECRET-TENANT-E2E'])
-      expect(await findInIndexedDb(page, secret), secret).toEqual([]);
+    const storedSecrets = ['SECRET-TITLE-E2E', 'SECRET-QUERY-E2E', 'SECRET-TENANT-E2E'];
+    expect(await whereInIndexedDb(page, storedSecrets)).toEqual(nowhere(storedSecrets));
   });
 
   it('does not store an X-Api-Key or CSRF token with a queued write, even without encryption', async () => {
@@ -88,9 +92,11 @@ describe('sensitive headers and encryption at rest, in Chromium', () => {
     });
     expect(answer.status, answer.text).toBe(202);
     // The partition is plain, so what was kept is readable: the allow-listed header is there, the secrets are not.
-    expect(await findInIndexedDb(page, 'fr-CH')).toEqual(['offline-kit-alice/queue']);
-    expect(await findInIndexedDb(page, 'SECRET-API-KEY-PLAIN')).toEqual([]);
-    expect(await findInIndexedDb(page, 'SECRET-CSRF-PLAIN')).toEqual([]);
+    expect(await whereInIndexedDb(page, ['fr-CH', 'SECRET-API-KEY-PLAIN', 'SECRET-CSRF-PLAIN'])).toEqual({
+      'fr-CH': ['offline-kit-alice/queue'],
+      'SECRET-API-KEY-PLAIN': [],
+      'SECRET-CSRF-PLAIN': [],
+    });
     await goOnline(context);
     await waitForQueueDrained(page);
   });

@@ -56,8 +56,13 @@ for (const engine of enginesToRun()) {
           null,
         );
         if (canEstimate) {
-          expect(typeof status.storage?.usage).toBe('number');
-          expect(typeof status.storage?.quota).toBe('number');
+          // Firefox may fail an estimate asked while the origin's storage is still being set up (seen under load):
+          // the status then says null, and a later one has the numbers.
+          const storage = await waitFor(async () => (await kitOf(page).getStatus()).storage, {
+            message: 'a storage estimate in the status',
+          });
+          expect(typeof storage.usage).toBe('number');
+          expect(typeof storage.quota).toBe('number');
         } else expect(status.storage).toBeNull();
       },
     );
@@ -197,10 +202,20 @@ for (const engine of enginesToRun()) {
       // without a client in WebKit), and its own retry loop is all there is.
       await page.close();
       suite.origin.up();
-      await waitFor(async () => (await serverTitles(suite)).includes('Closed the tab'), {
-        timeout: 15_000,
-        message: 'the write on the server with no page open',
-      });
+      const arrived = (): Promise<boolean> =>
+        serverTitles(suite).then((titles) => titles.includes('Closed the tab'));
+      const withNoPage = await waitFor(arrived, { timeout: 15_000, message: 'no page' }).then(
+        () => true,
+        () => false,
+      );
+      if (!withNoPage) {
+        // WebKit may stop the worker before its retry timer fires (its 5-12 s, against a backoff of 1, 2, 4 s… that
+        // began while the API was down): then, as the README's table says, the next page load sends the write.
+        // Chromium and Firefox keep an idle worker 30 s, so there the write must have gone out with no page.
+        expect(engine, 'the write on the server with no page open').toBe('webkit');
+        await suite.open();
+        await waitFor(arrived, { timeout: 15_000, message: 'the write on the server at the next page load' });
+      }
       expect(timesApplied(await suite.server.mock.log(), writeIdOf(queued))).toBe(1);
     });
 

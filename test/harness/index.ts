@@ -21,7 +21,13 @@ export {
   type SwVariant,
 } from './fixture-page.js';
 export type { FixtureAnswer, FixtureBody } from '../fixtures/app/page/fixture-api.js';
-export { dumpIndexedDb, findInIndexedDb, listIndexedDbs, readIndexedDb } from './indexeddb.js';
+export {
+  dumpIndexedDb,
+  findInIndexedDb,
+  listIndexedDbs,
+  readIndexedDb,
+  whereInIndexedDb,
+} from './indexeddb.js';
 export { launchKillable, type KillableBrowser } from './killable-browser.js';
 export {
   mockClient,

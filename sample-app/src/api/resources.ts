@@ -105,13 +105,19 @@ export const listNotes = (workOrderId: string): Promise<Loaded<Note>> =>
   listAll('notes', { workOrderId }, toNote);
 
 export async function addNote(workOrderId: string, text: string, author: string): Promise<Note> {
-  // The server sets author and createdAt; sending them is harmless but it would not trust them anyway.
-  const answer = await api('/api/notes', { method: 'POST', ...jsonBody({ workOrderId, text }) });
+  // The server sets author and createdAt itself and ignores ours; sent anyway, so that a note added offline shows who
+  // wrote it and when from the device's copy, before the server's values replace them.
+  const createdAt = new Date().toISOString();
+  const answer = await api('/api/notes', {
+    method: 'POST',
+    ...jsonBody({ workOrderId, text, author, createdAt }),
+  });
   return recordFrom(answer, toNote, {
     id: answer.writeId ?? `pending-${Date.now()}`,
     workOrderId,
     text,
     author,
+    createdAt,
   });
 }
 

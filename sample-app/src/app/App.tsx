@@ -108,6 +108,31 @@ function Nav({ route }: { route: Route }) {
   );
 }
 
+/**
+ * Focuses the page's heading, now or as soon as it is drawn: a work order's heading comes with its data, after the
+ * page itself. Gives up after 5 s, or when the page changes again (the returned cleanup).
+ */
+function focusHeadingWhenDrawn(): () => void {
+  const focus = (): boolean => {
+    const heading = document.querySelector<HTMLElement>('main h1');
+    if (!heading) return false;
+    heading.setAttribute('tabindex', '-1');
+    heading.focus();
+    return true;
+  };
+  if (focus()) return () => undefined;
+  const observer = new MutationObserver(() => {
+    if (focus()) stop();
+  });
+  const timer = setTimeout(() => stop(), 5_000);
+  const stop = (): void => {
+    observer.disconnect();
+    clearTimeout(timer);
+  };
+  observer.observe(document.body, { childList: true, subtree: true });
+  return stop;
+}
+
 /** Moves focus to the new page's content on navigation, so keyboard and screen-reader users land where it changed. */
 function RouteView({ route }: { route: Route }) {
   const first = useRef(true);
@@ -117,8 +142,7 @@ function RouteView({ route }: { route: Route }) {
       first.current = false;
       return;
     }
-    document.querySelector<HTMLElement>('main h1')?.setAttribute('tabindex', '-1');
-    document.querySelector<HTMLElement>('main h1')?.focus();
+    return focusHeadingWhenDrawn();
   }, [key]);
   switch (route.name) {
     case 'work-orders':

@@ -21,7 +21,7 @@ export function Notes({ workOrderId }: { workOrderId: string }) {
     if (!body) return;
     setBusy(true);
     setError(null);
-    addNote(workOrderId, body, loadSession()?.user.name ?? '')
+    addNote(workOrderId, body, loadSession()?.user.id ?? '')
       .then(() => {
         setText('');
         void refreshQueue();

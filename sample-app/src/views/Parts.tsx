@@ -1,31 +1,25 @@
 /**
  * The read-only parts catalogue: thousands of records, kept current by the module's delta sync, searched on the
- * device so it works in a basement. Only the first matches are drawn: nobody scrolls through 5000 rows.
+ * device so it works in a basement, ordered by part number. The first matches are drawn, more on request.
  */
 import { useMemo, useState } from 'preact/hooks';
 import { listParts } from '../api/resources.js';
-import type { Part } from '../api/types.js';
 import { useSyncState } from '../app/store.js';
 import { useLoad } from '../app/useLoad.js';
+import { searchParts, sortParts } from '../logic/parts.js';
 import { Freshness } from './Freshness.js';
 
-const SHOWN = 50;
-
-export function searchParts(parts: Part[], query: string): Part[] {
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-  if (words.length === 0) return parts;
-  return parts.filter((part) => {
-    const text = `${part.sku ?? ''} ${part.name} ${part.description ?? ''} ${part.id}`.toLowerCase();
-    return words.every((w) => text.includes(w));
-  });
-}
+/** Rows drawn at first, and added by each "Show more": nobody scrolls through 5000 rows at once. */
+const PAGE = 50;
 
 export function Parts() {
   const { status } = useSyncState();
   const partsUnit = status?.units.find((u) => u.collections.includes('parts'));
   const parts = useLoad(listParts, [partsUnit?.lastSyncAt ?? null]);
   const [query, setQuery] = useState('');
-  const matches = useMemo(() => searchParts(parts.data?.items ?? [], query), [parts.data, query]);
+  const [shown, setShown] = useState(PAGE);
+  const sorted = useMemo(() => sortParts(parts.data?.items ?? []), [parts.data]);
+  const matches = useMemo(() => searchParts(sorted, query), [sorted, query]);
   return (
     <main id="main" class="page">
       <h1>Parts catalogue</h1>
@@ -42,7 +36,10 @@ export function Parts() {
             type="search"
             placeholder="Name or part number"
             value={query}
-            onInput={(e) => setQuery(e.currentTarget.value)}
+            onInput={(e) => {
+              setQuery(e.currentTarget.value);
+              setShown(PAGE);
+            }}
           />
         </div>
       </div>
@@ -57,7 +54,7 @@ export function Parts() {
           {matches.length === parts.data.items.length
             ? `${parts.data.items.length} parts`
             : `${matches.length} of ${parts.data.items.length} parts match`}
-          {matches.length > SHOWN && ` — showing the first ${SHOWN}, refine the search`}
+          {matches.length > shown && ` — showing the first ${shown}`}
         </p>
       )}
       <table class="table">
@@ -75,7 +72,7 @@ export function Parts() {
           </tr>
         </thead>
         <tbody>
-          {matches.slice(0, SHOWN).map((part) => (
+          {matches.slice(0, shown).map((part) => (
             <tr key={part.id}>
               <td>{part.sku ?? part.id}</td>
               <td>
@@ -88,6 +85,18 @@ export function Parts() {
           ))}
         </tbody>
       </table>
+      {matches.length > shown && (
+        <p>
+          <button
+            type="button"
+            class="btn btn-block"
+            data-testid="parts-more"
+            onClick={() => setShown((n) => n + PAGE)}
+          >
+            Show {Math.min(PAGE, matches.length - shown)} more
+          </button>
+        </p>
+      )}
     </main>
   );
 }

@@ -144,12 +144,6 @@ export class LocalReads {
     return this.overlaid(collection, stored, url, parsed);
   }
 
-  /** Whether an answer is a record (with `id`) or a list of this collection's records, as its API speaks. */
-  readable(collection: string, id: string | null, parsed: unknown): boolean {
-    const adapter = this.ctx.wire.for(collection);
-    return id ? adapter.record(parsed) !== null : adapter.list(parsed, noPaging) !== null;
-  }
-
   /** A record in the API's shape (id field and type, its version where the API keeps it). */
   async forApp(collection: string, record: JsonRecord): Promise<JsonRecord> {
     const adapter = this.ctx.wire.for(collection);
@@ -168,6 +162,7 @@ export class LocalReads {
     let records: CoreRecord[];
     let deleted: string[] = [];
     let complete = false;
+    let envelope: string | null = null;
     if (id) {
       const record = adapter.record(parsed, etag);
       if (!record) return null;
@@ -178,17 +173,18 @@ export class LocalReads {
       if (!read) return null;
       records = read.page.records;
       deleted = read.page.deleted.map((d) => d.id);
+      envelope = read.shape.envelope?.field ?? null;
       const reserved = reservedParams(adapter);
       complete =
         !read.page.hasMore && ![...url.searchParams.keys()].some((k) => !reserved(k) || k === 'since');
       if (adapter.protocol !== true) {
         await this.ctx.wire.rememberShape(collection, url.pathname + url.search, read.shape);
-        await this.ctx.wire.observeIds(collection, listItems(parsed, read.page.records.length));
+        await this.ctx.wire.observeIds(collection, read.items);
       }
     }
     await this.storeRecords(collection, records, deleted);
     if (complete) await this.ctx.meta.setCollectionSyncedAt(collection, this.ctx.deps.now());
-    return { records, complete, item: id !== null };
+    return { records, complete, item: id !== null, envelope };
   }
 
   private async overlaid(collection: string, stored: Stored, url: URL, parsed: unknown): Promise<unknown> {
@@ -239,9 +235,8 @@ export class LocalReads {
     }
     if (adapter.protocol === true)
       return Array.isArray(parsed) ? out : { ...(parsed as JsonRecord), records: out };
-    const read = adapter.list(parsed, noPaging);
-    const envelope = read?.shape.envelope ?? null;
-    return envelope ? { ...(parsed as JsonRecord), [envelope.field]: out } : out;
+    const envelope = stored.envelope;
+    return envelope ? { ...(parsed as JsonRecord), [envelope]: out } : out;
   }
 
   /** The app's view of a stored row (decrypted when sealed); plain rows are answered without a promise turn each. */
@@ -410,13 +405,6 @@ function reservedParams(adapter: WireAdapter): (param: string) => boolean {
   return (k) => RESERVED_PARAMS.has(k) || own.has(k) || k.startsWith('_');
 }
 
-function listItems(parsed: unknown, count: number): unknown[] {
-  if (Array.isArray(parsed)) return parsed.slice(0, 1);
-  if (!isObject(parsed)) return [];
-  for (const v of Object.values(parsed)) if (Array.isArray(v) && v.length === count) return v.slice(0, 1);
-  return [];
-}
-
 const noPaging = (): { cursor: null; hasMore: false } => ({ cursor: null, hasMore: false });
 
 interface Stored {
@@ -424,6 +412,8 @@ interface Stored {
   complete: boolean;
   /** An item answer (one record), not a list. */
   item: boolean;
+  /** The field of a list answer's envelope that holds the records; null for a bare array or an item. */
+  envelope: string | null;
 }
 
 type Mark = Parameters<typeof withSyncMeta>[2];

@@ -63,13 +63,31 @@ export class WorkerApi implements OfflineKitApi {
   async getStatus(): Promise<SyncStatus> {
     const status = await (await this.engine()).status();
     status.devtools = this.runtime.devtools;
-    try {
-      const estimate = await navigator.storage?.estimate?.();
-      if (estimate) status.storage = { usage: estimate.usage ?? 0, quota: estimate.quota ?? 0 };
-    } catch {
-      status.storage = null;
-    }
+    status.storage = await this.storageEstimate();
     return status;
+  }
+
+  /** The last storage estimate that came, kept for when the browser fails one. */
+  private lastStorage: { usage: number; quota: number } | null = null;
+
+  /**
+   * The origin's storage use, or null where the browser has no estimate (WebKit has no `navigator.storage`). Firefox
+   * sometimes rejects an estimate asked while it is busy with the origin's storage (seen under load): asked again
+   * shortly it answers; if it still fails, the last estimate stands rather than "this browser does not report".
+   */
+  private async storageEstimate(): Promise<{ usage: number; quota: number } | null> {
+    const storage = typeof navigator === 'undefined' ? undefined : navigator.storage;
+    if (typeof storage?.estimate !== 'function') return null;
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      try {
+        const estimate = await storage.estimate();
+        this.lastStorage = { usage: estimate.usage ?? 0, quota: estimate.quota ?? 0 };
+        return this.lastStorage;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
+    return this.lastStorage;
   }
 
   async syncNow(options?: { unit?: string; discardPending?: boolean }): Promise<SyncRunSummary> {

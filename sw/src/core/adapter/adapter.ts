@@ -15,7 +15,7 @@ import { OfflineKitError } from '../../protocol/errors.js';
 import { isObject, isServerRecord, parseListPage } from '../../protocol/wire-guards.js';
 import type { ListPage } from '../../protocol/wire.js';
 import type { CoreRecord } from '../model/records.js';
-import { isTempId } from '../model/temp-ids.js';
+import { isTempId, numericId } from '../model/temp-ids.js';
 import type { ResolvedWire, VersionSource } from './wire-config.js';
 
 export type { CoreRecord };
@@ -35,6 +35,8 @@ export type CorePage = Omit<ListPage, 'records'> & { records: CoreRecord[] };
 export interface ReadList {
   page: CorePage;
   shape: ListShape;
+  /** The records as the API wrote them (its id type shows here, not in `page`): empty for our protocol. */
+  items: readonly unknown[];
 }
 
 const ENVELOPE_FIELDS = ['records', 'data', 'items', 'results'];
@@ -117,6 +119,7 @@ export class WireAdapter {
       return {
         page,
         shape: { envelope: Array.isArray(body) ? null : { field: 'records', rest: {} }, order: [] },
+        items: [],
       };
     }
     const located = this.locate(body);
@@ -138,6 +141,7 @@ export class WireAdapter {
           located.field === null ? null : { field: located.field, rest: envelopeRest(body, located.field) },
         order: records.slice(0, MAX_ORDER).map((r) => r.id),
       },
+      items: located.items,
     };
   }
 
@@ -173,7 +177,7 @@ export class WireAdapter {
     const id = record.id;
     const idField = this.wire.idField;
     if (typeof id === 'string') {
-      out[idField] = numericIds && !isTempId(id) && /^-?\d{1,15}$/.test(id) ? Number(id) : id;
+      out[idField] = numericIds && !isTempId(id) ? numericId(id) : id;
       if (idField !== 'id') delete out.id;
     }
     const source = this.version;

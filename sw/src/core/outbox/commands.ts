@@ -114,6 +114,9 @@ export class Commands {
     await this.logWrite(w, 'edited');
     this.ctx.deps.emit({ type: 'data-changed', collection: w.collection, ids: [w.recordId] });
     this.after.statusSoon();
+    // A person who fixed a write (a failed one above all) expects it to go out now, as Retry does: not at the next
+    // timer, which for a failed write never comes.
+    this.after.syncSoon();
   }
 
   async discardWrite(id: string): Promise<void> {

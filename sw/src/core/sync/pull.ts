@@ -185,7 +185,7 @@ export class Pull {
     );
     if (!read) throw notAList(conf.name);
     if (adapter.protocol !== true) {
-      await this.ctx.wire.observeIds(conf.name, listItemsOf(json));
+      await this.ctx.wire.observeIds(conf.name, read.items);
       await this.ctx.wire.rememberShape(conf.name, base, {
         ...read.shape,
         order: cursor === null ? read.shape.order : [],
@@ -193,13 +193,6 @@ export class Pull {
     }
     return read.page;
   }
-}
-
-function listItemsOf(json: unknown): unknown[] {
-  if (Array.isArray(json)) return json.slice(0, 1);
-  if (typeof json !== 'object' || json === null) return [];
-  for (const v of Object.values(json)) if (Array.isArray(v)) return (v as unknown[]).slice(0, 1);
-  return [];
 }
 
 const hasNext = (page: CorePage): boolean => page.hasMore && page.cursor !== null;
