@@ -38,6 +38,7 @@ export function makeWrite(seq: number, overrides: Partial<QueuedWriteView> = {})
     bodySize: 20,
     json: { status: 'done', seq },
     units: ['all'],
+    schemaVersion: 1,
     ...overrides,
   };
 }
@@ -210,6 +211,8 @@ export class FakeClient implements PanelClient {
           count: this.records.filter((r) => r.collection === name).length,
           pending: this.writes.filter((w) => w.collection === name).length,
           lastSyncAt: null,
+          schemaVersion: 1,
+          resyncing: false,
           cursor: null,
         }));
       case 'listRecords': {

@@ -350,6 +350,58 @@ describe('local data', () => {
   });
 });
 
+describe('schema versions (issue #17)', () => {
+  it('shows each write’s and each collection’s schema version, and migrations and drops in the history', async () => {
+    const client = new FakeClient();
+    client.writes = [
+      makeWrite(1, { schemaVersion: 2 }),
+      makeWrite(2, {
+        state: 'failed',
+        lastError: {
+          code: 'migration_failed',
+          message: 'migrateWrite threw at schemaVersion 1 → 2: no equivalent',
+        },
+      }),
+    ];
+    client.history = [
+      {
+        kind: 'write',
+        id: 1,
+        at: Date.UTC(2026, 0, 1, 12),
+        event: 'migrated',
+        writeId: 'w-1',
+        collection: 'work-orders',
+        recordId: 'wo_1',
+        method: 'PATCH',
+        status: null,
+        error: null,
+        schema: { from: 1, to: 2 },
+      },
+      {
+        kind: 'write',
+        id: 2,
+        at: Date.UTC(2026, 0, 1, 12),
+        event: 'dropped',
+        writeId: 'w-9',
+        collection: 'work-orders',
+        recordId: 'wo_9',
+        method: 'POST',
+        status: null,
+        error: { code: 'invalid_state', message: 'dropped by migrateWrite: not sent (schemaVersion 1 → 2)' },
+        schema: { from: 1, to: 2 },
+      },
+    ];
+    const r = await open(client, 'queue');
+    expect(r.$$('okp-queue-schema').map((el) => el.textContent)).toEqual(['v2', 'v1']);
+    expect(rowWithText(r, 'work-orders/wo_2').textContent).toContain('migrateWrite threw');
+    await r.click('okp-tab-history');
+    expect(rowWithText(r, 'migrated').textContent).toContain('schema v1 → v2');
+    expect(rowWithText(r, 'dropped').textContent).toContain('not sent');
+    await r.click('okp-tab-data');
+    expect(r.$$('okp-collection-schema').map((el) => el.textContent)).toEqual(['schema v1', 'schema v1']);
+  });
+});
+
 describe('history', () => {
   it('filters runs from write events and imports an exported file', async () => {
     const client = new FakeClient();

@@ -30,6 +30,8 @@ export interface FaultsView {
   /** Milliseconds of unreachability left (0 = reachable). */
   unreachableForMs: number;
   unreachableUntil: string | null;
+  /** The protocol version discovery announces instead of the real one (a newer server, for version-skew tests). */
+  protocolVersion: number | null;
 }
 
 /**
@@ -42,6 +44,7 @@ export class Faults {
   private dropNext: DropNext | null = null;
   private htmlNext: HtmlNext | null = null;
   private unreachableUntil: number | null = null;
+  private protocolVersion: number | null = null;
 
   constructor(
     private readonly baseLatencyMs: number,
@@ -54,7 +57,11 @@ export class Faults {
   set(input: unknown): void {
     if (!isObject(input)) throw invalidBody('(body)', 'must be a JSON object');
     for (const key of Object.keys(input)) {
-      if (!['latencyMs', 'failNext', 'dropNext', 'htmlNext', 'unreachableForMs'].includes(key))
+      if (
+        !['latencyMs', 'failNext', 'dropNext', 'htmlNext', 'unreachableForMs', 'protocolVersion'].includes(
+          key,
+        )
+      )
         throw invalidBody(key, 'unknown fault');
     }
     const latency = input.latencyMs === undefined ? undefined : count(input.latencyMs, 'latencyMs', 600_000);
@@ -65,6 +72,11 @@ export class Faults {
       input.unreachableForMs === undefined
         ? undefined
         : count(input.unreachableForMs, 'unreachableForMs', 3_600_000);
+    const protocol =
+      input.protocolVersion === undefined || input.protocolVersion === null
+        ? input.protocolVersion
+        : count(input.protocolVersion, 'protocolVersion', 1000);
+    if (protocol !== undefined) this.protocolVersion = protocol === 0 ? null : protocol;
     if (latency !== undefined) this.latencyMs = latency;
     if (fail !== undefined) this.failNext = fail;
     if (drop !== undefined) this.dropNext = drop;
@@ -80,6 +92,7 @@ export class Faults {
     this.dropNext = null;
     this.htmlNext = null;
     this.unreachableUntil = null;
+    this.protocolVersion = null;
   }
 
   view(): FaultsView {
@@ -92,7 +105,13 @@ export class Faults {
       unreachableForMs: left,
       unreachableUntil:
         left > 0 && this.unreachableUntil !== null ? new Date(this.unreachableUntil).toISOString() : null,
+      protocolVersion: this.protocolVersion,
     };
+  }
+
+  /** The protocol version to announce in discovery instead of the real one; null: the real one. */
+  announcedProtocol(): number | null {
+    return this.protocolVersion;
   }
 
   latency(): number {

@@ -43,6 +43,14 @@ describe('faults', () => {
     expect(bodyOf(await client.control('GET', '/state')).faults).toMatchObject({ htmlNext: null });
   });
 
+  it('protocolVersion makes discovery announce another protocol version until the faults are cleared', async () => {
+    await client.control('POST', '/faults', { protocolVersion: 2 });
+    expect(bodyOf(await client.as('alice', 'GET', '/api/_sync'))).toMatchObject({ version: 2 });
+    expect(bodyOf(await client.control('GET', '/faults'))).toMatchObject({ protocolVersion: 2 });
+    await client.control('DELETE', '/faults');
+    expect(bodyOf(await client.as('alice', 'GET', '/api/_sync'))).toMatchObject({ version: 1 });
+  });
+
   it('dropNext before-commit: the connection dies and nothing is written', async () => {
     await client.control('POST', '/faults', { dropNext: { count: 1, when: 'before-commit' } });
     const key = randomUUID();

@@ -38,6 +38,9 @@ export class FakeServer {
   private nextId = 1;
   faults: Faults = {};
   batch = true;
+  /** The protocol version discovery announces, and the one every answer's `Offline-Kit-Protocol` header names. */
+  protocolVersion = 1;
+  protocolHeader = '1';
   /** `maxWrites` announced for batch push (small values make a replay several chunks). */
   batchMaxWrites = 100;
   /** Every write applied (not replays), in order: `${method} ${path}`. */
@@ -78,6 +81,12 @@ export class FakeServer {
   }
 
   readonly fetch = async (request: Request): Promise<Response> => {
+    const response = await this.answer(request);
+    if (this.protocolHeader !== '1') response.headers.set('offline-kit-protocol', this.protocolHeader);
+    return response;
+  };
+
+  private readonly answer = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
     this.requests.push(`${request.method} ${url.pathname}${url.search}`);
     if (this.faults.unreachable) throw new TypeError('Failed to fetch');
@@ -94,7 +103,7 @@ export class FakeServer {
         status: 200,
         body: {
           protocol: 'offline-kit-sync',
-          version: 1,
+          version: this.protocolVersion,
           batch: this.batch
             ? { path: '/api/_batch', maxWrites: this.batchMaxWrites, maxBytes: 1048576 }
             : null,

@@ -34,7 +34,8 @@ export interface Rig {
     body?: unknown,
     extra?: Partial<WriteInput>,
   ): Promise<{ id: string; recordId: string }>;
-  reopen(): Promise<Engine>;
+  /** A new worker on the same partition; `config`: the app's update (a new configuration) came with it. */
+  reopen(config?: OfflineKitConfig): Promise<Engine>;
   /** The worker died: a new engine opens the same database while the old one stays stuck where it was. */
   abandon(): Promise<Engine>;
 }
@@ -92,9 +93,10 @@ export async function makeRig(
       rig.engine = await Engine.open(resolved, deps, await openPartition(dbName), user);
       return rig.engine;
     },
-    async reopen() {
+    async reopen(next?: OfflineKitConfig) {
       await rig.engine.close();
-      rig.engine = await Engine.open(resolved, deps, await openPartition(dbName), user);
+      const config = next ? validateConfig(next) : resolved;
+      rig.engine = await Engine.open(config, deps, await openPartition(dbName), user);
       return rig.engine;
     },
   };

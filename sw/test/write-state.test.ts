@@ -30,6 +30,9 @@ const EXPECTED: Record<WriteState, Record<WriteEvent, WriteFate | null>> = {
     edit: 'pending',
     discard: 'discarded',
     resolve: null,
+    migrate: 'pending',
+    'migration-failed': 'failed',
+    'migration-drop': 'discarded',
   },
   sending: {
     'mark-sending': null,
@@ -45,6 +48,9 @@ const EXPECTED: Record<WriteState, Record<WriteEvent, WriteFate | null>> = {
     edit: null,
     discard: null,
     resolve: null,
+    migrate: null,
+    'migration-failed': null,
+    'migration-drop': null,
   },
   conflict: {
     'mark-sending': null,
@@ -60,6 +66,9 @@ const EXPECTED: Record<WriteState, Record<WriteEvent, WriteFate | null>> = {
     edit: 'pending',
     discard: 'discarded',
     resolve: 'pending',
+    migrate: 'conflict',
+    'migration-failed': 'failed',
+    'migration-drop': 'discarded',
   },
   failed: {
     'mark-sending': null,
@@ -75,6 +84,9 @@ const EXPECTED: Record<WriteState, Record<WriteEvent, WriteFate | null>> = {
     edit: 'pending',
     discard: 'discarded',
     resolve: null,
+    migrate: 'failed',
+    'migration-failed': 'failed',
+    'migration-drop': 'discarded',
   },
 };
 

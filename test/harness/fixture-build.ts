@@ -21,6 +21,8 @@ const ENTRIES = [
   // Plain REST backends (issue #13): json-server, and an API with ETags and 412.
   { entry: 'worker/sw-rest.ts', out: 'sw-rest.js', format: 'iife' },
   { entry: 'worker/sw-etag.ts', out: 'sw-etag.js', format: 'iife' },
+  // An app update that changes a collection's shape (schemaVersion 1 → 2): `sw-schema.js?v=1`, then `?v=2`.
+  { entry: 'worker/sw-schema.ts', out: 'sw-schema.js', format: 'iife' },
   { entry: 'page/page.ts', out: 'page.mjs', format: 'esm' },
 ] as const;
 

@@ -13,8 +13,9 @@ declare global {
  * `encrypted`: the classic worker with `encryptAtRest: { key: 'app' }`, `replayHeaders: ['x-tenant']`, `batch: false`.
  * `workbox`: an app's Workbox worker (own route, default and catch handlers) with the package bundled in.
  * `rest`, `etag`: the classic worker configured for json-server and for the ETag/412 API (`restConfig`, `etagConfig`).
+ * `schema`: the app before an update that changes the shape of work orders (`sw-schema.js?v=1`; the test deploys `?v=2`).
  */
-export type SwVariant = 'classic' | 'module' | 'encrypted' | 'workbox' | 'rest' | 'etag';
+export type SwVariant = 'classic' | 'module' | 'encrypted' | 'workbox' | 'rest' | 'etag' | 'schema';
 
 /** URL of the fixture app on a test server: the classic or the ES-module service worker. */
 export function fixtureAppUrl(baseUrl: string, variant: SwVariant = 'classic'): string {

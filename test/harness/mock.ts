@@ -9,6 +9,8 @@ export interface Faults {
   dropNext?: { count: number; when: 'before-commit' | 'after-commit'; pathPrefix?: string };
   /** The next `count` requests are answered `200 text/html` (a captive portal's login page). */
   htmlNext?: { count: number; pathPrefix?: string };
+  /** Discovery announces this protocol version instead of the real one (0 or null: the real one). */
+  protocolVersion?: number | null;
   unreachableForMs?: number;
 }
 

@@ -82,6 +82,8 @@ const writeEventKind = literal<WriteEventKind>(
   'resolved',
   'edited',
   'retried',
+  'migrated',
+  'dropped',
 );
 
 export const isQueuedWriteView = shape<QueuedWriteView>({
@@ -102,6 +104,7 @@ export const isQueuedWriteView = shape<QueuedWriteView>({
   bodySize: num,
   json: unknownValue,
   units: arrayOf(str),
+  schemaVersion: num,
 });
 
 export const isConflictView = shape<ConflictView>({
@@ -179,6 +182,7 @@ const isWriteHistoryEntry = shape<WriteHistoryEntry>({
   method: writeMethod,
   status: nullable(num),
   error: nullable(isErrorInfo),
+  schema: optional(shape<{ from: number; to: number }>({ from: num, to: num })),
 });
 
 export const isHistoryEntry: Guard<HistoryEntry> = (v): v is HistoryEntry => {
@@ -214,6 +218,8 @@ export const isCollectionInfo = shape<CollectionInfo>({
   pending: num,
   lastSyncAt: nullable(num),
   cursor: nullable(str),
+  schemaVersion: num,
+  resyncing: bool,
   wire: optional(
     shape<WireLevel>({
       api: literal<WireLevel['api']>('offline-kit', 'rest', 'unknown'),

@@ -71,7 +71,7 @@ export const PANEL_CSS = `
 .okp-cell { overflow: hidden; text-overflow: ellipsis; }
 /* The error column keeps room for a sentence (it read "t.." at 1280 px beside the details pane); the record id gives
    way first, as it is repeated in the details. */
-.okp-c-seq { flex: 0 0 36px; } .okp-c-method { flex: 0 0 50px; } .okp-c-state { flex: 0 0 66px; }
+.okp-c-seq { flex: 0 0 36px; } .okp-c-method { flex: 0 0 50px; } .okp-c-schema { flex: 0 0 24px; } .okp-c-state { flex: 0 0 66px; }
 .okp-c-record { flex: 1 1 100px; min-width: 60px; } .okp-c-attempts { flex: 0 0 28px; } .okp-c-next { flex: 0 0 64px; }
 .okp-c-error { flex: 3 1 220px; min-width: 200px; }
 @container (max-width: 560px) { .okp-c-next, .okp-c-error { display: none; } }
@@ -80,6 +80,7 @@ export const PANEL_CSS = `
 .okp-state[data-state='pending'], .okp-state[data-state='sending'] { color: var(--warn); }
 .okp-state[data-state='failed'], .okp-state[data-state='sync-failed'], .okp-state[data-state='partial'] { color: var(--err); }
 .okp-state[data-state='conflict'] { color: var(--conflict); }
+.okp-state[data-state='dropped'] { color: var(--err); }
 .okp-state[data-state='completed'], .okp-state[data-state='acknowledged'] { color: var(--ok); }
 .okp-json { margin: 0; padding: 6px; background: var(--bg-alt); border: 1px solid var(--border); white-space: pre-wrap; word-break: break-word; font-family: ui-monospace, Menlo, Consolas, monospace; max-height: 320px; overflow: auto; }
 .okp-dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0; }

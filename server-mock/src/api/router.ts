@@ -30,7 +30,8 @@ export async function handleApi(
 
   if (path === `${API_BASE}${DISCOVERY_PATH}`) {
     if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed('GET');
-    return jsonReply(200, discovery());
+    const announced = app.faults.announcedProtocol();
+    return jsonReply(200, announced === null ? discovery() : { ...discovery(), version: announced });
   }
   if (path === `${API_BASE}/auth/login`) {
     if (method !== 'POST') throw methodNotAllowed('POST');

@@ -7,6 +7,8 @@ import type {
   CollectionPolicy,
   ConflictStrategy,
   CredentialsProvider,
+  JsonRecord,
+  MigratableWrite,
   ParentRelation,
   ReadStrategy,
 } from '../protocol/config.js';
@@ -30,6 +32,11 @@ export interface ResolvedCollection {
   detectConflicts: boolean;
   /** How the collection is spoken on the wire (`adapter/`). */
   wire: ResolvedWire;
+  /** The shape version of the collection's records and write bodies (`outbox/migrate.ts`). */
+  schemaVersion: number;
+  /** Null only while `schemaVersion` is 1 or the collection is read-only: nothing to migrate. */
+  migrateWrite: ((write: MigratableWrite, fromVersion: number) => MigratableWrite | null) | null;
+  migrateRecord: ((record: JsonRecord, fromVersion: number) => JsonRecord) | 'repull';
 }
 
 export interface ResolvedConfig {
@@ -171,7 +178,37 @@ const COLLECTION_KEYS = [
   'pageSize',
   'coalesceEdits',
   'wire',
+  'schemaVersion',
+  'migrateWrite',
+  'migrateRecord',
 ];
+
+/** The schema keys of a collection, checked together: a version above 1 must say how writes of older ones migrate. */
+function resolveSchema(
+  raw: Record<string, unknown>,
+  key: string,
+  writable: boolean,
+): Pick<ResolvedCollection, 'schemaVersion' | 'migrateWrite' | 'migrateRecord'> {
+  const schemaVersion = int(raw.schemaVersion, `${key}.schemaVersion`, 1, 1);
+  if (raw.migrateWrite !== undefined && typeof raw.migrateWrite !== 'function')
+    fail(`${key}.migrateWrite`, 'must be a function (write, fromVersion) => write | null');
+  if (raw.migrateWrite === undefined && writable && schemaVersion > 1)
+    fail(
+      `${key}.migrateWrite`,
+      `is required with schemaVersion ${schemaVersion}: writes queued under older versions must not be sent in their old shape`,
+    );
+  if (
+    raw.migrateRecord !== undefined &&
+    raw.migrateRecord !== 'repull' &&
+    typeof raw.migrateRecord !== 'function'
+  )
+    fail(`${key}.migrateRecord`, "must be a function (record, fromVersion) => record, or 'repull'");
+  return {
+    schemaVersion,
+    migrateWrite: (raw.migrateWrite as ResolvedCollection['migrateWrite'] | undefined) ?? null,
+    migrateRecord: (raw.migrateRecord as ResolvedCollection['migrateRecord'] | undefined) ?? 'repull',
+  };
+}
 
 function resolveCollection(name: string, raw: unknown, apiWire: Partial<ResolvedWire>): ResolvedCollection {
   const key = `collections.${name}`;
@@ -218,6 +255,7 @@ function resolveCollection(name: string, raw: unknown, apiWire: Partial<Resolved
     writable,
     detectConflicts: policy === 'read-write-conflict',
     wire: resolveWire(apiWire, checkWire(raw.wire, `${key}.wire`), key, policy === 'read-write-conflict'),
+    ...resolveSchema(raw, key, writable),
   };
 }
 

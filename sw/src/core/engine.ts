@@ -37,6 +37,7 @@ import { LocalReads } from './local-reads.js';
 import { isTempId } from './model/temp-ids.js';
 import { Commands } from './outbox/commands.js';
 import { ConflictResolver } from './outbox/conflicts.js';
+import { Migrations } from './outbox/migrate.js';
 import { Outbox, type Enqueued, type WriteInput } from './outbox/outbox.js';
 import { Queries } from './queries.js';
 import { AppKeyCodec, aesCodec, lockedError, plainCodec, type Codec } from './storage/codec.js';
@@ -63,6 +64,10 @@ export class Engine {
   private readonly scheduler: Scheduler;
   private readonly queries: Queries;
   private readonly commands: Commands;
+  private readonly migrations: Migrations;
+  /** The start-up migrations (`outbox/migrate.ts`): done once per worker, before its first push. */
+  private migrating: Promise<void> | null = null;
+  private migrated = false;
   private closed = false;
   /** Calls of `clearLocalData` in progress: captures are refused meanwhile. */
   private clearing = 0;
@@ -100,7 +105,8 @@ export class Engine {
       this.replicator.applyPage(collection, records, deleted, new Set(), null, { announce: false }),
     );
     this.queries = new Queries(this.ctx, this.outbox);
-    this.commands = new Commands(this.ctx, this.outbox, conflicts, {
+    this.migrations = new Migrations(this.ctx, this.outbox);
+    this.commands = new Commands(this.ctx, this.outbox, conflicts, this.migrations, {
       statusSoon: () => this.statusSoon(),
       syncSoon: () => void this.sync('all', 'manual'),
     });
@@ -116,7 +122,11 @@ export class Engine {
           return isSimulatedOffline();
         },
         user,
-        push: (collections, onProgress, trigger) => this.replicator.push(collections, onProgress, trigger),
+        push: async (collections, onProgress, trigger) => {
+          // Never a write in an older shape on the wire: the migrations end before the first push.
+          await this.migrate();
+          return this.replicator.push(collections, onProgress, trigger);
+        },
         pull: (collections, runId, onProgress) => this.replicator.pull(collections, runId, onProgress),
         statusSoon: () => this.statusSoon(),
       },
@@ -136,15 +146,39 @@ export class Engine {
     await engine.ctx.wire.init();
     await engine.sealLegacy();
     engine.simulatedOffline = await meta.flag('simulatedOffline');
+    // A failure here is tried again before the first push (which waits for it); reads go on meanwhile.
+    await engine.migrate().catch((error: unknown) => {
+      console.error('[offline-kit] schema migration failed; it is tried again before the next sync', error);
+    });
     return engine;
+  }
+
+  /**
+   * Brings writes and records made under older `schemaVersion`s to the configured ones, once; a partition locked
+   * without the app's key waits for `unlock` (nothing can be read, nor sent, before).
+   */
+  private migrate(): Promise<void> {
+    if (this.migrated || this.locked) return Promise.resolve();
+    this.migrating ??= this.migrations.run().then(
+      () => {
+        this.migrated = true;
+        this.statusSoon();
+      },
+      (error: unknown) => {
+        this.migrating = null;
+        throw error;
+      },
+    );
+    return this.migrating;
   }
 
   get config(): ResolvedConfig {
     return this.ctx.config;
   }
 
+  /** Nothing is sent: credentials are awaited, or the server speaks a protocol version this module does not. */
   get paused(): boolean {
-    return this.scheduler.paused;
+    return this.scheduler.paused || this.scheduler.incompatible !== null;
   }
 
   /** Encrypted with the app's key, which has not been handed over (or was taken back at sign-out). */
@@ -162,6 +196,7 @@ export class Engine {
     await this.ctx.codec.unlock(key);
     if (was) {
       await this.sealLegacy();
+      await this.migrate();
       this.statusSoon();
       if (this.online && (await this.ctx.queue.countUnsent()) > 0) void this.sync('all', 'login');
     }
@@ -260,6 +295,13 @@ export class Engine {
     return (await this.ctx.records.get(collection, id))?.row.version ?? null;
   }
 
+  /** Whether a collection's local records were dropped by a `'repull'` migration and wait for a pull. */
+  async resyncing(): Promise<boolean> {
+    for (const name of this.ctx.config.collections.keys())
+      if (await this.ctx.meta.resyncing(name)) return true;
+    return false;
+  }
+
   /** Writes in the queue, whatever their state. */
   queuedWrites(): Promise<number> {
     return this.ctx.queue.count();
@@ -322,7 +364,7 @@ export class Engine {
       simulatedOffline: this.simulatedOffline,
       serverReachable: this.scheduler.serverReachable,
       paused: this.paused,
-      pausedReason: this.scheduler.pausedReason,
+      pausedReason: this.scheduler.pausedReason ?? this.scheduler.incompatible,
       progress: this.scheduler.progress,
       user: this.user,
       protocol: this.replicator.protocol,
@@ -393,6 +435,8 @@ export class Engine {
         );
       // Nothing sealed with the old key is left: a user who lost their secret can start over with a new one.
       if (this.ctx.codec instanceof AppKeyCodec) await this.ctx.codec.rebind();
+      // The versions went with the meta store: what is stored from now on is in the current shapes.
+      await this.migrations.recordCurrent();
     } finally {
       this.clearing -= 1;
     }

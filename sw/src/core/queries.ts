@@ -138,6 +138,8 @@ export class Queries {
         lastSyncAt: await this.ctx.meta.collectionSyncedAt(c.name),
         cursor: await this.ctx.meta.cursor(c.name),
         wire: this.ctx.wire.for(c.name).level(c.detectConflicts, this.ctx.config.batch),
+        schemaVersion: (await this.ctx.meta.schemaOf(c.name)) ?? c.schemaVersion,
+        resyncing: await this.ctx.meta.resyncing(c.name),
       });
     }
     return out;

@@ -47,6 +47,13 @@ export type ErrorCode =
    * failed (`details.reason`: the browser's words, when it gave any). The worker's own error is in its console.
    */
   | 'worker_unavailable'
+  /**
+   * `GET {apiBase}/_sync` announced a protocol version this module does not speak (PROTOCOL.md §1): nothing is sent,
+   * the queue is kept and waits (`SyncStatus.pausedReason`), until the server or the app is updated.
+   */
+  | 'server_incompatible'
+  /** A collection's `migrateWrite` threw for a queued write: the write stays `failed` with the reason. */
+  | 'migration_failed'
   | 'internal';
 
 /** A queued write as lists show it (the body is summarised; `getWrite` returns it whole). */
@@ -76,6 +83,8 @@ export interface QueuedWriteView {
   json: unknown;
   /** The sync unit(s) the write's collection belongs to. */
   units: string[];
+  /** The collection's `schemaVersion` the write was captured (or last migrated) under. */
+  schemaVersion: number;
 }
 
 export interface ConflictView {
@@ -142,7 +151,10 @@ export interface SyncStatus {
   simulatedOffline: boolean;
   /** The server answered the last attempt; false after network errors while `online` is true. */
   serverReachable: boolean;
-  /** The queue waits for credentials after a 401/403-on-auth. */
+  /**
+   * The queue waits: for credentials after a 401 (`pausedReason.code` `unauthorized`), or for an update after the
+   * server announced a protocol this module does not speak (`server_incompatible`).
+   */
   paused: boolean;
   pausedReason: ErrorInfo | null;
   pending: number;
@@ -187,7 +199,11 @@ export type WriteEventKind =
   | 'discarded'
   | 'resolved'
   | 'edited'
-  | 'retried';
+  | 'retried'
+  /** Brought to the collection's new `schemaVersion` by `migrateWrite` (`error.details`: from and to). */
+  | 'migrated'
+  /** `migrateWrite` returned null: the write left the queue unsent (`error.details`: from and to). */
+  | 'dropped';
 
 export type HistoryEntry =
   | ({ kind: 'run'; id: number; at: number } & SyncRunSummary)
@@ -201,6 +217,8 @@ export type HistoryEntry =
       recordId: string;
       method: WriteMethod;
       status: number | null;
+      /** `migrated` and `dropped` entries (and a `failed` one a migration caused): the `schemaVersion` step. */
+      schema?: { from: number; to: number };
       /**
        * What went wrong; on an `acknowledged` entry, a warning: the write was delivered (a `2xx`) but the answer could
        * not be read as the record (`bad_response`, with the status and what was wrong).
@@ -241,6 +259,10 @@ export interface CollectionInfo {
   cursor: string | null;
   /** The guarantees the collection runs at, from how its API is spoken (README: "Your own REST API"). */
   wire?: WireLevel;
+  /** The `schemaVersion` the local records are stored under. */
+  schemaVersion: number;
+  /** The local records were dropped by a `'repull'` migration and are being pulled again: local reads are partial. */
+  resyncing: boolean;
 }
 
 /**

@@ -124,6 +124,35 @@ export interface CollectionConfig {
    * Edits of a record created offline are always folded into its queued create.
    */
   coalesceEdits?: boolean;
+  /**
+   * The shape version of this collection's records and write bodies (a positive integer, default 1). Raise it in the
+   * app update that changes the shape: every queued write and local record keeps the version it was made under, and
+   * the new worker brings older ones up to date with `migrateWrite` and `migrateRecord` before anything is sent.
+   */
+  schemaVersion?: number;
+  /**
+   * A queued write made under an older `schemaVersion`, in the new shape: return it (only `body` is taken), `null` to
+   * drop it (recorded in the history as `dropped`), or throw to keep it `failed` (`migration_failed`) for a person.
+   * Called once per version step (`fromVersion` 1, then 2, …) before the write is sent. Required on a writable
+   * collection whose `schemaVersion` is above 1.
+   */
+  migrateWrite?: (write: MigratableWrite, fromVersion: number) => MigratableWrite | null;
+  /**
+   * Local records stored under an older `schemaVersion`: a function returns a record in the new shape (applied in place
+   * to the app's view and the server's copy, once per version step), or `'repull'` drops the collection's local
+   * records and pulls them again (`CollectionInfo.resyncing` meanwhile). Default `'repull'`.
+   */
+  migrateRecord?: ((record: JsonRecord, fromVersion: number) => JsonRecord) | 'repull';
+}
+
+/** A queued write as `migrateWrite` sees it. */
+export interface MigratableWrite {
+  collection: string;
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** The record's id (`tmp_…` for a record created offline). */
+  recordId: string;
+  /** The JSON body, or null (a delete, or a body that is not JSON: kept as it is unless the write is dropped). */
+  body: JsonRecord | null;
 }
 
 export interface SyncTriggers {

@@ -182,7 +182,9 @@ export function init(config: OfflineKitConfig): OfflineKitHandle {
     void runtime
       .engine()
       .then(async (engine) => {
-        if ((await engine.queuedWrites()) > 0 && engine.online) await engine.sync('all', 'start');
+        // Writes to send, or records a schema migration dropped to pull again.
+        if (((await engine.queuedWrites()) > 0 || (await engine.resyncing())) && engine.online)
+          await engine.sync('all', 'start');
       })
       .catch((error: unknown) => console.error('[offline-kit] start-up failed', error));
   }

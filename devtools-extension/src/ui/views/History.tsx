@@ -16,7 +16,7 @@ type KindFilter = 'all' | 'run' | 'write';
 function entryText(entry: HistoryEntry): string {
   return entry.kind === 'run'
     ? `run ${entry.unit} ${entry.trigger} ${entry.outcome} ${entry.error?.message ?? ''}`
-    : `write ${entry.event} ${entry.method} ${entry.collection} ${entry.recordId} ${entry.writeId} ${entry.error?.message ?? ''}`;
+    : `write ${entry.event} ${entry.method} ${entry.collection} ${entry.recordId} ${entry.writeId} ${entry.error?.message ?? ''}${entry.schema ? ` schema v${entry.schema.from} v${entry.schema.to}` : ''}`;
 }
 
 function download(name: string, text: string): void {
@@ -214,6 +214,7 @@ function HistoryRow(props: { entry: HistoryEntry }): JSX.Element {
       <span class="okp-cell">
         {entry.method} {entry.collection}/{entry.recordId}
         {entry.status === null ? '' : ` · HTTP ${entry.status}`}
+        {entry.schema ? ` · schema v${entry.schema.from} → v${entry.schema.to}` : ''}
         {entry.error ? ` · ${entry.error.message}` : ''}
       </span>
     </>

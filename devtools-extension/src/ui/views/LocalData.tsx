@@ -67,6 +67,10 @@ export function LocalData(props: {
               <div class="okp-dim">
                 {info.count} records · {info.pending} pending · {info.policy}
               </div>
+              <div class="okp-dim" data-testid="okp-collection-schema">
+                schema v{info.schemaVersion}
+                {info.resyncing ? ' · re-syncing: local records are being pulled again' : ''}
+              </div>
               <div class="okp-dim">synced {formatTime(info.lastSyncAt)}</div>
               {info.wire && (
                 <div class="okp-dim" data-testid="okp-collection-level" title={levelTitle(info.wire)}>

@@ -35,7 +35,7 @@ export function Overview(props: {
               [
                 'queue',
                 status.paused
-                  ? `paused${status.pausedReason ? `: ${status.pausedReason.message}` : ''}`
+                  ? `paused${status.pausedReason ? ` (${status.pausedReason.code}): ${status.pausedReason.message}` : ''}`
                   : 'running',
               ],
             ]}

@@ -228,6 +228,13 @@ function QueueRow(props: { write: QueuedWriteView; checked: boolean; onToggle: (
       />
       <span class="okp-cell okp-dim okp-c-seq">#{write.seq}</span>
       <span class="okp-cell okp-mono okp-c-method">{write.method}</span>
+      <span
+        class="okp-cell okp-dim okp-c-schema"
+        data-testid="okp-queue-schema"
+        title={`captured under schemaVersion ${write.schemaVersion}`}
+      >
+        v{write.schemaVersion}
+      </span>
       <span class="okp-cell okp-c-record" data-testid="okp-queue-record">
         {write.collection}/{write.recordId}
       </span>
@@ -383,6 +390,7 @@ function WriteDetails(props: {
           ['request', <span class="okp-mono">{`${write.method} ${write.url}`}</span>],
           ['state', <StateBadge state={write.state} />],
           ['record', `${write.collection}/${write.recordId}`],
+          ['schema version', `v${write.schemaVersion}`],
           ['base version (If-Match)', write.baseVersion === null ? '— (create)' : String(write.baseVersion)],
           ['queued at', formatTime(write.createdAt)],
           ['sync units', write.units.join(', ') || '—'],

@@ -19,6 +19,11 @@
  *                            │   │
  *                            └───┴── discard ─▶ (discarded: leaves the queue; a pending write too)
  *
+ * An app update that raises a collection's `schemaVersion` migrates its older writes (`outbox/migrate.ts`) before any
+ * push: `migrate` keeps the state with the body in the new shape, `migration-failed` (the app's `migrateWrite` threw)
+ * makes it `failed`, `migration-drop` (it returned null) takes it out of the queue unsent. A write being sent is never
+ * migrated: a new worker first sends it back to `pending` (`worker-restart`).
+ *
  * `retry` of a pending or sending write changes nothing (a sync is asked for); of a conflict it is refused — the
  * conflict is resolved instead. A write being sent can be neither edited nor discarded: its answer decides first.
  */
@@ -62,6 +67,12 @@ export const WRITE_EVENTS = [
   'discard',
   /** A conflict resolved by sending a new version (keep-local, merge). */
   'resolve',
+  /** `migrateWrite` brought the body to the collection's new `schemaVersion`: same state, new shape. */
+  'migrate',
+  /** `migrateWrite` threw: kept for a person, never sent in the old shape. */
+  'migration-failed',
+  /** `migrateWrite` returned null: out of the queue unsent, recorded in the history. */
+  'migration-drop',
 ] as const;
 
 export type WriteEvent = (typeof WRITE_EVENTS)[number];
@@ -72,6 +83,9 @@ const TABLE: Record<WriteState, Partial<Record<WriteEvent, WriteFate>>> = {
     retry: 'pending',
     edit: 'pending',
     discard: 'discarded',
+    migrate: 'pending',
+    'migration-failed': 'failed',
+    'migration-drop': 'discarded',
   },
   sending: {
     ack: 'acknowledged',
@@ -88,11 +102,17 @@ const TABLE: Record<WriteState, Partial<Record<WriteEvent, WriteFate>>> = {
     edit: 'pending',
     resolve: 'pending',
     discard: 'discarded',
+    migrate: 'conflict',
+    'migration-failed': 'failed',
+    'migration-drop': 'discarded',
   },
   failed: {
     retry: 'pending',
     edit: 'pending',
     discard: 'discarded',
+    migrate: 'failed',
+    'migration-failed': 'failed',
+    'migration-drop': 'discarded',
   },
 };
 

@@ -12,6 +12,7 @@ import type { StoredWrite } from '../storage/db.js';
 import { writeEntry } from '../storage/history-store.js';
 import { canTakeWriteEvent, nextQueuedState } from '../model/write-state.js';
 import type { ConflictResolver } from './conflicts.js';
+import type { Migrations } from './migrate.js';
 import type { Outbox } from './outbox.js';
 
 /** What the engine does once a command changed the queue. */
@@ -25,6 +26,7 @@ export class Commands {
     private readonly ctx: EngineContext,
     private readonly outbox: Outbox,
     private readonly conflicts: ConflictResolver,
+    private readonly migrations: Migrations,
     private readonly after: AfterCommand,
   ) {}
 
@@ -48,11 +50,20 @@ export class Commands {
   }
 
   private async retryLocked(id: string): Promise<void> {
-    const w = await this.mustGet(id);
+    let w = await this.mustGet(id);
     if (!canTakeWriteEvent(w.state, 'retry'))
       throw new OfflineKitError('invalid_state', 'resolve the conflict instead', {
         details: { state: w.state },
       });
+    // A write a migration failed on goes back to the queue only in the new shape: the migration is tried again first.
+    if (this.migrations.isStale(w)) {
+      const migrated = await this.migrations.migrateWrite(w);
+      await this.outbox.rebuild(w.collection, w.recordId);
+      this.ctx.deps.emit({ type: 'data-changed', collection: w.collection, ids: [w.recordId] });
+      this.after.statusSoon();
+      if (migrated !== 'migrated') return;
+      w = await this.mustGet(id);
+    }
     // Pending and sending writes stay as they are (a sync is asked for); a failed one goes back to the queue.
     if (w.state === 'failed') {
       // The server stored its 4xx answer under the old key: a deliberate retry needs a new one. A write that failed
@@ -86,7 +97,14 @@ export class Commands {
     if (!isObject(body)) throw new OfflineKitError('invalid_message', 'the new body must be a JSON object');
     const bytes = encodeJson(body);
     const sealed = await this.ctx.codec.sealBytes(bytes);
-    const patch = { body: sealed, bodySize: bytes.byteLength, contentType: 'application/json' };
+    // A person's body is in the shape the app speaks now.
+    const schemaVersion = this.ctx.config.collections.get(w.collection)?.schemaVersion ?? 1;
+    const patch = {
+      body: sealed,
+      bodySize: bytes.byteLength,
+      contentType: 'application/json',
+      schemaVersion,
+    };
     // A write the server may have seen keeps nothing of its old key: a changed body under it would be refused (422).
     if (w.attempts > 0 || w.state !== 'pending') await this.outbox.replace(w, patch);
     else {

@@ -11,7 +11,7 @@ import { isObject } from '../../protocol/wire-guards.js';
 import { TEMP_PREFIX } from '../../protocol/wire.js';
 import { bodyFields, encodeJson, isJsonType, parseJsonBody } from '../model/bodies.js';
 import { unitsOf, type EngineContext } from '../deps.js';
-import { localRecordRow, type StoredRecord, type StoredWrite } from '../storage/db.js';
+import { localRecordRow, writeSchemaVersion, type StoredRecord, type StoredWrite } from '../storage/db.js';
 import { writeEntry } from '../storage/history-store.js';
 import { GroupCommit } from '../storage/group-commit.js';
 import { rebuildRecord } from './rebuild.js';
@@ -168,6 +168,7 @@ export class Outbox {
       createdAt: now,
       ...NOT_YET_SENT,
       rev: 0,
+      schemaVersion: ctx.config.collections.get(input.collection)?.schemaVersion ?? 1,
     };
     const data = applyChange(current?.data ?? null, input.method, recordId, fields);
     const row: StoredRecord = current?.row ?? localRecordRow(input.collection, recordId);
@@ -225,6 +226,7 @@ export class Outbox {
       bodySize: write.bodySize,
       json: json ?? null,
       units: unitsOf(this.ctx.config, write.collection),
+      schemaVersion: writeSchemaVersion(write),
     };
   }
 

@@ -47,6 +47,8 @@ export interface StoredWrite {
   conflict: { server: unknown; serverDeleted: boolean; detectedAt: number } | null;
   /** Bumped on every change, so a coalescing edit can tell the row it read is still the row it overwrites. */
   rev: number;
+  /** The collection's `schemaVersion` the body was captured (or last migrated) under; absent in older rows: 1. */
+  schemaVersion?: number;
 }
 
 /** What a sealed queue row keeps in ciphertext: everything of the write that is not an index key or a counter. */
@@ -79,6 +81,11 @@ export interface StoredRecord {
   syncedAt: number | null;
   /** Id of the pull that last saw this record, for replace-all sweeps. */
   pullMark: string | null;
+  /**
+   * The `schemaVersion` the record was stored under, written by a migration. Absent: the version the collection's
+   * records were at when it was stored (`schema:<collection>` in the meta store; 1 before any was recorded).
+   */
+  schemaVersion?: number;
 }
 
 export interface OfflineKitDB extends DBSchema {
@@ -195,8 +202,19 @@ function hasWriteIndexFields(value: unknown): value is Record<string, unknown> {
     STATES.has(value.state) &&
     typeof value.attempts === 'number' &&
     Array.isArray(value.refs) &&
-    typeof value.rev === 'number'
+    typeof value.rev === 'number' &&
+    (value.schemaVersion === undefined || isSchemaVersion(value.schemaVersion))
   );
+}
+
+/** A stored shape version: a positive safe integer. */
+export function isSchemaVersion(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1;
+}
+
+/** The shape version a queue row was captured under: rows from before versions were recorded count as 1. */
+export function writeSchemaVersion(write: Pick<StoredWrite, 'schemaVersion'>): number {
+  return write.schemaVersion ?? 1;
 }
 
 export function isSealed(value: unknown): value is Sealed {
@@ -215,7 +233,8 @@ export function isStoredRecord(value: unknown): value is StoredRecord {
     typeof value.id === 'string' &&
     (value.version === null || typeof value.version === 'number' || typeof value.version === 'string') &&
     typeof value.fromServer === 'boolean' &&
-    typeof value.deleted === 'boolean'
+    typeof value.deleted === 'boolean' &&
+    (value.schemaVersion === undefined || isSchemaVersion(value.schemaVersion))
   );
 }
 

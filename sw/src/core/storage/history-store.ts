@@ -22,6 +22,7 @@ export function writeEntry(
   at: number,
   status: number | null = null,
   error: ErrorInfo | null = null,
+  schema?: { from: number; to: number },
 ): NewEntry {
   return {
     kind: 'write',
@@ -33,6 +34,7 @@ export function writeEntry(
     method: write.method,
     status,
     error,
+    ...(schema ? { schema } : {}),
   };
 }
 

@@ -15,6 +15,12 @@ export const cursorKey = (collection: string): string => `cursor:${collection}`;
 /** Key of a collection's last successful sync time, for code that reads it inside its own transaction. */
 export const syncedAtKey = (collection: string): string => `synced:${collection}`;
 
+/** Key of the `schemaVersion` a collection's local records are stored under (`outbox/migrate.ts`). */
+export const schemaKey = (collection: string): string => `schema:${collection}`;
+
+/** Key of the flag of a collection whose local records were dropped by a `'repull'` migration, until a pull ends. */
+export const resyncKey = (collection: string): string => `resync:${collection}`;
+
 export class MetaStore {
   constructor(private readonly db: Db) {}
 
@@ -66,6 +72,20 @@ export class MetaStore {
 
   setPaused(reason: ErrorInfo | null): Promise<void> {
     return this.write('paused', reason);
+  }
+
+  /** The `schemaVersion` a collection's records are stored under; null before one was ever recorded. */
+  async schemaOf(collection: string): Promise<number | null> {
+    const v = await this.read(schemaKey(collection));
+    return typeof v === 'number' && Number.isSafeInteger(v) && v >= 1 ? v : null;
+  }
+
+  async resyncing(collection: string): Promise<boolean> {
+    return (await this.read(resyncKey(collection))) === true;
+  }
+
+  setResyncing(collection: string, value: boolean): Promise<void> {
+    return this.write(resyncKey(collection), value);
   }
 
   /** The server id a temporary id became, remembered for pages that still show the temporary one. */

@@ -270,6 +270,20 @@ export class RecordStore {
     await writeOne(this.db, 'records', (s) => s.delete([collection, id]));
   }
 
+  /**
+   * Drops every local record of a collection and writes `meta` (the migration's version, cursor, re-sync flag) in the
+   * same transaction: a crash leaves either the old records under the old version or none under the new one.
+   */
+  async dropCollection(collection: string, meta: [string, unknown][]): Promise<void> {
+    const tx = writeTx(this.db, ['records', 'meta']);
+    const metaStore = tx.objectStore('meta');
+    await Promise.all([
+      tx.objectStore('records').delete(collectionRange(collection)),
+      ...meta.map(([key, value]) => metaStore.put(value, key)),
+      tx.done,
+    ]);
+  }
+
   /** One page of a collection's rows in id order, after `afterId`. */
   async page(collection: string, afterId: string | null, count: number): Promise<StoredRecord[]> {
     const rows: unknown[] = await this.db.getAll('records', rangeAfter(collection, afterId), count);

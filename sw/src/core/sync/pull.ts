@@ -49,10 +49,16 @@ export class Pull {
             collection: name,
           }),
         );
+        // A collection a migration dropped to pull again (`outbox/migrate.ts`) is whole again.
+        if (await this.ctx.meta.resyncing(name)) {
+          await this.ctx.meta.setResyncing(name, false);
+          this.ctx.deps.emit({ type: 'data-changed', collection: name, ids: [] });
+        }
       } catch (error) {
         const stop = stopFor(error);
         if (
           stop.kind === 'auth' ||
+          stop.kind === 'incompatible' ||
           stop.error.code === 'network' ||
           stop.error.code === 'server_error' ||
           stop.error.code === 'bad_response'

@@ -61,6 +61,12 @@ export class Scheduler {
   /** The run in progress, for the status. */
   progress: SyncProgress | null = null;
   serverReachable = true;
+  /**
+   * The server announced a protocol version this module does not speak (`server_incompatible`): runs still ask it
+   * again (a rolled-back server resumes the queue), but nothing is sent meanwhile. Kept in memory only: a new worker —
+   * the app's update — asks afresh.
+   */
+  incompatible: ErrorInfo | null = null;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -226,9 +232,20 @@ export class Scheduler {
       failed: push.failed + pullFailed,
       error,
     };
+    if (stop?.kind !== 'incompatible' && !(stop?.kind === 'transient' && stop.network) && this.incompatible) {
+      this.incompatible = null;
+      host.statusSoon();
+    }
     if (stop?.kind === 'auth') {
       this.move('auth-failure');
       await this.pause(stop.error);
+    } else if (stop?.kind === 'incompatible') {
+      // Asked again with back-off, like a server that is down: the answer changes when the server is rolled back.
+      this.move('transient-failure');
+      this.failures += 1;
+      if (!this.incompatible) ctx.deps.emit({ type: 'error', error: stop.error });
+      this.incompatible = stop.error;
+      this.armRetry(backoffDelay(this.failures, ctx.config.retry, ctx.deps.random));
     } else if (stop) {
       this.move('transient-failure');
       this.serverReachable = !stop.network;

@@ -6,7 +6,13 @@
 import type { ErrorInfo } from '../../protocol/api.js';
 import { OfflineKitError, toErrorInfo } from '../../protocol/errors.js';
 import { isObject, isSameOriginPath, parseDiscovery } from '../../protocol/wire-guards.js';
-import { DISCOVERY_PATH, PROTOCOL_VERSION, type Discovery } from '../../protocol/wire.js';
+import {
+  DISCOVERY_PATH,
+  HEADERS,
+  PROTOCOL_NAME,
+  PROTOCOL_VERSION,
+  type Discovery,
+} from '../../protocol/wire.js';
 import { apiPath } from '../config.js';
 import type { EngineContext } from '../deps.js';
 import { readJson } from '../model/classify.js';
@@ -16,12 +22,16 @@ import type { CoreRecord } from '../model/records.js';
 /** How a push or a pull ended early: `transient` and `auth` stop the run; the rest let it go on to the pull. */
 export type Stop =
   | { kind: 'transient'; error: ErrorInfo; retryAfterMs: number | null; network: boolean }
-  | { kind: 'auth'; error: ErrorInfo };
+  | { kind: 'auth'; error: ErrorInfo }
+  /** The server speaks another protocol version (`server_incompatible`): nothing is sent until it or the app changes. */
+  | { kind: 'incompatible'; error: ErrorInfo };
 
 const DISCOVERY_TTL_MS = 5 * 60 * 1000;
+/** How long a refused version is believed: a server rolled back is seen again within this, without a request per run. */
+const REFUSED_TTL_MS = 30 * 1000;
 
 export class Transport {
-  private discovery: { at: number; value: Discovery | null } | null = null;
+  private discovery: { at: number; value: Discovery | null; refused: OfflineKitError | null } | null = null;
 
   constructor(private readonly ctx: EngineContext) {}
 
@@ -53,15 +63,24 @@ export class Transport {
     const creds = await this.ctx.deps.credentials();
     const headers = new Headers(init.headers);
     if (creds) for (const [k, v] of Object.entries(creds)) headers.set(k, v);
-    return this.ctx.deps.fetch(new Request(url.href, { ...init, headers, credentials: 'same-origin' }));
+    const response = await this.ctx.deps.fetch(
+      new Request(url.href, { ...init, headers, credentials: 'same-origin' }),
+    );
+    // A server updated since discovery was cached says so on every answer (PROTOCOL.md §1): the next run asks again.
+    const spoken = response.headers.get(HEADERS.protocol);
+    if (spoken !== null && spoken !== String(PROTOCOL_VERSION) && !this.discovery?.refused)
+      this.discovery = null;
+    return response;
   }
 
   async discover(): Promise<Discovery | null> {
     const now = this.ctx.deps.now();
-    if (this.discovery && now - this.discovery.at < DISCOVERY_TTL_MS) return this.discovery.value;
+    const cached = this.discovery;
+    if (cached?.refused && now - cached.at < REFUSED_TTL_MS) throw cached.refused;
+    if (cached && !cached.refused && now - cached.at < DISCOVERY_TTL_MS) return cached.value;
     // Every collection is plain REST: nothing to ask (an API that knows nothing of us would log a 404 each run).
     if (!this.ctx.wire.discovers) {
-      this.discovery = { at: now, value: null };
+      this.discovery = { at: now, value: null, refused: null };
       this.ctx.wire.learned(false);
       return null;
     }
@@ -71,10 +90,20 @@ export class Transport {
       try {
         value = parseDiscovery(await readJson(response));
         for (const why of value.ignored) console.error(`[offline-kit] discovery answer: ${why}`);
-        // A newer major protocol than ours: plain per-request REST is still understood (PROTOCOL.md §1).
-        if (value.version > PROTOCOL_VERSION) value = { ...value, batch: null };
       } catch {
         value = null;
+      }
+      // PROTOCOL.md §1: versions are compared for equality; any other version may give writes another meaning, so
+      // nothing is sent (the queue keeps every write) until the server or the app changes.
+      if (value && value.version !== PROTOCOL_VERSION) {
+        const refused = new OfflineKitError(
+          'server_incompatible',
+          `the server speaks ${PROTOCOL_NAME} ${value.version}, this app ${PROTOCOL_VERSION}: ` +
+            'writes wait until one of them is updated',
+          { details: { server: value.version, client: PROTOCOL_VERSION } },
+        );
+        this.discovery = { at: now, value: this.discovery?.value ?? null, refused };
+        throw refused;
       }
     } else if (response.status === 401) {
       throw new OfflineKitError('unauthorized', 'the server asks for credentials', { status: 401 });
@@ -85,7 +114,7 @@ export class Transport {
     } else {
       await response.body?.cancel();
     }
-    this.discovery = { at: now, value };
+    this.discovery = { at: now, value, refused: null };
     this.ctx.wire.learned(value !== null);
     return value;
   }
@@ -125,6 +154,7 @@ export class Transport {
 export function stopFor(error: unknown): Stop {
   const info = toErrorInfo(error);
   if (info.code === 'unauthorized') return { kind: 'auth', error: info };
+  if (info.code === 'server_incompatible') return { kind: 'incompatible', error: info };
   if (error instanceof TypeError) {
     return {
       kind: 'transient',
