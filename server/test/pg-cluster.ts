@@ -34,7 +34,8 @@ function bindir(): string {
   throw new Error('PostgreSQL cannot start: no initdb (install the Debian postgresql package; .ci/run does)');
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now (the OS picks it). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

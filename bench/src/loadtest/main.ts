@@ -5,12 +5,11 @@
  * non-zero when a check fails. See bench/README.md, "Load run".
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { cpus, totalmem, release } from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { startCluster, type Cluster } from '../../../server/test/pg-cluster.js';
+import { freePort, startCluster, type Cluster } from '../../../server/test/pg-cluster.js';
 import { createSyncHandler } from '../../../server/src/index.js';
 import { PostgresStore } from '../../../server/src/store/postgres.js';
 import { runAppServer, type AppServerSettings } from './app-server.js';
@@ -71,19 +70,6 @@ function options(argv: string[]): Options {
     // About ten devices share a team's records.
     teams: values.teams === undefined ? Math.max(1, Math.floor(devices / 10)) : int('teams', values.teams, 1),
   };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 function once<T extends { type: string }>(child: ChildProcess, type: T['type']): Promise<T> {

@@ -50,6 +50,8 @@ export function Queue(props: { client: PanelClient; collections: string[] }): JS
   );
   const rows = queue.rows;
   const total = queue.total;
+  // An app that never raised a schema version needs no column saying "v1" on every row: it takes the error's room.
+  const showSchema = rows.some((write) => write !== undefined && write.schemaVersion !== 1);
   // A write refused with a 4xx gets a new id (a new Idempotency-Key) when retried or edited: the selection follows
   // the record it writes to, so the details stay open on the write the developer is working on. A write whose page
   // is not loaded (scrolled away) stays selected as last seen; once every row is loaded, absence means it is gone.
@@ -194,7 +196,12 @@ export function Queue(props: { client: PanelClient; collections: string[] }): JS
             label="Queued writes (Space checks a row)"
             testId="okp-queue-list"
             renderRow={(write) => (
-              <QueueRow write={write} checked={checkedIds.has(write.id)} onToggle={() => toggle(write.id)} />
+              <QueueRow
+                write={write}
+                checked={checkedIds.has(write.id)}
+                onToggle={() => toggle(write.id)}
+                showSchema={showSchema}
+              />
             )}
           />
         </div>
@@ -214,7 +221,13 @@ function recordKey(write: QueuedWriteView): string {
   return `${write.method} ${write.collection}/${write.recordId}`;
 }
 
-function QueueRow(props: { write: QueuedWriteView; checked: boolean; onToggle: () => void }): JSX.Element {
+function QueueRow(props: {
+  write: QueuedWriteView;
+  checked: boolean;
+  onToggle: () => void;
+  /** Some write was captured under a schema version above 1: the column says which. */
+  showSchema: boolean;
+}): JSX.Element {
   const { write } = props;
   return (
     <>
@@ -228,13 +241,15 @@ function QueueRow(props: { write: QueuedWriteView; checked: boolean; onToggle: (
       />
       <span class="okp-cell okp-dim okp-c-seq">#{write.seq}</span>
       <span class="okp-cell okp-mono okp-c-method">{write.method}</span>
-      <span
-        class="okp-cell okp-dim okp-c-schema"
-        data-testid="okp-queue-schema"
-        title={`captured under schemaVersion ${write.schemaVersion}`}
-      >
-        v{write.schemaVersion}
-      </span>
+      {props.showSchema && (
+        <span
+          class="okp-cell okp-dim okp-c-schema"
+          data-testid="okp-queue-schema"
+          title={`captured under schemaVersion ${write.schemaVersion}`}
+        >
+          v{write.schemaVersion}
+        </span>
+      )}
       <span class="okp-cell okp-c-record" data-testid="okp-queue-record">
         {write.collection}/{write.recordId}
       </span>
