@@ -135,7 +135,15 @@ describe('sample app: a status that tells the truth', () => {
     await waitForSyncMessage(page, 'All changes saved');
     await page.getByTestId('work-order-row').first().click();
     await page.getByTestId('work-order-title').waitFor();
-    await server.mock.faults({ failNext: { count: 1, status: 400 } });
+    await waitFor(
+      async () =>
+        (await page.getByText('No notes yet.').isVisible()) ||
+        (await page.getByTestId('notes').locator('li').count()) > 0,
+      { message: 'the work order’s notes read' },
+    );
+    // Only a notes request may take the fault (a background read of another collection must not), and the page has
+    // read its notes already: the next one is the note's POST.
+    await server.mock.faults({ failNext: { count: 1, status: 400, pathPrefix: '/api/notes' } });
     await page.getByLabel('Add a note').fill('Refused by the server');
     await page.getByRole('button', { name: 'Add note' }).click();
     const alert = page.locator('form').getByRole('alert');
