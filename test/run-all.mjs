@@ -1,4 +1,5 @@
-// `npm test`: the build, then every check and test project, in one of two schedules.
+// `npm test`: what a fresh Debian/Ubuntu machine lacks (test/install-deps.sh), the build, then every check and test
+// project, in one of two schedules.
 //
 // Lanes (the default): two at once, because the browser projects spend most of their time waiting on browsers and
 // servers (measured: 0.4 of one core over the e2e project) while the checks keep a core busy:
@@ -117,6 +118,9 @@ async function lane(scripts, oneCore = false) {
   return results;
 }
 
+// A fresh Debian/Ubuntu machine gets the browsers, drivers and PostgreSQL the tests need (nothing when present).
+if (process.platform === 'linux')
+  spawnSync('bash', [new URL('./install-deps.sh', import.meta.url).pathname], { stdio: 'inherit' });
 const build = await run('build', true, false);
 if (!build.ok) {
   process.stdout.write(`\nbuild failed after ${seconds(build.ms)}: nothing else ran\n`);
