@@ -51,8 +51,15 @@ describe('sample app: a status that tells the truth', () => {
       await waitForSyncMessage(page, 'All changes saved');
       await page.getByRole('link', { name: 'Parts', exact: true }).click();
       await page.getByRole('heading', { name: /Parts/ }).waitFor();
-      await page.evaluate(() => scrollTo(0, document.body.scrollHeight));
-      const scrolled = await page.evaluate(() => scrollY);
+      // The heading comes before the parts that make the page long: scroll once they are drawn.
+      const scrolled = await waitFor(
+        () =>
+          page.evaluate(() => {
+            scrollTo(0, document.body.scrollHeight);
+            return scrollY > 0 ? scrollY : null;
+          }),
+        { message: 'the parts page scrolled down' },
+      );
       expect(scrolled).toBeGreaterThan(0);
       expect(await statusBarInView(page)).toBe(true);
       await page.screenshot({
