@@ -31,6 +31,24 @@ export { NETWORK_RETRY_CAP_MS } from '../model/backoff.js';
 
 type Progress = (p: Omit<SyncProgress, 'runId' | 'unit'>) => void;
 
+/** Why a run paused when the worker holds no credentials: its memory lost what a page handed over. */
+const MISSING_CREDENTIALS: ErrorInfo = {
+  code: 'unauthorized',
+  message: 'the service worker has no credentials',
+  details: { missing: true },
+};
+
+function isMissingCredentials(reason: ErrorInfo): boolean {
+  const details: unknown = reason.details;
+  return (
+    reason.code === 'unauthorized' &&
+    typeof details === 'object' &&
+    details !== null &&
+    'missing' in details &&
+    details.missing === true
+  );
+}
+
 /** What a run needs from the rest of the engine. */
 export interface RunHost {
   readonly locked: boolean;
@@ -71,10 +89,16 @@ export class Scheduler {
   constructor(
     private readonly ctx: EngineContext,
     private readonly host: RunHost,
-    private reason: ErrorInfo | null,
+    reason: ErrorInfo | null,
   ) {
-    this.state = reason ? 'paused' : 'idle';
+    // A pause for credentials this worker's memory lacked is not carried over: the new worker lacks them too, and its
+    // first run must ask the pages again. Carried over, every run was skipped without asking (a worker stopped after
+    // pausing, before the page's answer arrived, left the queue waiting for good).
+    this.reason = reason !== null && !isMissingCredentials(reason) ? reason : null;
+    this.state = this.reason ? 'paused' : 'idle';
   }
+
+  private reason: ErrorInfo | null;
 
   get runState(): RunState {
     return this.state;
@@ -278,11 +302,7 @@ export class Scheduler {
   private async missingCredentials(): Promise<ErrorInfo | null> {
     if (this.host.user === null && this.ctx.config.credentials === null) return null;
     if ((await this.ctx.deps.credentials()) !== null) return null;
-    return {
-      code: 'unauthorized',
-      message: 'the service worker has no credentials',
-      details: { missing: true },
-    };
+    return MISSING_CREDENTIALS;
   }
 
   private async scheduleRetry(stop: Extract<Stop, { kind: 'transient' }>): Promise<void> {
