@@ -28,7 +28,7 @@ export interface SyncState {
   /** Writes the page sent and still waits on (from `onWritesInFlight`). */
   saving: number;
   /** Temporary id → server id of the records created here that the server acknowledged while this page was open. */
-  newIds: Readonly<Record<string, string>>;
+  newIds: ReadonlyMap<string, string>;
 }
 
 let state: SyncState = {
@@ -41,7 +41,7 @@ let state: SyncState = {
   dataVersion: 0,
   browserOnline: typeof navigator === 'undefined' ? true : navigator.onLine,
   saving: 0,
-  newIds: {},
+  newIds: new Map(),
 };
 
 const listeners = new Set<() => void>();
@@ -128,7 +128,7 @@ export function handleEvent(event: OfflineKitEvent): void {
       scheduleRefresh();
       update({
         dataVersion: state.dataVersion + 1,
-        ...(swap ? { newIds: { ...state.newIds, [swap[0]]: swap[1] } } : {}),
+        ...(swap ? { newIds: new Map([...state.newIds, swap]) } : {}),
       });
       return;
     }

@@ -14,7 +14,7 @@ import { savingInUserWords } from '../logic/userError.js';
 export function WorkOrderDetail({ id }: { id: string }) {
   const { dataVersion, queue, conflicts, newIds } = useSyncState();
   // Created offline, the work order gets its server id on sync: from then on it is read, and shown, under that id.
-  const readId = newIds[id] ?? id;
+  const readId = newIds.get(id) ?? id;
   const loaded = useLoad(() => getWorkOrder(readId), [readId, dataVersion]);
   const [editing, setEditing] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -23,8 +23,8 @@ export function WorkOrderDetail({ id }: { id: string }) {
   // The address follows in place (the same screen, so drafts and focus stay), whether the id came with the
   // acknowledgement or the record came back under its new id.
   const loadedId = loaded.data?.id;
-  const newId =
-    readId !== id ? readId : loadedId && loadedId !== id && id.startsWith('tmp_') ? loadedId : null;
+  const cameBackAs = id.startsWith('tmp_') && loadedId !== undefined && loadedId !== id ? loadedId : null;
+  const newId = readId !== id ? readId : cameBackAs;
   useEffect(() => {
     if (newId) followNewId(id, newId);
   }, [newId]);
@@ -129,8 +129,8 @@ export function WorkOrderDetail({ id }: { id: string }) {
           onEdit={() => setEditing(true)}
         />
       )}
-      <Notes workOrderId={newIds[order.id] ?? order.id} />
-      <Photos workOrderId={newIds[order.id] ?? order.id} />
+      <Notes workOrderId={newIds.get(order.id) ?? order.id} />
+      <Photos workOrderId={newIds.get(order.id) ?? order.id} />
     </main>
   );
 }
