@@ -31,6 +31,9 @@ export { NETWORK_RETRY_CAP_MS } from '../model/backoff.js';
 
 type Progress = (p: Omit<SyncProgress, 'runId' | 'unit'>) => void;
 
+/** How soon a worker told "online" by a page, but not seeing the network itself, looks again. */
+const NEWS_RECHECK_MS = 1_000;
+
 /** Why a run paused when the worker holds no credentials: its memory lost what a page handed over. */
 const MISSING_CREDENTIALS: ErrorInfo = {
   code: 'unauthorized',
@@ -313,13 +316,13 @@ export class Scheduler {
     this.armRetry(delay);
   }
 
-  private armRetry(delay: number): void {
+  private armRetry(delay: number, trigger: SyncTrigger = 'retry'): void {
     this.clearRetry();
     this.retryAt = this.ctx.deps.now() + delay;
     this.retryTimer = this.ctx.deps.setTimer(() => {
       this.retryTimer = null;
       this.retryAt = null;
-      void this.sync('all', 'retry');
+      void this.sync('all', trigger);
     }, delay);
   }
 
@@ -334,7 +337,22 @@ export class Scheduler {
    * it is due (or was lost with a restarted worker) and writes wait.
    */
   async nudge(trigger: SyncTrigger, online: boolean): Promise<void> {
-    if (this.running || this.paused || this.host.locked || !online) return;
+    if (this.paused || this.host.locked) return;
+    // A page says the network is back (or it is shown again): that is news the worker acts on, not a reminder it may
+    // skip. A run going on may have started in the outage and fail; the request waits behind it (joining one already
+    // waiting). A worker that does not see the network yet — pages and the worker learn it at slightly different
+    // moments — looks again in a second, once; later nudges and the heartbeat cover the rest.
+    const news = trigger === 'online' || trigger === 'resume';
+    if (!online) {
+      const now = this.ctx.deps.now();
+      if (news && (this.retryAt === null || this.retryAt > now + NEWS_RECHECK_MS))
+        this.armRetry(NEWS_RECHECK_MS, trigger);
+      return;
+    }
+    if (this.running) {
+      if (news) void this.sync('all', trigger);
+      return;
+    }
     if (trigger === 'retry') {
       if (this.retryAt !== null && this.retryAt > this.ctx.deps.now()) return;
       const pending = await this.ctx.queue.countUnsent();
