@@ -71,6 +71,7 @@ describe('sample app: the Sync page', () => {
     const runs = page.getByTestId('past-runs');
     // `waitFor` takes any string as done: the check must answer false until the failed run is listed.
     await waitFor(async () => /failed/i.test((await runs.textContent()) ?? ''), {
+      timeout: 20_000,
       message: 'a failed run in the list of past runs',
     });
     expect(await runs.textContent()).toMatch(/completed/i);
