@@ -2,7 +2,15 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isObject, type JsonObject } from '../json.js';
-import { boolColumn, intColumn, isJsonLiteral, jsonColumn, nullableTextColumn, textColumn } from './rows.js';
+import {
+  blobColumn,
+  boolColumn,
+  intColumn,
+  isJsonLiteral,
+  jsonColumn,
+  nullableTextColumn,
+  textColumn,
+} from './rows.js';
 import type {
   CursorCheck,
   ListPage,
@@ -10,6 +18,7 @@ import type {
   StoreReader,
   StoreTx,
   StoredAnswer,
+  StoredBlob,
   StoredRecord,
   SyncStore,
 } from './types.js';
@@ -64,7 +73,14 @@ CREATE TABLE IF NOT EXISTS ok_temp_ids (
   server_id TEXT NOT NULL,
   PRIMARY KEY (user, temp_id)
 ) WITHOUT ROWID;
-INSERT OR IGNORE INTO ok_meta (key, value) VALUES ('schema', 1), ('seq', 0);
+CREATE TABLE IF NOT EXISTS ok_blobs (
+  collection TEXT NOT NULL,
+  id TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  bytes BLOB NOT NULL,
+  PRIMARY KEY (collection, id)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO ok_meta (key, value) VALUES ('schema', 1), ('seq', 0), ('cursor_floor', 0);
 `;
 
 const COLUMNS = 'r.collection, r.id, r.version, r.seq, r.deleted, r.updated_at, r.parent_id, r.data';
@@ -148,6 +164,17 @@ export class SqliteStore implements SyncStore {
   pruneAnswers(before: Date): Promise<void> {
     return this.serial(() => {
       this.db.prepare('DELETE FROM ok_idempotency WHERE created_at < ?').run(before.getTime());
+      return Promise.resolve();
+    });
+  }
+
+  clear(): Promise<void> {
+    return this.write(() => {
+      // Cursors carry a sequence number: those below the next one were issued before now.
+      this.db.exec(`DELETE FROM ok_records; DELETE FROM ok_access; DELETE FROM ok_idempotency;
+        DELETE FROM ok_temp_ids; DELETE FROM ok_blobs;
+        UPDATE ok_meta SET value = value + 1 WHERE key = 'seq';
+        UPDATE ok_meta SET value = (SELECT value FROM ok_meta WHERE key = 'seq') WHERE key = 'cursor_floor';`);
       return Promise.resolve();
     });
   }
@@ -327,6 +354,35 @@ class SqliteTx implements StoreTx, StoreReader {
     return Promise.resolve();
   }
 
+  reserveId(prefix: string, used: number): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO ok_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)',
+      )
+      .run(`next:${prefix}`, used);
+    return Promise.resolve();
+  }
+
+  putBlob(collection: string, id: string, blob: StoredBlob): Promise<void> {
+    this.db
+      .prepare('INSERT INTO ok_blobs (collection, id, content_type, bytes) VALUES (?, ?, ?, ?)')
+      .run(collection, id, blob.contentType, blob.bytes);
+    return Promise.resolve();
+  }
+
+  deleteBlob(collection: string, id: string): Promise<void> {
+    this.db.prepare('DELETE FROM ok_blobs WHERE collection = ? AND id = ?').run(collection, id);
+    return Promise.resolve();
+  }
+
+  getBlob(collection: string, id: string): Promise<StoredBlob | undefined> {
+    const row: unknown = this.db
+      .prepare('SELECT content_type, bytes FROM ok_blobs WHERE collection = ? AND id = ?')
+      .get(collection, id);
+    if (row === undefined) return Promise.resolve(undefined);
+    return Promise.resolve({ contentType: textColumn(row, 'content_type'), bytes: blobColumn(row, 'bytes') });
+  }
+
   async savepoint<T>(fn: () => Promise<T>): Promise<T> {
     savepoints += 1;
     const name = `ok_sp_${savepoints}`;
@@ -344,7 +400,12 @@ class SqliteTx implements StoreTx, StoreReader {
   checkCursor(cursor: string): Promise<CursorCheck> {
     const match = /^c_(\d{1,15})$/.exec(cursor);
     const seq = match?.[1] === undefined ? NaN : Number(match[1]);
-    return Promise.resolve(Number.isSafeInteger(seq) && seq <= this.currentSeq() ? 'ok' : 'invalid');
+    if (!Number.isSafeInteger(seq) || seq > this.currentSeq()) return Promise.resolve('invalid');
+    const floor = intColumn(
+      this.db.prepare("SELECT value FROM ok_meta WHERE key = 'cursor_floor'").get(),
+      'value',
+    );
+    return Promise.resolve(seq < floor ? 'expired' : 'ok');
   }
 
   list(query: ListQuery): Promise<ListPage> {
