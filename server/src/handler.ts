@@ -37,7 +37,7 @@ import {
   type JsonAnswer,
   type Limits,
 } from './reads.js';
-import type { StoredRecord, SyncStore } from './store/types.js';
+import type { StoreTx, StoredRecord, SyncStore } from './store/types.js';
 import {
   SYSTEM,
   Writer,
@@ -97,8 +97,8 @@ export interface PreparedAnswer extends JsonAnswer {
   replay: boolean;
 }
 
-/** The server's own changes: no access checks, no idempotency keys (dispatch edits, imports, seeds). */
-export interface ServerChanges {
+/** The server's own writes: no access checks, no idempotency keys (dispatch edits, imports, seeds). */
+export interface ServerWrites {
   /**
    * `options.id` gives the record a fixed id (a seed's `wo_1`); one in the collection's `<idPrefix>_<n>` form also
    * makes every later id of the collection larger. The id of a tombstone restores that record at its next version;
@@ -108,6 +108,16 @@ export interface ServerChanges {
   create(collection: string, data: JsonObject, options?: { id?: string; as?: string }): Promise<JsonObject>;
   update(collection: string, id: string, patch: JsonObject): Promise<JsonObject>;
   remove(collection: string, id: string): Promise<Tombstone>;
+}
+
+/** The server's own changes, each in its own transaction, or several in one. */
+export interface ServerChanges extends ServerWrites {
+  /**
+   * Runs `fn` in one transaction: its writes commit together or not at all (an import, a seed of thousands of
+   * records). `fn` must only write through the `changes` it is given, since a store may run it again from the start
+   * when the database asks (PostgreSQL's serialization failures).
+   */
+  transaction<T>(fn: (changes: ServerWrites) => Promise<T>): Promise<T>;
   /** Everything a collection holds, tombstones included, each with `deleted`. */
   all(collection: string): Promise<(JsonObject & { deleted: boolean })[]>;
 }
@@ -320,15 +330,15 @@ export function createSyncHandler(options: SyncHandlerOptions): SyncHandler {
     return true;
   };
 
-  const changes: ServerChanges = {
+  const writesIn = (run: <T>(fn: (tx: StoreTx) => Promise<T>) => Promise<T>): ServerWrites => ({
     async create(collection, data, options = {}) {
       const def = find(collection);
       const ctx = { user: options.as ?? SYSTEM, now: clock() };
-      return toWire(await store.write((tx) => writer.insert(tx, def, data, ctx, options.id)));
+      return toWire(await run((tx) => writer.insert(tx, def, data, ctx, options.id)));
     },
     async update(collection, id, patch) {
       const def = find(collection);
-      const record = await store.write(async (tx) => {
+      const record = await run(async (tx) => {
         const current = live(await tx.get(collection, id), `${collection}/${id}`);
         return writer.replace(tx, def, current, (base) => def.update('patch', patch, base.data), null);
       });
@@ -336,13 +346,18 @@ export function createSyncHandler(options: SyncHandlerOptions): SyncHandler {
     },
     async remove(collection, id) {
       const def = find(collection);
-      const record = await store.write(async (tx) => {
+      const record = await run(async (tx) => {
         const current = await tx.get(collection, id);
         if (!current) throw new HttpError(404, 'not_found', `${collection}/${id} does not exist`);
         return current.deleted ? current : writer.remove(tx, def, current, null);
       });
       return toTombstone(record);
     },
+  });
+
+  const changes: ServerChanges = {
+    ...writesIn((fn) => store.write(fn)),
+    transaction: (fn) => store.write((tx) => fn(writesIn((inner) => inner(tx)))),
     async all(collection) {
       find(collection);
       const records = await store.read((reader) => reader.all(collection));

@@ -8,6 +8,7 @@ export type {
   AuthUser,
   PreparedAnswer,
   ServerChanges,
+  ServerWrites,
   SyncHandler,
   SyncHandlerOptions,
   WriteEvent,

@@ -825,6 +825,24 @@ export function conformanceSuite(name: string, adapter: AdapterUnderTest): void 
       });
     });
 
+    it("the server's changes in one transaction commit together or not at all", async () => {
+      await expect(
+        server.sync.changes.transaction(async (changes) => {
+          await changes.create('parts', { name: 'Imported' });
+          await changes.update('work-orders', 'wo_2', { status: 'done' });
+          await changes.create('notes', { workOrderId: 'wo_404', text: 'an orphan' });
+        }),
+      ).rejects.toMatchObject({ status: 400 });
+      expect((await records('parts')).some((p) => p.name === 'Imported')).toBe(false);
+      expect(await record('work-orders', 'wo_2')).toMatchObject({ status: 'open', version: 1 });
+      const made = await server.sync.changes.transaction(async (changes) => [
+        await changes.create('parts', { name: 'Imported' }, { id: 'pt_500' }),
+        await changes.remove('work-orders', 'wo_2'),
+      ]);
+      expect(made.map((r) => r.id)).toEqual(['pt_500', 'wo_2']);
+      expect(await record('work-orders', 'wo_2')).toMatchObject({ deleted: true });
+    });
+
     it('tells onWrite of every decided write, its own request or in a batch, replays flagged', async () => {
       const key = randomUUID();
       const headers = { 'idempotency-key': key };

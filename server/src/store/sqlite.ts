@@ -115,6 +115,7 @@ export class SqliteStore implements SyncStore {
   readonly db: Database.Database;
   private readonly clock: () => Date;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(options: SqliteStoreOptions = {}) {
     const file = options.file ?? ':memory:';
@@ -140,7 +141,7 @@ export class SqliteStore implements SyncStore {
     return this.serial(async () => {
       this.db.exec('BEGIN IMMEDIATE');
       try {
-        const result = await fn(new SqliteTx(this.db, this.clock));
+        const result = await fn(new SqliteTx(this.db, this.clock, this.statements));
         this.db.exec('COMMIT');
         return result;
       } catch (error) {
@@ -154,7 +155,7 @@ export class SqliteStore implements SyncStore {
     return this.serial(async () => {
       this.db.exec('BEGIN');
       try {
-        return await fn(new SqliteTx(this.db, this.clock));
+        return await fn(new SqliteTx(this.db, this.clock, this.statements));
       } finally {
         if (this.db.inTransaction) this.db.exec('COMMIT');
       }
@@ -193,23 +194,37 @@ class SqliteTx implements StoreTx, StoreReader {
   constructor(
     private readonly db: Database.Database,
     private readonly clock: () => Date,
+    private readonly statements: Map<string, Database.Statement>,
   ) {}
+
+  /** Statements are prepared once per database: preparing is most of the cost of a small query. */
+  private prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      // List queries vary with the filters a client names: a bound keeps those from growing the cache forever.
+      if (this.statements.size >= 500) this.statements.clear();
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
 
   private nextSeq(): number {
     return intColumn(
-      this.db.prepare("UPDATE ok_meta SET value = value + 1 WHERE key = 'seq' RETURNING value").get(),
+      this.prepare("UPDATE ok_meta SET value = value + 1 WHERE key = 'seq' RETURNING value").get(),
       'value',
     );
   }
 
   private currentSeq(): number {
-    return intColumn(this.db.prepare("SELECT value FROM ok_meta WHERE key = 'seq'").get(), 'value');
+    return intColumn(this.prepare("SELECT value FROM ok_meta WHERE key = 'seq'").get(), 'value');
   }
 
   get(collection: string, id: string): Promise<StoredRecord | undefined> {
-    const row = this.db
-      .prepare(`SELECT ${COLUMNS} FROM ok_records r WHERE r.collection = ? AND r.id = ?`)
-      .get(collection, id);
+    const row = this.prepare(`SELECT ${COLUMNS} FROM ok_records r WHERE r.collection = ? AND r.id = ?`).get(
+      collection,
+      id,
+    );
     return Promise.resolve(row === undefined ? undefined : toRecord(row));
   }
 
@@ -219,61 +234,59 @@ class SqliteTx implements StoreTx, StoreReader {
     data: JsonObject,
     parentId: string | null,
   ): Promise<StoredRecord> {
-    this.db
-      .prepare(
-        `INSERT INTO ok_records (collection, id, version, seq, deleted, updated_at, parent_id, data)
+    this.prepare(
+      `INSERT INTO ok_records (collection, id, version, seq, deleted, updated_at, parent_id, data)
          VALUES (?, ?, 1, ?, 0, ?, ?, ?)`,
-      )
-      .run(collection, id, this.nextSeq(), this.clock().toISOString(), parentId, JSON.stringify(data));
+    ).run(collection, id, this.nextSeq(), this.clock().toISOString(), parentId, JSON.stringify(data));
     const record = await this.get(collection, id);
     if (!record) throw new Error(`${collection}/${id} vanished inside its own transaction`);
     return record;
   }
 
   async update(current: StoredRecord, data: JsonObject, deleted: boolean): Promise<StoredRecord | null> {
-    const result = this.db
-      .prepare(
-        `UPDATE ok_records SET version = version + 1, seq = ?, deleted = ?, updated_at = ?, data = ?
+    const result = this.prepare(
+      `UPDATE ok_records SET version = version + 1, seq = ?, deleted = ?, updated_at = ?, data = ?
          WHERE collection = ? AND id = ? AND version = ?`,
-      )
-      .run(
-        this.nextSeq(),
-        deleted ? 1 : 0,
-        this.clock().toISOString(),
-        JSON.stringify(data),
-        current.collection,
-        current.id,
-        current.version,
-      );
+    ).run(
+      this.nextSeq(),
+      deleted ? 1 : 0,
+      this.clock().toISOString(),
+      JSON.stringify(data),
+      current.collection,
+      current.id,
+      current.version,
+    );
     if (result.changes === 0) return null;
     return (await this.get(current.collection, current.id)) ?? null;
   }
 
   touch(collection: string, id: string): Promise<void> {
-    this.db
-      .prepare('UPDATE ok_records SET seq = ? WHERE collection = ? AND id = ?')
-      .run(this.nextSeq(), collection, id);
+    this.prepare('UPDATE ok_records SET seq = ? WHERE collection = ? AND id = ?').run(
+      this.nextSeq(),
+      collection,
+      id,
+    );
     return Promise.resolve();
   }
 
   liveChildren(_parentCollection: string, parentId: string): Promise<StoredRecord[]> {
-    const rows = this.db
-      .prepare(`SELECT ${COLUMNS} FROM ok_records r WHERE r.parent_id = ? AND r.deleted = 0 ORDER BY r.seq`)
-      .all(parentId);
+    const rows = this.prepare(
+      `SELECT ${COLUMNS} FROM ok_records r WHERE r.parent_id = ? AND r.deleted = 0 ORDER BY r.seq`,
+    ).all(parentId);
     return Promise.resolve(rows.map(toRecord));
   }
 
   readers(collection: string, id: string): Promise<string[]> {
-    const rows = this.db
-      .prepare('SELECT user FROM ok_access WHERE collection = ? AND id = ? AND revoked = 0')
-      .all(collection, id);
+    const rows = this.prepare(
+      'SELECT user FROM ok_access WHERE collection = ? AND id = ? AND revoked = 0',
+    ).all(collection, id);
     return Promise.resolve(rows.map((row) => textColumn(row, 'user')));
   }
 
   canRead(collection: string, id: string, user: string): Promise<boolean> {
-    const row = this.db
-      .prepare('SELECT revoked FROM ok_access WHERE collection = ? AND id = ? AND user = ?')
-      .get(collection, id, user);
+    const row = this.prepare(
+      'SELECT revoked FROM ok_access WHERE collection = ? AND id = ? AND user = ?',
+    ).get(collection, id, user);
     return Promise.resolve(row !== undefined && intColumn(row, 'revoked') === 0);
   }
 
@@ -283,37 +296,35 @@ class SqliteTx implements StoreTx, StoreReader {
     let changed = false;
     for (const user of after) {
       if (before.has(user)) continue;
-      this.db
-        .prepare(
-          `INSERT INTO ok_access (collection, id, user, revoked) VALUES (?, ?, ?, 0)
+      this.prepare(
+        `INSERT INTO ok_access (collection, id, user, revoked) VALUES (?, ?, ?, 0)
            ON CONFLICT (collection, id, user) DO UPDATE SET revoked = 0`,
-        )
-        .run(collection, id, user);
+      ).run(collection, id, user);
       changed = true;
     }
     for (const user of before) {
       if (after.has(user)) continue;
-      this.db
-        .prepare('UPDATE ok_access SET revoked = 1 WHERE collection = ? AND id = ? AND user = ?')
-        .run(collection, id, user);
+      this.prepare('UPDATE ok_access SET revoked = 1 WHERE collection = ? AND id = ? AND user = ?').run(
+        collection,
+        id,
+        user,
+      );
       changed = true;
     }
     return changed;
   }
 
   nextId(prefix: string): Promise<number> {
-    const row = this.db
-      .prepare(
-        'INSERT INTO ok_meta (key, value) VALUES (?, 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value',
-      )
-      .get(`next:${prefix}`);
+    const row = this.prepare(
+      'INSERT INTO ok_meta (key, value) VALUES (?, 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value',
+    ).get(`next:${prefix}`);
     return Promise.resolve(intColumn(row, 'value'));
   }
 
   getAnswer(user: string, key: string): Promise<StoredAnswer | undefined> {
-    const row = this.db
-      .prepare('SELECT fingerprint, status, headers, body FROM ok_idempotency WHERE user = ? AND key = ?')
-      .get(user, key);
+    const row = this.prepare(
+      'SELECT fingerprint, status, headers, body FROM ok_idempotency WHERE user = ? AND key = ?',
+    ).get(user, key);
     if (row === undefined) return Promise.resolve(undefined);
     return Promise.resolve({
       fingerprint: textColumn(row, 'fingerprint'),
@@ -324,61 +335,64 @@ class SqliteTx implements StoreTx, StoreReader {
   }
 
   putAnswer(user: string, key: string, answer: StoredAnswer): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT INTO ok_idempotency (user, key, fingerprint, status, headers, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        user,
-        key,
-        answer.fingerprint,
-        answer.status,
-        JSON.stringify(answer.headers),
-        JSON.stringify(answer.body),
-        this.clock().getTime(),
-      );
+    this.prepare(
+      'INSERT INTO ok_idempotency (user, key, fingerprint, status, headers, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(
+      user,
+      key,
+      answer.fingerprint,
+      answer.status,
+      JSON.stringify(answer.headers),
+      JSON.stringify(answer.body),
+      this.clock().getTime(),
+    );
     return Promise.resolve();
   }
 
   resolveTempId(user: string, tempId: string): Promise<string | undefined> {
-    const row = this.db
-      .prepare('SELECT server_id FROM ok_temp_ids WHERE user = ? AND temp_id = ?')
-      .get(user, tempId);
+    const row = this.prepare('SELECT server_id FROM ok_temp_ids WHERE user = ? AND temp_id = ?').get(
+      user,
+      tempId,
+    );
     return Promise.resolve(row === undefined ? undefined : textColumn(row, 'server_id'));
   }
 
   rememberTempId(user: string, tempId: string, collection: string, serverId: string): Promise<void> {
-    this.db
-      .prepare('INSERT INTO ok_temp_ids (user, temp_id, collection, server_id) VALUES (?, ?, ?, ?)')
-      .run(user, tempId, collection, serverId);
+    this.prepare('INSERT INTO ok_temp_ids (user, temp_id, collection, server_id) VALUES (?, ?, ?, ?)').run(
+      user,
+      tempId,
+      collection,
+      serverId,
+    );
     return Promise.resolve();
   }
 
   reserveId(prefix: string, used: number): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT INTO ok_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)',
-      )
-      .run(`next:${prefix}`, used);
+    this.prepare(
+      'INSERT INTO ok_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)',
+    ).run(`next:${prefix}`, used);
     return Promise.resolve();
   }
 
   putBlob(collection: string, id: string, blob: StoredBlob): Promise<void> {
-    this.db
-      .prepare('INSERT INTO ok_blobs (collection, id, content_type, bytes) VALUES (?, ?, ?, ?)')
-      .run(collection, id, blob.contentType, blob.bytes);
+    this.prepare('INSERT INTO ok_blobs (collection, id, content_type, bytes) VALUES (?, ?, ?, ?)').run(
+      collection,
+      id,
+      blob.contentType,
+      blob.bytes,
+    );
     return Promise.resolve();
   }
 
   deleteBlob(collection: string, id: string): Promise<void> {
-    this.db.prepare('DELETE FROM ok_blobs WHERE collection = ? AND id = ?').run(collection, id);
+    this.prepare('DELETE FROM ok_blobs WHERE collection = ? AND id = ?').run(collection, id);
     return Promise.resolve();
   }
 
   getBlob(collection: string, id: string): Promise<StoredBlob | undefined> {
-    const row: unknown = this.db
-      .prepare('SELECT content_type, bytes FROM ok_blobs WHERE collection = ? AND id = ?')
-      .get(collection, id);
+    const row: unknown = this.prepare(
+      'SELECT content_type, bytes FROM ok_blobs WHERE collection = ? AND id = ?',
+    ).get(collection, id);
     if (row === undefined) return Promise.resolve(undefined);
     return Promise.resolve({ contentType: textColumn(row, 'content_type'), bytes: blobColumn(row, 'bytes') });
   }
@@ -402,7 +416,7 @@ class SqliteTx implements StoreTx, StoreReader {
     const seq = match?.[1] === undefined ? NaN : Number(match[1]);
     if (!Number.isSafeInteger(seq) || seq > this.currentSeq()) return Promise.resolve('invalid');
     const floor = intColumn(
-      this.db.prepare("SELECT value FROM ok_meta WHERE key = 'cursor_floor'").get(),
+      this.prepare("SELECT value FROM ok_meta WHERE key = 'cursor_floor'").get(),
       'value',
     );
     return Promise.resolve(seq < floor ? 'expired' : 'ok');
@@ -433,7 +447,7 @@ class SqliteTx implements StoreTx, StoreReader {
       `SELECT ${COLUMNS}, ${scoped ? 'a.revoked' : '0 AS revoked'} FROM ok_records r ` +
       (scoped ? 'JOIN ok_access a ON a.collection = r.collection AND a.id = r.id AND a.user = @user ' : '') +
       `WHERE ${clauses.join(' AND ')} ORDER BY r.seq LIMIT @limit`;
-    const rows = this.db.prepare(sql).all(params);
+    const rows = this.prepare(sql).all(params);
     const hasMore = rows.length > query.limit;
     const page = hasMore ? rows.slice(0, query.limit) : rows;
     const last = page[page.length - 1];
@@ -449,9 +463,9 @@ class SqliteTx implements StoreTx, StoreReader {
   }
 
   all(collection: string): Promise<StoredRecord[]> {
-    const rows = this.db
-      .prepare(`SELECT ${COLUMNS} FROM ok_records r WHERE r.collection = ? ORDER BY length(r.id), r.id`)
-      .all(collection);
+    const rows = this.prepare(
+      `SELECT ${COLUMNS} FROM ok_records r WHERE r.collection = ? ORDER BY length(r.id), r.id`,
+    ).all(collection);
     return Promise.resolve(rows.map(toRecord));
   }
 }
