@@ -259,7 +259,9 @@ export function createSyncHandler(options: SyncHandlerOptions): SyncHandler {
     if (url.pathname !== basePath && !url.pathname.startsWith(`${basePath}/`)) return null;
     const seen: PreparedAnswer = { status: 0, headers: {}, body: null, user: null, key: null, replay: false };
     try {
-      return { ...seen, ...(await route(req, res, url, seen)) };
+      // Awaited first: route fills in `seen` as it goes, and a spread taken before it ran would keep the blanks.
+      const answer = await route(req, res, url, seen);
+      return { ...seen, ...answer };
     } catch (error) {
       if (!(error instanceof HttpError)) onError(error);
       const httpError =

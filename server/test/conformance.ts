@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SyncStore } from '../src/index.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { PreparedAnswer, SyncStore } from '../src/index.js';
 import { seed, serve, type TestServer } from './app.js';
 
 export interface Answer {
@@ -841,6 +843,32 @@ export function conformanceSuite(name: string, adapter: AdapterUnderTest): void 
       ]);
       expect(made.map((r) => r.id)).toEqual(['pt_500', 'wo_2']);
       expect(await record('work-orders', 'wo_2')).toMatchObject({ deleted: true });
+    });
+
+    it('prepare() tells whose request it answered, its key and whether it was a replay', async () => {
+      const seen: PreparedAnswer[] = [];
+      const front = createServer((req, res) => {
+        void server.sync.prepare(req, res, new URL(req.url ?? '/', 'http://front.invalid')).then((answer) => {
+          if (answer === null) return void res.writeHead(404).end();
+          seen.push(answer);
+          server.sync.send(req, res, answer);
+        });
+      });
+      await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+      try {
+        const viaFront = new Client(`http://127.0.0.1:${(front.address() as AddressInfo).port}`);
+        const headers = { 'idempotency-key': randomUUID() };
+        await viaFront.write('alice', 'PATCH', '/api/work-orders/wo_1', { status: 'done' }, headers);
+        await viaFront.write('alice', 'PATCH', '/api/work-orders/wo_1', { status: 'done' }, headers);
+        await viaFront.as('bob', 'GET', '/api/work-orders');
+        expect(seen.map((a) => [a.status, a.user, a.key, a.replay])).toEqual([
+          [200, 'alice', headers['idempotency-key'], false],
+          [200, 'alice', headers['idempotency-key'], true],
+          [200, 'bob', null, false],
+        ]);
+      } finally {
+        await new Promise<void>((resolve) => front.close(() => resolve()));
+      }
     });
 
     it('tells onWrite of every decided write, its own request or in a batch, replays flagged', async () => {
