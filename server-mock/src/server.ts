@@ -186,7 +186,7 @@ async function handleApiRequest(
     req.socket.destroy();
     return;
   }
-  if (own !== null) send(res, own, PROTOCOL_HEADER, req.method === 'HEAD');
+  if (own !== null) send(res, own, PROTOCOL_HEADER);
   else if (prepared !== null) app.sync.send(req, res, prepared);
 }
 
