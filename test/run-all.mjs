@@ -5,7 +5,7 @@
 // servers (measured: 0.4 of one core over the e2e project) while the checks keep a core busy:
 //   e2e:      test:e2e (Chromium), one file at a time (vitest.config.ts says why);
 //   engines:  test:engines (Chromium, Firefox, WebKitGTK), one file at a time: beside e2e, so at most two browsers;
-//   checks:   typecheck, lint, deps, format:check, test:package, test:unit, each held to ONE core
+//   checks:   typecheck, lint, deps, format:check, test:package, test:unit, loadtest:short, each held to ONE core
 //             (OFFLINE_KIT_CORES=1: one tsc at a time, eslint without threads, one vitest worker) and run at the
 //             lowest CPU priority (`nice -n 19`), so the browsers always get the CPU they ask for first. An earlier
 //             schedule whose checks used both cores at equal priority made service-worker timings fail: load at the
@@ -24,6 +24,9 @@ const ONE_CORE = {
   'format:check': [],
   'test:package': [],
   'test:unit': ['--maxWorkers=1'],
+  // PostgreSQL, three app servers on @offline-kit/server and 100 simulated devices for 30 s, with one server killed
+  // mid-run: its end checks (every acknowledged write once, every device converged) are what it asserts.
+  'loadtest:short': [],
 };
 const LANES = {
   e2e: ['test:e2e'],
