@@ -7,7 +7,17 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { EXTENSION_DIR, buildExtension } from '../harness/devtools.js';
-import { api, goOffline, goOnline, jsonBody, screenshot, useSuite, waitFor } from '../harness/index.js';
+import {
+  api,
+  goOffline,
+  goOnline,
+  jsonBody,
+  recordsOf,
+  screenshot,
+  useSuite,
+  waitFor,
+  waitForQueueDrained,
+} from '../harness/index.js';
 import { isObject } from '../harness/guards.js';
 
 /** Loads the built `dist/inline.js` as the ES module it is and opens the overlay. */
@@ -129,6 +139,56 @@ describe('inline devtools overlay', () => {
         String(r.title).startsWith('Long queue'),
       ),
     ).toBe(false);
+  });
+
+  it('deletes a local record, and asks before discarding the queued writes of another', async () => {
+    const { context, page } = await suite.open();
+    expect(
+      (await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'Delete me locally' }))).status,
+    ).toBe(201);
+    await goOffline(context);
+    const queued = await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'Queued then deleted' }));
+    expect(queued.status).toBe(202);
+    await mountInline(page);
+    await byTestId(page, 'okp-tab-data').click();
+    await byTestId(page, 'okp-row').filter({ hasText: 'Delete me locally' }).click();
+    await byTestId(page, 'okp-record-delete').click();
+    await waitFor(
+      async () => (await byTestId(page, 'okp-data-note').textContent())?.includes('server still has it'),
+      {
+        message: 'the panel to say the record was deleted locally only',
+      },
+    );
+    await waitFor(
+      async () => (await byTestId(page, 'okp-row').filter({ hasText: 'Delete me locally' }).count()) === 0,
+      { message: 'the deleted record gone from the list' },
+    );
+    await screenshot(page, 'devtools-inline-record-deleted');
+    // The app's offline read no longer returns it; the server still holds it.
+    const titles = recordsOf(await api(page, 'GET', '/api/work-orders')).map((r) => r.title);
+    expect(titles).toContain('Queued then deleted');
+    expect(titles).not.toContain('Delete me locally');
+    const onServer = async (): Promise<unknown[]> =>
+      (await suite.server.mock.liveRecords('work-orders')).map((r) => r.title);
+    expect(await onServer()).toContain('Delete me locally');
+
+    // A record with a queued write: nothing is dropped until the developer confirms the write goes too.
+    await byTestId(page, 'okp-row').filter({ hasText: 'Queued then deleted' }).click();
+    await byTestId(page, 'okp-record-delete').click();
+    const confirm = byTestId(page, 'okp-drop-confirm');
+    await waitFor(async () => (await confirm.textContent())?.includes('1 queued write not synced yet'), {
+      message: 'the panel to name the queued write before discarding it',
+    });
+    expect(await confirm.textContent()).toContain('POST');
+    await screenshot(page, 'devtools-inline-record-delete-confirm');
+    await byTestId(page, 'okp-drop-discard').click();
+    await waitFor(
+      async () => (await byTestId(page, 'okp-row').filter({ hasText: 'Queued then deleted' }).count()) === 0,
+      { message: 'the record gone from the list' },
+    );
+    await goOnline(context);
+    await waitForQueueDrained(page);
+    expect(await onServer()).not.toContain('Queued then deleted');
   });
 
   it('sets server-mock faults from the Network view', async () => {

@@ -100,6 +100,9 @@ export const PANEL_CSS = `
 .okp-table th { color: var(--fg-dim); font-weight: 600; }
 .okp-table td.okp-diff { background: var(--diff); }
 .okp-error { color: var(--err); }
+.okp-confirm { margin-top: 6px; padding: 8px; border: 1px solid var(--err); border-radius: 4px; background: var(--bg-alt); max-width: 520px; }
+.okp-confirm p { margin: 0 0 6px; }
+.okp-confirm-list { margin: 0 0 8px; padding-left: 18px; max-height: 120px; overflow: auto; }
 .okp-notice { padding: 16px; display: flex; flex-direction: column; gap: 8px; max-width: 640px; }
 .okp-notice h2 { margin: 0; font-size: 15px; }
 .okp-notice code { font-family: ui-monospace, Menlo, Consolas, monospace; background: var(--bg-alt); padding: 0 3px; }
