@@ -12,6 +12,7 @@ import {
   goOffline,
   goOnline,
   jsonBody,
+  kitOf,
   recordsOf,
   screenshot,
   useSuite,
@@ -33,6 +34,31 @@ async function mountInline(page: Page): Promise<void> {
 }
 
 const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
+
+/**
+ * What the overlay cuts off: anything reaching past the viewport's sides, a tab label or a time narrower than its
+ * text, text cut in the Network view, a view wider than its pane. Described for the failure message.
+ */
+async function cutOff(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const root = document.querySelector('[data-offline-kit-inline]')?.shadowRoot?.querySelector('.okp-root');
+    const view = root?.querySelector('.okp-view');
+    if (!root || !view) return ['no view'];
+    const out: string[] = [];
+    const name = (el: Element): string =>
+      `${el.tagName.toLowerCase()}.${el.className} "${(el.textContent ?? '').slice(0, 40)}"`;
+    if (view.scrollWidth > view.clientWidth + 1) out.push(`view scrolls sideways: ${view.scrollWidth}px`);
+    for (const el of root.querySelectorAll('*')) {
+      const rect = el.getBoundingClientRect();
+      if (rect.width === 0 || rect.height === 0) continue;
+      if (rect.right > window.innerWidth + 1 || rect.left < -1) out.push(`past the edge: ${name(el)}`);
+      const mustShowAll =
+        el.matches('.okp-time, [role="tab"], [role="tab"] *') || el.closest('[data-testid="okp-network"]');
+      if (mustShowAll && el.scrollWidth > el.clientWidth + 1) out.push(`text cut: ${name(el)}`);
+    }
+    return out;
+  });
+}
 
 describe('inline devtools overlay', () => {
   const suite = useSuite();
@@ -189,6 +215,29 @@ describe('inline devtools overlay', () => {
     await goOnline(context);
     await waitForQueueDrained(page);
     expect(await onServer()).not.toContain('Queued then deleted');
+  });
+
+  it('fits a phone (390×844): nothing of the Network view or of the history times is cut off', async () => {
+    const { page } = await suite.open();
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect((await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'From a phone' }))).status).toBe(
+      201,
+    );
+    // A queued write puts a badge on the Queue tab: the tab strip at its widest. Simulated offline keeps server-mock
+    // reachable for the Network view's presets.
+    await kitOf(page).setSimulatedOffline(true);
+    expect((await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'Queued' }))).status).toBe(202);
+    await mountInline(page);
+    await byTestId(page, 'okp-tab-network').click();
+    await byTestId(page, 'okp-mock-presets').waitFor();
+    await byTestId(page, 'okp-sync-all').click();
+    await byTestId(page, 'okp-last-run').waitFor();
+    await screenshot(page, 'devtools-inline-phone-network');
+    expect(await cutOff(page)).toEqual([]);
+    await byTestId(page, 'okp-tab-history').click();
+    await waitFor(async () => (await byTestId(page, 'okp-row').count()) > 0, { message: 'history rows' });
+    await screenshot(page, 'devtools-inline-phone-history');
+    expect(await cutOff(page)).toEqual([]);
   });
 
   it('sets server-mock faults from the Network view', async () => {

@@ -2,14 +2,11 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { errorText } from './client.js';
-import { formatJson } from './format.js';
+import { JsonTree } from './JsonTree.js';
 
+/** A body, record or entry as JSON: a collapsible tree with Raw and Copy (`JsonTree.tsx`). */
 export function JsonView(props: { value: unknown; testId?: string; label?: string }): JSX.Element {
-  return (
-    <pre class="okp-json" data-testid={props.testId} aria-label={props.label}>
-      {formatJson(props.value)}
-    </pre>
-  );
+  return <JsonTree {...props} />;
 }
 
 export function StateBadge(props: { state: string }): JSX.Element {
