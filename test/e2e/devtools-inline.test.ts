@@ -55,6 +55,8 @@ async function cutOff(page: Page): Promise<string[]> {
       const mustShowAll =
         el.matches('.okp-time, [role="tab"], [role="tab"] *') || el.closest('[data-testid="okp-network"]');
       if (mustShowAll && el.scrollWidth > el.clientWidth + 1) out.push(`text cut: ${name(el)}`);
+      if (el.matches('.okp-time') && el.getClientRects().length > 1)
+        out.push(`time broken over lines: ${name(el)}`);
     }
     return out;
   });
@@ -217,7 +219,7 @@ describe('inline devtools overlay', () => {
     expect(await onServer()).not.toContain('Queued then deleted');
   });
 
-  it('fits a phone (390×844): nothing of the Network view or of the history times is cut off', async () => {
+  it('fits a phone (390×844): the tabs, the Network view and the times are not cut off', async () => {
     const { page } = await suite.open();
     await page.setViewportSize({ width: 390, height: 844 });
     expect((await api(page, 'POST', '/api/work-orders', jsonBody({ title: 'From a phone' }))).status).toBe(
@@ -238,6 +240,43 @@ describe('inline devtools overlay', () => {
     await waitFor(async () => (await byTestId(page, 'okp-row').count()) > 0, { message: 'history rows' });
     await screenshot(page, 'devtools-inline-phone-history');
     expect(await cutOff(page)).toEqual([]);
+    await byTestId(page, 'okp-tab-overview').click();
+    await screenshot(page, 'devtools-inline-phone-overview');
+    expect(await cutOff(page)).toEqual([]);
+  });
+
+  it('resizes from its top edge by pointer and keyboard, within the viewport, and remembers the height', async () => {
+    const { page } = await suite.open();
+    await page.setViewportSize({ width: 1000, height: 700 });
+    await mountInline(page);
+    const overlay = page.locator('[data-offline-kit-inline]');
+    const handle = byTestId(page, 'okp-inline-resize');
+    const height = async (): Promise<number> => Math.round((await overlay.boundingBox())?.height ?? 0);
+    const box = await handle.boundingBox();
+    if (!box) throw new Error('no resize handle');
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2, 200, { steps: 4 });
+    await page.mouse.up();
+    // The pointer took the handle a few pixels below the edge: the edge follows it from there.
+    const dragged = await height();
+    expect(Math.abs(dragged - 500)).toBeLessThanOrEqual(6);
+    await handle.press('ArrowDown');
+    expect(await height()).toBe(dragged - 20);
+    await handle.press('End');
+    expect(await height()).toBe(700);
+    // Dragged past the top: held at the viewport's height, never beyond.
+    await page.mouse.move(box.x + box.width / 2, 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2, -300, { steps: 2 });
+    await page.mouse.up();
+    expect(await height()).toBe(700);
+    await handle.press('PageDown');
+    await handle.press('PageDown');
+    await byTestId(page, 'okp-close').click();
+    await mountInline(page);
+    expect(await height()).toBe(500);
+    await screenshot(page, 'devtools-inline-resized');
   });
 
   it('sets server-mock faults from the Network view', async () => {

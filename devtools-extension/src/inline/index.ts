@@ -34,6 +34,8 @@ const OVERLAY_STYLE = [
   'left:0',
   'right:0',
   'bottom:0',
+  // The border is inside the height, so a panel as tall as the viewport fits it exactly.
+  'box-sizing:border-box',
   'border-top:1px solid #888',
   'box-shadow:0 -4px 16px rgba(0,0,0,.25)',
   'background:Canvas',

@@ -78,7 +78,7 @@ export const PANEL_CSS = `
 .okp-c-error { flex: 3 1 220px; min-width: 200px; }
 @container (max-width: 560px) { .okp-c-next, .okp-c-error { display: none; } }
 /* A time is read whole or not at all: it never gives way; on a phone the kind column does (the badge says it). */
-.okp-time { flex: 0 0 auto; }
+.okp-time { flex: 0 0 auto; white-space: nowrap; }
 .okp-h-kind { flex: 0 0 70px; } .okp-h-state { flex: 0 0 90px; }
 @container (max-width: 480px) { .okp-h-kind { display: none; } .okp-h-state { flex-basis: 84px; } }
 .okp-mono { font-family: ui-monospace, Menlo, Consolas, monospace; }

@@ -179,11 +179,7 @@ export function History(props: { client: PanelClient }): JSX.Element {
 
 function HistoryRow(props: { entry: HistoryEntry }): JSX.Element {
   const { entry } = props;
-  const time = (
-    <span class="okp-cell okp-dim okp-mono okp-time">
-      {formatTime(entry.at).slice(11)}
-    </span>
-  );
+  const time = <span class="okp-cell okp-dim okp-mono okp-time">{formatTime(entry.at).slice(11)}</span>;
   if (entry.kind === 'run') {
     return (
       <>

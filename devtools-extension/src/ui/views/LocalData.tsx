@@ -2,9 +2,9 @@ import type { CollectionInfo, LocalRecordView, WireLevel } from '@offline-kit/sw
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { PanelClient } from '../client.js';
-import { formatInline, formatTime } from '../format.js';
+import { formatInline } from '../format.js';
 import { isSyncEnd, isWriteEvent, loadAllPages, useLive } from '../live.js';
-import { ErrorLine, Fields, JsonView } from '../parts.js';
+import { ErrorLine, Fields, JsonView, Time } from '../parts.js';
 import { VirtualList } from '../VirtualList.js';
 import { DropLocalButton } from '../DropLocal.js';
 
@@ -75,7 +75,9 @@ export function LocalData(props: {
                 schema v{info.schemaVersion}
                 {info.resyncing ? ' · re-syncing: local records are being pulled again' : ''}
               </div>
-              <div class="okp-dim">synced {formatTime(info.lastSyncAt)}</div>
+              <div class="okp-dim">
+                synced <Time at={info.lastSyncAt} />
+              </div>
               {info.wire && (
                 <div class="okp-dim" data-testid="okp-collection-level" title={levelTitle(info.wire)}>
                   {levelText(info.wire, info.policy)}
@@ -167,7 +169,7 @@ export function LocalData(props: {
                   ['modified (pending writes)', selected.pending ? 'yes' : 'no'],
                   ['active', selected.deleted ? 'no (deleted)' : 'yes'],
                   ['conflict', selected.conflict ? 'yes' : 'no'],
-                  ['synced at', formatTime(selected.syncedAt)],
+                  ['synced at', <Time at={selected.syncedAt} />],
                 ]}
               />
               <JsonView value={selected.data} testId="okp-record-json" label="Record JSON" />
