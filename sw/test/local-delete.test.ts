@@ -25,7 +25,8 @@ async function rejection(promise: Promise<unknown>): Promise<OfflineKitError> {
     () => null,
     (e: unknown) => e,
   );
-  if (!(error instanceof OfflineKitError)) throw new Error(`expected an OfflineKitError, got ${String(error)}`);
+  if (!(error instanceof OfflineKitError))
+    throw new Error(`expected an OfflineKitError, got ${String(error)}`);
   return error;
 }
 

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { EXTENSION_DIR, buildExtension } from '../harness/devtools.js';
@@ -209,6 +210,13 @@ describe('inline devtools overlay', () => {
     });
     expect(await confirm.textContent()).toContain('POST');
     await screenshot(page, 'devtools-inline-record-delete-confirm');
+    const axe = await new AxeBuilder({ page })
+      .include('[data-offline-kit-inline]')
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+      .analyze();
+    expect(
+      axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
+    ).toEqual([]);
     await byTestId(page, 'okp-drop-discard').click();
     await waitFor(
       async () => (await byTestId(page, 'okp-row').filter({ hasText: 'Queued then deleted' }).count()) === 0,

@@ -140,7 +140,7 @@ export function LocalData(props: {
                 <span class="okp-cell okp-mono" style={{ width: '140px' }}>
                   {record.id}
                 </span>
-                <span class="okp-cell okp-dim" style={{ width: '40px' }}>
+                <span class="okp-cell okp-dim" style={{ flex: '0 0 auto', minWidth: '28px' }}>
                   v{record.version ?? '—'}
                 </span>
                 <span class="okp-cell" style={{ width: '150px' }}>
