@@ -259,6 +259,8 @@ export class FakeClient implements PanelClient {
         };
       case 'setCredentials':
       case 'clearLocalData':
+      case 'deleteLocalRecord':
+      case 'clearLocalCollection':
         return undefined;
     }
   }

@@ -348,6 +348,41 @@ describe('local data', () => {
     expect(r.$('okp-record-json')?.textContent).toContain('<img src=x');
     expect(r.container.querySelector('img')).toBeNull();
   });
+
+  it('shows a record as a JSON tree whose disclosure buttons open and close it, with its raw JSON a toggle away', async () => {
+    const client = new FakeClient();
+    const data = { id: 'wo_2', title: 'Boiler', site: { name: 'North', floors: [1, 2] } };
+    client.records = [
+      {
+        collection: 'work-orders',
+        id: 'wo_2',
+        data,
+        version: 1,
+        fromServer: true,
+        pending: false,
+        deleted: false,
+        conflict: false,
+        syncedAt: null,
+      },
+    ];
+    const r = await open(client, 'data');
+    rowWithText(r, 'wo_2').click();
+    await settle();
+    const tree = r.$('okp-record-json');
+    expect(tree?.textContent).toContain('"title": "Boiler"');
+    const site = [...(tree?.querySelectorAll('button[aria-expanded]') ?? [])].find((b) =>
+      b.textContent?.includes('"site"'),
+    );
+    expect(site?.getAttribute('aria-expanded')).toBe('true');
+    site?.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    await settle(50);
+    expect(site?.getAttribute('aria-expanded')).toBe('false');
+    expect(r.$('okp-record-json')?.textContent).not.toContain('"North"');
+    expect(r.$('okp-record-json')?.textContent).toContain('2 keys');
+    r.$('okp-record-json-raw')?.click();
+    await settle(50);
+    expect(r.$('okp-record-json')?.textContent).toBe(JSON.stringify(data, null, 2));
+  });
 });
 
 describe('schema versions (issue #17)', () => {

@@ -65,6 +65,12 @@ describe('sample app: accessibility (axe-core)', () => {
     await page.locator('[data-testid="okp-queue-total"]').waitFor();
     await screenshot(page, 'sample-app-a11y-panel');
     found.panel = await seriousViolations(page);
+    // A record as a JSON tree (disclosure buttons), with its local delete, and the overlay's resize handle.
+    await page.locator('[data-testid="okp-tab-data"]').click();
+    await page.locator('[data-testid="okp-row"]').first().click();
+    await page.locator('[data-testid="okp-record-json"]').waitFor();
+    await screenshot(page, 'sample-app-a11y-panel-record');
+    found['panel: record'] = await seriousViolations(page);
     await context.close();
     expect(found).toEqual({
       'sign-in': [],
@@ -74,6 +80,7 @@ describe('sample app: accessibility (axe-core)', () => {
       sync: [],
       demo: [],
       panel: [],
+      'panel: record': [],
     });
   });
 });

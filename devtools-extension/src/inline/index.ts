@@ -8,6 +8,7 @@
 import type { PanelClient } from '../ui/client.js';
 import { mount, type Theme } from '../ui/mount.js';
 import { InlineClient } from './inline-client.js';
+import { makeResizable } from './resize.js';
 
 export interface InlinePanelOptions {
   /** Element to render into instead of the floating overlay (it is then not removed on close). */
@@ -33,7 +34,8 @@ const OVERLAY_STYLE = [
   'left:0',
   'right:0',
   'bottom:0',
-  'height:min(60vh,560px)',
+  // The border is inside the height, so a panel as tall as the viewport fits it exactly.
+  'box-sizing:border-box',
   'border-top:1px solid #888',
   'box-shadow:0 -4px 16px rgba(0,0,0,.25)',
   'background:Canvas',
@@ -44,6 +46,7 @@ export function mountInlinePanel(options: InlinePanelOptions = {}): InlinePanel 
   const client = options.client ?? (ownClient as InlineClient);
   let host: HTMLElement;
   let target: Element;
+  let stopResizing: () => void = () => undefined;
   if (options.container) {
     host = options.container;
     target = host;
@@ -56,6 +59,8 @@ export function mountInlinePanel(options: InlinePanelOptions = {}): InlinePanel 
     const inner = document.createElement('div');
     inner.style.height = '100%';
     shadow.append(inner);
+    // Its top edge resizes it (drag or arrow keys); the height is remembered for the next load.
+    stopResizing = makeResizable(host, shadow, inner);
     target = inner;
     document.body.append(host);
   }
@@ -64,6 +69,7 @@ export function mountInlinePanel(options: InlinePanelOptions = {}): InlinePanel 
     if (closed) return;
     closed = true;
     view.unmount();
+    stopResizing();
     ownClient?.close();
     if (!options.container) host.remove();
     options.onClose?.();

@@ -10,6 +10,7 @@ import type {
   ErrorInfo,
   HistoryEntry,
   HistoryExport,
+  LocalDropRefusal,
   LocalRecordView,
   OfflineKitApi,
   OfflineKitEvent,
@@ -249,6 +250,21 @@ const isWriteDetail: Guard<WriteDetail> = nullable(
 export type ApiResult<M extends OfflineKitMethod> = Awaited<ReturnType<OfflineKitApi[M]>>;
 
 /** One guard per method for what it resolves with. */
+/** What a refused local delete says stands in its way (`invalid_state` details; see `LocalDropRefusal`). */
+export const isLocalDropRefusal = shape<LocalDropRefusal>({
+  reason: literal<LocalDropRefusal['reason']>('unsynced', 'sending'),
+  unsynced: num,
+  writes: arrayOf(
+    shape<LocalDropRefusal['writes'][number]>({
+      id: str,
+      seq: num,
+      recordId: str,
+      method: writeMethod,
+      state: writeState,
+    }),
+  ),
+});
+
 export const RESULT_GUARDS: { [M in OfflineKitMethod]: Guard<ApiResult<M>> } = {
   getStatus: isSyncStatus,
   syncNow: isSyncRunSummary,
@@ -261,6 +277,8 @@ export const RESULT_GUARDS: { [M in OfflineKitMethod]: Guard<ApiResult<M>> } = {
   resolveConflict: isVoid,
   listCollections: arrayOf(isCollectionInfo),
   listRecords: pageOf(isLocalRecordView),
+  deleteLocalRecord: isVoid,
+  clearLocalCollection: isVoid,
   getHistory: arrayOf(isHistoryEntry),
   exportHistory: isHistoryExport,
   setSimulatedOffline: isVoid,

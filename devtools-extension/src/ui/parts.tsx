@@ -2,13 +2,26 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { errorText } from './client.js';
-import { formatJson } from './format.js';
+import { formatTime } from './format.js';
+import { JsonTree } from './JsonTree.js';
 
+/** A body, record or entry as JSON: a collapsible tree with Raw and Copy (`JsonTree.tsx`). */
 export function JsonView(props: { value: unknown; testId?: string; label?: string }): JSX.Element {
+  return <JsonTree {...props} />;
+}
+
+/**
+ * A date and time that may wrap between the two on a narrow pane, never inside either (a phone showed "08:45:" on one
+ * line and "29.747" on the next).
+ */
+export function Time(props: { at: number | null }): JSX.Element {
+  const text = formatTime(props.at);
+  if (props.at === null) return <span>{text}</span>;
+  const [date, time] = text.split(' ');
   return (
-    <pre class="okp-json" data-testid={props.testId} aria-label={props.label}>
-      {formatJson(props.value)}
-    </pre>
+    <time dateTime={new Date(props.at).toISOString()}>
+      <span class="okp-time">{date}</span> <span class="okp-time">{time}</span>
+    </time>
   );
 }
 

@@ -34,8 +34,10 @@ export const PANEL_CSS = `
 .okp-chip[data-kind='ok'] { color: var(--ok); border-color: var(--ok); }
 .okp-chip[data-kind='warn'] { color: var(--warn); border-color: var(--warn); }
 .okp-chip[data-kind='err'] { color: var(--err); border-color: var(--err); }
-.okp-tabs { display: flex; gap: 0; border-bottom: 1px solid var(--border); background: var(--bg-alt); padding: 0 4px; }
-.okp-root .okp-tab { background: none; border: none; border-bottom: 2px solid transparent; color: var(--fg); padding: 5px 10px; cursor: pointer; font: inherit; }
+.okp-tabs { display: flex; flex-wrap: wrap; gap: 0; border-bottom: 1px solid var(--border); background: var(--bg-alt); padding: 0 4px; }
+.okp-root .okp-tab { background: none; border: none; border-bottom: 2px solid transparent; color: var(--fg); padding: 5px 10px; cursor: pointer; font: inherit; white-space: nowrap; }
+/* A phone: the tabs wrap to a second row rather than run off the edge (the last one, Network, was cut). */
+@media (max-width: 480px) { .okp-root .okp-tab { padding: 5px 7px; } }
 .okp-root .okp-tab[aria-selected='true'] { border-bottom-color: var(--accent); color: var(--accent-text); }
 .okp-badge { margin-left: 4px; padding: 0 5px; border-radius: 8px; background: var(--accent-text); color: var(--bg); font-size: 12px; }
 .okp-main { flex: 1; min-height: 0; display: flex; flex-direction: column; overflow: hidden; container-type: inline-size; }
@@ -75,6 +77,10 @@ export const PANEL_CSS = `
 .okp-c-record { flex: 1 1 100px; min-width: 60px; } .okp-c-attempts { flex: 0 0 28px; } .okp-c-next { flex: 0 0 64px; }
 .okp-c-error { flex: 3 1 220px; min-width: 200px; }
 @container (max-width: 560px) { .okp-c-next, .okp-c-error { display: none; } }
+/* A time is read whole or not at all: it never gives way; on a phone the kind column does (the badge says it). */
+.okp-time { flex: 0 0 auto; white-space: nowrap; }
+.okp-h-kind { flex: 0 0 70px; } .okp-h-state { flex: 0 0 90px; }
+@container (max-width: 480px) { .okp-h-kind { display: none; } .okp-h-state { flex-basis: 84px; } }
 .okp-mono { font-family: ui-monospace, Menlo, Consolas, monospace; }
 .okp-state { font-weight: 600; text-transform: uppercase; font-size: 10px; }
 .okp-state[data-state='pending'], .okp-state[data-state='sending'] { color: var(--warn); }
@@ -83,6 +89,22 @@ export const PANEL_CSS = `
 .okp-state[data-state='dropped'] { color: var(--err); }
 .okp-state[data-state='completed'], .okp-state[data-state='acknowledged'] { color: var(--ok); }
 .okp-json { margin: 0; padding: 6px; background: var(--bg-alt); border: 1px solid var(--border); white-space: pre-wrap; word-break: break-word; font-family: ui-monospace, Menlo, Consolas, monospace; max-height: 320px; overflow: auto; }
+.okp-jview { display: flex; flex-direction: column; gap: 2px; min-width: 0; }
+.okp-jbar { display: flex; align-items: center; gap: 4px; flex-wrap: wrap; }
+.okp-root .okp-jbtn { padding: 0 6px; font-size: 11px; }
+.okp-root .okp-jbtn[aria-pressed='true'] { background: var(--bg-sel); border-color: var(--accent); }
+.okp-jtree { white-space: normal; }
+.okp-jn { white-space: pre-wrap; word-break: break-word; }
+.okp-jc { padding-left: 16px; border-left: 1px dotted var(--border); margin-left: 4px; }
+.okp-root .okp-jt { border: none; background: none; padding: 0; margin: 0; font: inherit; color: inherit; text-align: left; border-radius: 2px; }
+.okp-root .okp-jt:hover:not(:disabled) { background: var(--bg-sel); }
+.okp-jarrow { display: inline-block; width: 1em; margin-left: -1em; color: var(--fg-dim); }
+.okp-jtree > .okp-jn { padding-left: 1em; }
+.okp-jk { color: var(--conflict); }
+.okp-jv[data-kind='string'] { color: var(--err); }
+.okp-jv[data-kind='number'], .okp-jv[data-kind='boolean'] { color: var(--accent-text); }
+.okp-jv[data-kind='null'] { color: var(--fg-dim); }
+.okp-root .okp-jmore { margin: 2px 0; padding: 0 6px; font-size: 11px; }
 .okp-dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0; }
 .okp-dl dt { color: var(--fg-dim); }
 .okp-dl dd { margin: 0; word-break: break-all; }
@@ -100,6 +122,9 @@ export const PANEL_CSS = `
 .okp-table th { color: var(--fg-dim); font-weight: 600; }
 .okp-table td.okp-diff { background: var(--diff); }
 .okp-error { color: var(--err); }
+.okp-confirm { margin-top: 6px; padding: 8px; border: 1px solid var(--err); border-radius: 4px; background: var(--bg-alt); max-width: 520px; }
+.okp-confirm p { margin: 0 0 6px; }
+.okp-confirm-list { margin: 0 0 8px; padding-left: 18px; max-height: 120px; overflow: auto; }
 .okp-notice { padding: 16px; display: flex; flex-direction: column; gap: 8px; max-width: 640px; }
 .okp-notice h2 { margin: 0; font-size: 15px; }
 .okp-notice code { font-family: ui-monospace, Menlo, Consolas, monospace; background: var(--bg-alt); padding: 0 3px; }

@@ -20,6 +20,7 @@ import type {
   ErrorInfo,
   HistoryEntry,
   HistoryExport,
+  LocalDropRefusal,
   LocalRecordView,
   Page,
   QueuedWriteView,
@@ -48,7 +49,8 @@ import { MetaStore } from './storage/meta-store.js';
 import { QueueStore } from './storage/queue-store.js';
 import { RecordStore } from './storage/record-store.js';
 import { sealLegacy } from './storage/seal-legacy.js';
-import { partitionStamp, wipePartition } from './storage/wipe.js';
+import { dropLocal, partitionStamp, wipePartition, type DropLocalOutcome } from './storage/wipe.js';
+import { writeEntry } from './storage/history-store.js';
 import { Replicator } from './sync/replicator.js';
 import { Scheduler } from './sync/scheduler.js';
 import type { CoreRecord } from './model/records.js';
@@ -443,6 +445,76 @@ export class Engine {
     this.scheduler.forgetPause();
     this.simulatedOffline = false;
     this.wipedStamp = partitionStamp(this.db);
+    this.statusSoon();
+  }
+
+  /**
+   * Deletes the local copy of one record, as Chrome's Application panel deletes an IndexedDB entry: the server is not
+   * asked, and the next pull or online read may bring the record back. Its queued writes are counted in the same
+   * transaction: `refuse` (default) rejects with `invalid_state` naming them (`details.writes`) and changes nothing;
+   * `discard` drops them with the record (each logged `discarded`), unless one is being sent.
+   */
+  async deleteLocalRecord(
+    collection: string,
+    id: string,
+    unsynced: 'refuse' | 'discard' = 'refuse',
+  ): Promise<void> {
+    this.mustHaveCollection(collection);
+    await this.ctx.locks.run([id], async () => {
+      const outcome = await dropLocal(this.db, collection, id, unsynced);
+      if (outcome.kind === 'absent')
+        throw new OfflineKitError('not_found', `no local record ${collection}/${id}`);
+      await this.afterDrop(collection, `${collection}/${id}`, outcome);
+    });
+  }
+
+  /**
+   * Empties a collection's local copy and forgets its delta cursor, so the next pull brings it back whole; the server
+   * is not asked. Queued writes of the collection: as for `deleteLocalRecord`. A running sync is awaited first, so a
+   * pull half done cannot store its cursor after the clear.
+   */
+  async clearLocalCollection(collection: string, unsynced: 'refuse' | 'discard' = 'refuse'): Promise<void> {
+    this.mustHaveCollection(collection);
+    await this.idle();
+    const outcome = await dropLocal(this.db, collection, null, unsynced);
+    if (outcome.kind === 'absent') return;
+    await this.afterDrop(collection, collection, outcome);
+  }
+
+  private mustHaveCollection(collection: string): void {
+    if (!this.ctx.config.collections.has(collection))
+      throw new OfflineKitError('not_found', `no collection ${collection} in the configuration`);
+  }
+
+  private async afterDrop(
+    collection: string,
+    what: string,
+    outcome: Exclude<DropLocalOutcome, { kind: 'absent' }>,
+  ): Promise<void> {
+    if (outcome.kind === 'refused') {
+      const named = outcome.writes.map((w) => `#${w.seq} ${w.method} ${w.recordId} ${w.state}`).join(', ');
+      const more =
+        outcome.total > outcome.writes.length ? `, and ${outcome.total - outcome.writes.length} more` : '';
+      const message =
+        outcome.reason === 'sending'
+          ? `a write of ${what} is being sent (${named}${more}); try again once it is answered`
+          : `${what} has ${outcome.total} queued write${outcome.total === 1 ? '' : 's'} not synced yet (${named}${more}); ` +
+            `pass { unsynced: 'discard' } to discard ${outcome.total === 1 ? 'it' : 'them'} too`;
+      const details: LocalDropRefusal = {
+        reason: outcome.reason,
+        unsynced: outcome.total,
+        writes: outcome.writes,
+      };
+      throw new OfflineKitError('invalid_state', message, { details });
+    }
+    const now = this.ctx.deps.now();
+    for (const w of outcome.discarded) {
+      await this.ctx.history.add(writeEntry({ ...w, collection }, 'discarded', now));
+      this.ctx.deps.emit({ type: 'write-discarded', writeId: w.id });
+    }
+    // A whole collection is announced with no ids, as a re-pull does: every list of it reads again.
+    const ids = outcome.recordIds.length === 1 ? outcome.recordIds : [];
+    this.ctx.deps.emit({ type: 'data-changed', collection, ids });
     this.statusSoon();
   }
 

@@ -250,6 +250,17 @@ export interface LocalRecordView {
   syncedAt: number | null;
 }
 
+/**
+ * `details` of the `invalid_state` error `deleteLocalRecord` and `clearLocalCollection` reject with when queued writes
+ * stand in the way: `unsynced` (with `refuse`) or one is `sending`. `writes` names at most 20, in queue order;
+ * `unsynced` counts them all.
+ */
+export interface LocalDropRefusal {
+  reason: 'unsynced' | 'sending';
+  unsynced: number;
+  writes: { id: string; seq: number; recordId: string; method: WriteMethod; state: WriteState }[];
+}
+
 export interface CollectionInfo {
   name: string;
   policy: string;
@@ -328,6 +339,22 @@ export interface OfflineKitApi {
 
   listCollections(): Promise<CollectionInfo[]>;
   listRecords(query: RecordQuery): Promise<Page<LocalRecordView>>;
+  /**
+   * Delete the local copy of one record (as the browser's storage panel deletes an entry): the server is untouched and
+   * the next pull or online read may bring the record back. `unsynced` says what happens to the record's queued
+   * writes: `refuse` (default) rejects with `invalid_state` naming them (`details.writes`: id, seq, method, state) and
+   * changes nothing; `discard` drops them too. A write being sent is never dropped: try again once it is answered.
+   */
+  deleteLocalRecord(
+    collection: string,
+    id: string,
+    options?: { unsynced?: 'refuse' | 'discard' },
+  ): Promise<void>;
+  /**
+   * Empty the local copy of one collection and forget its delta cursor, so the next pull brings it back whole; the
+   * server is untouched. Queued writes of the collection: as for `deleteLocalRecord`.
+   */
+  clearLocalCollection(collection: string, options?: { unsynced?: 'refuse' | 'discard' }): Promise<void>;
 
   getHistory(options?: { limit?: number; beforeId?: number }): Promise<HistoryEntry[]>;
   exportHistory(): Promise<HistoryExport>;
@@ -384,6 +411,8 @@ export const OFFLINE_KIT_METHODS = [
   'resolveConflict',
   'listCollections',
   'listRecords',
+  'deleteLocalRecord',
+  'clearLocalCollection',
   'getHistory',
   'exportHistory',
   'setSimulatedOffline',

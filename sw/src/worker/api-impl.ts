@@ -40,6 +40,14 @@ function optInt(value: unknown, name: string): number | undefined {
   return value;
 }
 
+/** Anything but an explicit `discard` refuses: dropping a person's queued writes is never a default. */
+function unsyncedOption(options: unknown): 'refuse' | 'discard' {
+  const o = optObject(options, 'options');
+  if (o.unsynced !== undefined && o.unsynced !== 'refuse' && o.unsynced !== 'discard')
+    throw new OfflineKitError('invalid_message', "unsynced must be 'refuse' or 'discard'");
+  return o.unsynced === 'discard' ? 'discard' : 'refuse';
+}
+
 function isResolution(value: unknown): value is Resolution {
   if (!isObject(value)) return false;
   if (value.choice === 'local' || value.choice === 'server') return true;
@@ -161,6 +169,24 @@ export class WorkerApi implements OfflineKitApi {
     if (offset !== undefined) out.offset = offset;
     if (limit !== undefined) out.limit = limit;
     return (await this.engine()).listRecords(out);
+  }
+
+  async deleteLocalRecord(
+    collection: string,
+    id: string,
+    options?: { unsynced?: 'refuse' | 'discard' },
+  ): Promise<void> {
+    const c = str(collection, 'collection');
+    const recordId = str(id, 'id');
+    await (await this.engine()).deleteLocalRecord(c, recordId, unsyncedOption(options));
+  }
+
+  async clearLocalCollection(
+    collection: string,
+    options?: { unsynced?: 'refuse' | 'discard' },
+  ): Promise<void> {
+    const c = str(collection, 'collection');
+    await (await this.engine()).clearLocalCollection(c, unsyncedOption(options));
   }
 
   async getHistory(options?: { limit?: number; beforeId?: number }): Promise<HistoryEntry[]> {

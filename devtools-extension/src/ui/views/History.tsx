@@ -179,19 +179,15 @@ export function History(props: { client: PanelClient }): JSX.Element {
 
 function HistoryRow(props: { entry: HistoryEntry }): JSX.Element {
   const { entry } = props;
-  const time = (
-    <span class="okp-cell okp-dim okp-mono" style={{ width: '96px' }}>
-      {formatTime(entry.at).slice(11)}
-    </span>
-  );
+  const time = <span class="okp-cell okp-dim okp-mono okp-time">{formatTime(entry.at).slice(11)}</span>;
   if (entry.kind === 'run') {
     return (
       <>
         {time}
-        <span style={{ width: '90px' }} data-testid="okp-history-kind-cell">
+        <span class="okp-h-kind" data-testid="okp-history-kind-cell">
           sync run
         </span>
-        <span style={{ width: '90px' }}>
+        <span class="okp-h-state">
           <StateBadge state={entry.outcome} />
         </span>
         <span class="okp-cell">
@@ -205,10 +201,10 @@ function HistoryRow(props: { entry: HistoryEntry }): JSX.Element {
   return (
     <>
       {time}
-      <span style={{ width: '90px' }} data-testid="okp-history-kind-cell">
+      <span class="okp-h-kind" data-testid="okp-history-kind-cell">
         write
       </span>
-      <span style={{ width: '90px' }}>
+      <span class="okp-h-state">
         <StateBadge state={entry.event} />
       </span>
       <span class="okp-cell">

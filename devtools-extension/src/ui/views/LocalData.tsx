@@ -2,10 +2,11 @@ import type { CollectionInfo, LocalRecordView, WireLevel } from '@offline-kit/sw
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { PanelClient } from '../client.js';
-import { formatInline, formatTime } from '../format.js';
+import { formatInline } from '../format.js';
 import { isSyncEnd, isWriteEvent, loadAllPages, useLive } from '../live.js';
-import { ErrorLine, Fields, JsonView } from '../parts.js';
+import { ErrorLine, Fields, JsonView, Time } from '../parts.js';
 import { VirtualList } from '../VirtualList.js';
+import { DropLocalButton } from '../DropLocal.js';
 
 export function LocalData(props: {
   client: PanelClient;
@@ -16,6 +17,8 @@ export function LocalData(props: {
   const [search, setSearch] = useState('');
   const [query, setQuery] = useState('');
   const [selectedId, setSelectedId] = useState<string | null>(null);
+  /** What the last delete or clear did, said once it is done (local only: the server may bring it back). */
+  const [note, setNote] = useState<string | null>(null);
 
   useEffect(() => {
     if (collection === null && collections && collections.length > 0)
@@ -61,6 +64,7 @@ export function LocalData(props: {
               onClick={() => {
                 setCollection(info.name);
                 setSelectedId(null);
+                setNote(null);
               }}
             >
               <div>{info.name}</div>
@@ -71,7 +75,9 @@ export function LocalData(props: {
                 schema v{info.schemaVersion}
                 {info.resyncing ? ' · re-syncing: local records are being pulled again' : ''}
               </div>
-              <div class="okp-dim">synced {formatTime(info.lastSyncAt)}</div>
+              <div class="okp-dim">
+                synced <Time at={info.lastSyncAt} />
+              </div>
               {info.wire && (
                 <div class="okp-dim" data-testid="okp-collection-level" title={levelTitle(info.wire)}>
                   {levelText(info.wire, info.policy)}
@@ -93,14 +99,40 @@ export function LocalData(props: {
             <span class="okp-dim" data-testid="okp-records-total">
               {records.data ? `${records.data.total} records` : ''}
             </span>
+            <span class="okp-spacer" />
+            {collection !== null ? (
+              <DropLocalButton
+                key={collection}
+                label="Clear collection"
+                confirm={`Clear ${records.data?.total ?? 'all'} local records?`}
+                what={`The ${collection} collection`}
+                testId="okp-collection-clear"
+                disabled={!records.data || (records.data.total === 0 && !hasPending(collections, collection))}
+                run={(unsynced) => client.call('clearLocalCollection', collection, { unsynced })}
+                onDone={() => {
+                  setSelectedId(null);
+                  setNote(
+                    `Cleared the local copy of ${collection} on this device. The server is untouched: the next sync pulls the collection again.`,
+                  );
+                }}
+              />
+            ) : null}
           </div>
+          {note ? (
+            <div class="okp-dim" role="status" data-testid="okp-data-note">
+              {note}
+            </div>
+          ) : null}
           <ErrorLine error={records.error} />
           <VirtualList
             items={items}
             rowHeight={24}
             getKey={(record) => record.id}
             selectedKey={selectedId}
-            onSelect={(record) => setSelectedId(record.id)}
+            onSelect={(record) => {
+              setSelectedId(record.id);
+              setNote(null);
+            }}
             label="Local records"
             testId="okp-records-list"
             renderRow={(record) => (
@@ -108,7 +140,7 @@ export function LocalData(props: {
                 <span class="okp-cell okp-mono" style={{ width: '140px' }}>
                   {record.id}
                 </span>
-                <span class="okp-cell okp-dim" style={{ width: '40px' }}>
+                <span class="okp-cell okp-dim" style={{ flex: '0 0 auto', minWidth: '28px' }}>
                   v{record.version ?? '—'}
                 </span>
                 <span class="okp-cell" style={{ width: '150px' }}>
@@ -137,10 +169,28 @@ export function LocalData(props: {
                   ['modified (pending writes)', selected.pending ? 'yes' : 'no'],
                   ['active', selected.deleted ? 'no (deleted)' : 'yes'],
                   ['conflict', selected.conflict ? 'yes' : 'no'],
-                  ['synced at', formatTime(selected.syncedAt)],
+                  ['synced at', <Time at={selected.syncedAt} />],
                 ]}
               />
               <JsonView value={selected.data} testId="okp-record-json" label="Record JSON" />
+              <div class="okp-toolbar" role="toolbar" aria-label="Record actions">
+                <DropLocalButton
+                  key={`${collection ?? ''}/${selected.id}`}
+                  label="Delete locally"
+                  what={`${selected.collection}/${selected.id}`}
+                  testId="okp-record-delete"
+                  run={(unsynced) =>
+                    client.call('deleteLocalRecord', selected.collection, selected.id, { unsynced })
+                  }
+                  onDone={() => {
+                    setSelectedId(null);
+                    setNote(
+                      `Deleted ${selected.collection}/${selected.id} from this device only. The server still has it: the next sync or online read may bring it back.`,
+                    );
+                  }}
+                />
+                <span class="okp-dim">Local only: the server keeps the record.</span>
+              </div>
             </div>
           ) : (
             <span class="okp-dim">Select a record to see it as JSON.</span>
@@ -149,6 +199,10 @@ export function LocalData(props: {
       </div>
     </div>
   );
+}
+
+function hasPending(collections: CollectionInfo[] | undefined, name: string): boolean {
+  return (collections?.find((c) => c.name === name)?.pending ?? 0) > 0;
 }
 
 const API_NAMES: Record<WireLevel['api'], string> = {

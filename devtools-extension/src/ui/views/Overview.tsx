@@ -1,7 +1,7 @@
 import type { SyncStatus } from '@offline-kit/sw/protocol';
 import type { JSX } from 'preact';
-import { formatBytes, formatTime } from '../format.js';
-import { ErrorLine, Fields, StateBadge } from '../parts.js';
+import { formatBytes } from '../format.js';
+import { ErrorLine, Fields, StateBadge, Time } from '../parts.js';
 
 export function Overview(props: {
   status: SyncStatus | undefined;
@@ -109,7 +109,7 @@ export function Overview(props: {
                   ? `v${status.protocol.version}${status.protocol.batch ? ', batch' : ''}`
                   : 'unknown',
               ],
-              ['last sync', formatTime(status.lastSyncAt)],
+              ['last sync', <Time at={status.lastSyncAt} />],
             ]}
           />
         </section>
@@ -129,7 +129,9 @@ export function Overview(props: {
               <tr key={unit.name}>
                 <td>{unit.name}</td>
                 <td>{unit.collections.join(', ')}</td>
-                <td>{formatTime(unit.lastSyncAt)}</td>
+                <td>
+                  <Time at={unit.lastSyncAt} />
+                </td>
                 <td>{unit.lastOutcome ? <StateBadge state={unit.lastOutcome} /> : '—'}</td>
               </tr>
             ))}

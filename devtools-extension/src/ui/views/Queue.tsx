@@ -5,7 +5,7 @@ import { errorText, type PanelClient } from '../client.js';
 import { formatBytes, formatJson, formatTime } from '../format.js';
 import { isSyncEnd, isWriteEvent, useLive } from '../live.js';
 import { collectAll, usePagedList } from '../paged.js';
-import { ActionButton, ErrorLine, Fields, JsonView, StateBadge } from '../parts.js';
+import { ActionButton, ErrorLine, Fields, JsonView, StateBadge, Time } from '../parts.js';
 import { VirtualList } from '../VirtualList.js';
 
 const STATES: WriteState[] = ['pending', 'sending', 'failed', 'conflict'];
@@ -407,7 +407,7 @@ function WriteDetails(props: {
           ['record', `${write.collection}/${write.recordId}`],
           ['schema version', `v${write.schemaVersion}`],
           ['base version (If-Match)', write.baseVersion === null ? '— (create)' : String(write.baseVersion)],
-          ['queued at', formatTime(write.createdAt)],
+          ['queued at', <Time at={write.createdAt} />],
           ['sync units', write.units.join(', ') || '—'],
           ['content type', write.contentType ?? '—'],
           ['body size', formatBytes(write.bodySize)],
@@ -431,7 +431,7 @@ function WriteDetails(props: {
       <Fields
         rows={[
           ['attempts', String(write.attempts)],
-          ['next attempt', formatTime(write.nextAttemptAt)],
+          ['next attempt', <Time at={write.nextAttemptAt} />],
           ['last status', write.lastStatus === null ? '—' : String(write.lastStatus)],
           [
             'last error',
