@@ -46,7 +46,7 @@ const dueDate = z
   .transform((value) => (value === '' || value === undefined ? null : value));
 
 const workOrder = z.strictObject({
-  title: z.string().min(1).max(200),
+  title: z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
   description: optionalText(10_000),
   status: choice(['open', 'in-progress', 'done', 'cancelled'], 'open'),
   priority: choice(['low', 'normal', 'high'], 'normal'),
