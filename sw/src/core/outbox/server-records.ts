@@ -6,7 +6,6 @@
 import type { EngineContext } from '../deps.js';
 import type { Outbox } from './outbox.js';
 import type { CoreRecord } from '../model/records.js';
-import type { FreshPull } from '../storage/record-store.js';
 
 export class ServerRecords {
   constructor(
@@ -47,39 +46,6 @@ export class ServerRecords {
     if (stored.changed.length && options.announce !== false)
       ctx.deps.emit({ type: 'data-changed', collection, ids: stored.changed });
     return stored.changed;
-  }
-
-  /**
-   * A page of a first sync (`FreshPull`, see `RecordStore.putFreshPage`): put under the page's locks, which are free
-   * again once its transaction exists (a write captured after it reads in a later transaction, so it sees the page);
-   * announced once committed. Resolves to that commit (wrapped: a promise resolved with a promise would wait for it),
-   * or null: store the page with `applyPage` instead.
-   */
-  async putFreshPage(
-    fresh: FreshPull,
-    records: CoreRecord[],
-    deletedIds: string[],
-    mark: string,
-    meta: [string, unknown][],
-  ): Promise<{ committed: Promise<void> } | null> {
-    const { ctx } = this;
-    const ids = [...records.map((r) => r.id), ...deletedIds];
-    const collection = fresh.collection;
-    const issued = await ctx.locks.run(ids, () =>
-      ctx.records.putFreshPage(fresh, {
-        collection,
-        records,
-        deletedIds,
-        mark,
-        now: ctx.deps.now(),
-        meta: meta.length > 0 ? meta : undefined,
-      }),
-    );
-    if (!issued) return null;
-    const committed = issued.committed.then(() => {
-      if (issued.changed.length) ctx.deps.emit({ type: 'data-changed', collection, ids: issued.changed });
-    });
-    return { committed };
   }
 
   /** The server's copy of a record that has a local row (a conflict's), stored beside the local data. */

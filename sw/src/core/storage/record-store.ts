@@ -1,5 +1,5 @@
 /** The local copy of the server's collections, as records with sync metadata (not response blobs). */
-import { changeStamp, rawWriteTx, writeOne, writeTx } from './changes.js';
+import { rawWriteTx, writeOne, writeTx } from './changes.js';
 import { unwrap } from 'idb';
 import type { Version } from '../../protocol/api.js';
 import type { JsonRecord } from '../../protocol/config.js';
@@ -46,23 +46,6 @@ export interface LocalListStart {
   /** Rows of records created here (not from the server) that have queued writes, when asked for. */
   creates: StoredRecord[];
 }
-
-/**
- * A full pull into a collection that held no record and no queued write when it began (the first sync after sign-in),
- * while nothing but its own pages has written records or the queue since: each page is then put without reading what
- * is stored first (nothing is, but this pull's own rows) and without waiting for the previous page's commit.
- */
-export interface FreshPull {
-  collection: string;
-  /** `changeStamp` of records and queue right after this pull's last transaction began. */
-  stamp: number;
-  /** Ids this pull has put: a page repeating one goes the ordinary way (versions decide there). */
-  ids: Set<string>;
-  /** The commit of this pull's last page, null before its first. */
-  last: Promise<void> | null;
-}
-
-const FRESH_STORES = ['records', 'queue'] as const;
 
 export interface OpenRecord {
   row: StoredRecord;
@@ -171,79 +154,6 @@ export class RecordStore {
     }
     await done;
     return { changed, withWrites };
-  }
-
-  /** A `FreshPull` for `collection` if it holds no record and no queued write now; null otherwise. */
-  async beginFreshPull(collection: string): Promise<FreshPull | null> {
-    const stamp = changeStamp(this.db, FRESH_STORES);
-    if (stamp === null) return null;
-    const tx = unwrap(this.db).transaction(FRESH_STORES, 'readonly');
-    const [records, writes] = await Promise.all([
-      request(tx.objectStore('records').count(collectionRange(collection))),
-      request(tx.objectStore('queue').index('by-collection').count(collection)),
-    ]);
-    // A write that began meanwhile may have added a row this count did not see.
-    if (records > 0 || writes > 0 || changeStamp(this.db, FRESH_STORES) !== stamp) return null;
-    return { collection, stamp, ids: new Set(), last: null };
-  }
-
-  /**
-   * Puts a page of a `FreshPull` in a transaction of its own and returns once its requests are made, with the commit
-   * to await (which also fails if the previous page's did: this one is aborted then, so a cursor never commits over a
-   * lost page). Null when the fresh path no longer holds: the caller awaits the last commit and stores the page with
-   * `storeServerPage`, and the pull goes on that way.
-   */
-  async putFreshPage(
-    fresh: FreshPull,
-    page: ServerPage,
-  ): Promise<{ changed: string[]; committed: Promise<void> } | null> {
-    const sealed = this.codec.encrypted
-      ? await Promise.all(page.records.map((r) => this.codec.sealJson(r)))
-      : page.records;
-    // Checked after sealing (it awaits): from here to the transaction's creation nothing else can begin.
-    if (changeStamp(this.db, FRESH_STORES) !== fresh.stamp) return null;
-    if (page.records.some((r) => fresh.ids.has(r.id)) || page.deletedIds.some((id) => fresh.ids.has(id)))
-      return null;
-    const tx = rawWriteTx(this.db, page.meta ? ['records', 'queue', 'meta'] : [...FRESH_STORES]);
-    fresh.stamp = changeStamp(this.db, FRESH_STORES) ?? -1;
-    const done = transactionDone(tx);
-    const previous = fresh.last;
-    // The previous page's abort event comes before any answer to this transaction, which only starts after it.
-    previous?.catch(() => abortQuietly(tx));
-    const changed: string[] = [];
-    try {
-      const store = tx.objectStore('records');
-      page.records.forEach((r, i) => {
-        const server = sealed[i] ?? null;
-        // One object for both: the structured clone stores it once and reads it back as one (`open` keeps that).
-        const row: StoredRecord = {
-          collection: page.collection,
-          id: r.id,
-          data: server,
-          server,
-          version: r.version,
-          fromServer: true,
-          deleted: false,
-          syncedAt: page.now,
-          pullMark: page.mark,
-        };
-        store.put(row);
-        fresh.ids.add(r.id);
-        changed.push(r.id);
-      });
-      // Tombstones of records never stored here: nothing to delete.
-      if (page.meta) {
-        const meta = tx.objectStore('meta');
-        for (const [key, value] of page.meta) meta.put(value, key);
-      }
-    } catch (error) {
-      abortQuietly(tx);
-      throw error;
-    }
-    const committed = Promise.all([previous, done]).then(() => undefined);
-    committed.catch(() => undefined);
-    fresh.last = committed;
-    return { changed, committed };
   }
 
   /**

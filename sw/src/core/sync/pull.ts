@@ -97,26 +97,9 @@ export class Pull {
     let count = 0;
     let highest = from;
     const next = readAhead((cursor) => this.fetchPage(conf, adapter, cursor, from), since, PULL_AHEAD);
-    // A first sync into an empty collection puts each page while the previous one commits (`FreshPull`).
-    let fresh = full && !sweep ? await ctx.records.beginFreshPull(conf.name) : null;
-    /** The fresh page still committing, its progress reported once it has. */
-    let committing: Promise<void> | null = null;
-    /** Waits for that page: its failure is reported before anything that came after it. */
-    const settled = async (): Promise<void> => {
-      const page = committing;
-      committing = null;
-      if (page) await page;
-    };
     for (;;) {
-      let answer: CorePage | 'expired';
-      try {
-        answer = await next();
-      } catch (error) {
-        await settled();
-        throw error;
-      }
+      const answer = await next();
       if (answer === 'expired') {
-        await settled();
         if (delta && !full) {
           // The server no longer keeps tombstones that old: start again from nothing (and sweep at the end).
           await ctx.meta.setCursor(conf.name, null);
@@ -132,48 +115,18 @@ export class Pull {
       if (delta && !sweep && cursor !== null) meta.push([cursorKey(conf.name), cursor]);
       // With no sweep to wait for, the last page's transaction also dates the collection's sync: one commit less.
       if (!more && !sweep) meta.push([syncedAtKey(conf.name), ctx.deps.now()]);
-      const size = answer.records.length + answer.deleted.length;
-      let put: { committed: Promise<void> } | null = null;
-      try {
-        if (fresh)
-          put = await this.serverRecords.putFreshPage(
-            fresh,
-            answer.records,
-            answer.deleted.map((d) => d.id),
-            mark,
-            meta,
-          );
-      } catch (error) {
-        await settled();
-        throw error;
-      }
-      if (put) {
-        const previous = committing;
-        const page: Promise<void> = Promise.all([previous, put.committed]).then(() => {
-          count += size;
-          onPage(count, !more);
-        });
-        page.catch(() => undefined);
-        committing = page;
-        // At most one page commits while the next is put: pages wait in memory only that long.
-        if (previous) await previous;
-      } else {
-        fresh = null;
-        await settled();
-        await this.serverRecords.applyPage(
-          conf.name,
-          answer.records,
-          answer.deleted.map((d) => d.id),
-          new Set(),
-          mark,
-          meta.length > 0 ? { meta } : {},
-        );
-        count += size;
-        onPage(count, !more);
-      }
+      await this.serverRecords.applyPage(
+        conf.name,
+        answer.records,
+        answer.deleted.map((d) => d.id),
+        new Set(),
+        mark,
+        meta.length > 0 ? { meta } : {},
+      );
+      count += answer.records.length + answer.deleted.length;
+      onPage(count, !more);
       if (!more) break;
     }
-    await settled();
     if (sweep) {
       const keep = await ctx.queue.recordIdsWithWrites(conf.name);
       const removed = await ctx.records.sweep(conf.name, mark, startedAt, keep);
