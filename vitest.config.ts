@@ -9,6 +9,15 @@ const resolve = {
     { find: /^@offline-kit\/sw$/, replacement: src('worker/index.ts') },
     { find: /^@offline-kit\/sw\/client$/, replacement: src('client/index.ts') },
     { find: /^@offline-kit\/sw\/protocol$/, replacement: src('protocol/index.ts') },
+    // server-mock is built on the library: its tests run the library's sources too.
+    {
+      find: /^@offline-kit\/server$/,
+      replacement: fileURLToPath(new URL('./server/src/index.ts', import.meta.url)),
+    },
+    {
+      find: /^@offline-kit\/server\/sqlite$/,
+      replacement: fileURLToPath(new URL('./server/src/store/sqlite.ts', import.meta.url)),
+    },
   ],
 };
 

@@ -1,14 +1,15 @@
 // `npm test`: what a fresh Debian/Ubuntu machine lacks (test/install-deps.sh), the build, then every check and test
 // project, in one of two schedules.
 //
-// Lanes (the default): two at once, because the browser projects spend most of their time waiting on browsers and
+// Lanes (the default): three at once, because the browser projects spend most of their time waiting on browsers and
 // servers (measured: 0.4 of one core over the e2e project) while the checks keep a core busy:
-//   browsers: test:e2e, then test:engines: never two browsers at once, each project one file at a time
-//             (vitest.config.ts says why);
+//   e2e:      test:e2e (Chromium), one file at a time (vitest.config.ts says why);
+//   engines:  test:engines (Chromium, Firefox, WebKitGTK), one file at a time: beside e2e, so at most two browsers;
 //   checks:   typecheck, lint, deps, format:check, test:package, test:unit, each held to ONE core
 //             (OFFLINE_KIT_CORES=1: one tsc at a time, eslint without threads, one vitest worker) and run at the
-//             lowest CPU priority (`nice -n 19`), so the browsers always get the CPU they ask for first. An earlier schedule of three lanes (two browsers, and checks using
-//             both cores) took longer and made service-worker timings fail: load, not lanes, is what breaks them.
+//             lowest CPU priority (`nice -n 19`), so the browsers always get the CPU they ask for first. An earlier
+//             schedule whose checks used both cores at equal priority made service-worker timings fail: load at the
+//             browsers' priority, not the number of lanes, is what breaks them.
 // Serial (`--serial`): one task after another, each with every core; the checks first, as they fail fastest.
 //
 // Every task runs even when another failed; each one's output is printed whole when it ends (never interleaved),
@@ -25,11 +26,12 @@ const ONE_CORE = {
   'test:unit': ['--maxWorkers=1'],
 };
 const LANES = {
-  browsers: ['test:e2e', 'test:engines'],
+  e2e: ['test:e2e'],
+  engines: ['test:engines'],
   checks: Object.keys(ONE_CORE),
 };
 /** One after another: the checks first (they fail fastest). */
-const SERIAL = [...LANES.checks, ...LANES.browsers];
+const SERIAL = [...LANES.checks, ...LANES.e2e, ...LANES.engines];
 const serial = process.argv.includes('--serial');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 /** `nice` (coreutils) where there is one. */
@@ -128,7 +130,10 @@ if (!build.ok) {
 }
 const results = [build];
 if (serial) results.push(...(await lane(SERIAL)));
-else results.push(...(await Promise.all([lane(LANES.browsers), lane(LANES.checks, true)])).flat());
+else
+  results.push(
+    ...(await Promise.all([lane(LANES.e2e), lane(LANES.engines), lane(LANES.checks, true)])).flat(),
+  );
 
 process.stdout.write('\n──── summary ────\n');
 for (const r of results)
@@ -140,6 +145,6 @@ for (const r of failed) {
 }
 process.stdout.write(
   `${failed.length === 0 ? 'all passed' : `${failed.length} failed: ${failed.map((r) => r.script).join(', ')}`}` +
-    ` in ${seconds(Date.now() - started)} (${serial ? 'serial' : 'two lanes'})\n`,
+    ` in ${seconds(Date.now() - started)} (${serial ? 'serial' : 'three lanes'})\n`,
 );
 process.exit(failed.length === 0 ? 0 : 1);

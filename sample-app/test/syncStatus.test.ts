@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { SyncRunSummary, SyncStatus } from '@offline-kit/sw/protocol';
-import { connectivityOf, syncMessage } from '../src/logic/syncStatus.js';
+import type { SyncProgress, SyncRunSummary, SyncStatus } from '@offline-kit/sw/protocol';
+import { connectivityOf, newerProgress, syncMessage } from '../src/logic/syncStatus.js';
 
 function status(patch: Partial<SyncStatus> = {}): SyncStatus {
   return {
@@ -60,16 +60,54 @@ describe('syncMessage', () => {
     );
   });
 
-  it('shows progress during the first download and Syncing… after it', () => {
-    const first = syncMessage(
-      status({
-        lastSyncAt: null,
-        syncing: { runId: 'r', unit: 'login', phase: 'pull', done: 40, total: 160 },
-      }),
-      'online',
-      null,
-    );
-    expect(first).toMatchObject({ text: 'Downloading your data… 25%', firstSync: true, progress: 0.25 });
+  it('counts records during the first download, with a determinate bar only for a total still ahead', () => {
+    const first = (progress: Omit<SyncProgress, 'runId' | 'unit'>) =>
+      syncMessage(
+        status({ lastSyncAt: null, syncing: { runId: 'r', unit: 'login', ...progress } }),
+        'online',
+        null,
+      );
+    expect(first({ phase: 'push', done: 0, total: null })).toMatchObject({
+      text: 'Downloading your data…',
+      firstSync: true,
+      progress: null,
+    });
+    // Our protocol announces no count: what arrived so far, and a bar that does not pretend.
+    expect(first({ phase: 'pull', done: 1250, total: null })).toMatchObject({
+      text: 'Downloading your data… 1,250 records so far',
+      progress: null,
+    });
+    // A collection's last page (total = done) while other collections may follow is not the end of the download.
+    expect(first({ phase: 'pull', done: 1250, total: 1250 })).toMatchObject({
+      text: 'Downloading your data… 1,250 records so far',
+      progress: null,
+    });
+    expect(first({ phase: 'pull', done: 1250, total: 4000 })).toMatchObject({
+      text: 'Downloading your data… 1,250 of 4,000 records',
+      progress: 0.3125,
+    });
+    expect(first({ phase: 'push', done: 2, total: 5 })).toMatchObject({
+      text: 'Sending your changes… 2 of 5 changes',
+      progress: 0.4,
+    });
+  });
+
+  it('never winds the count back when a status snapshot of the same run is older than the last progress event', () => {
+    const at = (runId: string, phase: 'push' | 'pull', done: number): SyncProgress => ({
+      runId,
+      unit: 'login',
+      phase,
+      done,
+      total: null,
+    });
+    expect(newerProgress(at('r', 'pull', 500), at('r', 'pull', 0))).toEqual(at('r', 'pull', 500));
+    expect(newerProgress(at('r', 'pull', 500), at('r', 'push', 0))).toEqual(at('r', 'pull', 500));
+    expect(newerProgress(at('r', 'pull', 500), at('r', 'pull', 1000))).toEqual(at('r', 'pull', 1000));
+    expect(newerProgress(at('r', 'pull', 500), at('s', 'push', 0))).toEqual(at('s', 'push', 0));
+    expect(newerProgress(at('r', 'pull', 500), null)).toBeNull();
+  });
+
+  it('says Syncing… after the first download', () => {
     const later = syncMessage(
       status({ syncing: { runId: 'r', unit: 'all', phase: 'pull', done: 1, total: null } }),
       'online',

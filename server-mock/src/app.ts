@@ -1,6 +1,6 @@
+import type { SyncHandler } from '@offline-kit/server';
 import type { Auth } from './auth/auth.js';
 import type { Faults } from './faults.js';
-import type { Records } from './records.js';
 import type { RequestLog } from './request-log.js';
 import type { Store } from './store/index.js';
 
@@ -19,7 +19,8 @@ export const LIMITS = {
 /** The server's parts, handed to every handler. */
 export interface App {
   store: Store;
-  records: Records;
+  /** The protocol, served by @offline-kit/server for the demo's collections. */
+  sync: SyncHandler;
   auth: Auth;
   faults: Faults;
   log: RequestLog;

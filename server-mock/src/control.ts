@@ -1,13 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LIMITS, type App } from './app.js';
 import { USERS } from './auth/users.js';
-import { mergePatch } from './collections/fields.js';
-import { COLLECTIONS, findCollection, type CollectionDef } from './collections/index.js';
+import { COLLECTION_NAMES, TOUCH } from './collections/index.js';
 import { isJsonMediaType, parseJson, parseMediaType, readBody } from './http/body.js';
 import { HttpError, invalidBody } from './http/errors.js';
 import { jsonReply, type Reply } from './http/reply.js';
 import { isObject, type JsonObject } from './json.js';
-import { toTombstone, toWire } from './records.js';
 import { seedAll, seedParts } from './seed/index.js';
 
 export const CONTROL_BASE = '/__mock';
@@ -26,11 +24,11 @@ export async function handleControl(
   const route = url.pathname.slice(CONTROL_BASE.length);
   const body = async (): Promise<JsonObject> => readControlBody(req, res);
 
-  if (route === '/state' && method === 'GET') return jsonReply(200, state(app));
+  if (route === '/state' && method === 'GET') return jsonReply(200, await state(app));
   if (route === '/reset' && method === 'POST') {
     await body();
-    reset(app);
-    return jsonReply(200, state(app));
+    await reset(app);
+    return jsonReply(200, await state(app));
   }
   if (route === '/faults' && method === 'POST') {
     app.faults.set(await body());
@@ -41,26 +39,28 @@ export async function handleControl(
     return jsonReply(200, app.faults.view());
   }
   if (route === '/faults' && method === 'GET') return jsonReply(200, app.faults.view());
-  if (route === '/edit' && method === 'POST') return jsonReply(200, edit(app, await body()));
-  if (route === '/delete' && method === 'POST') return jsonReply(200, remove(app, await body()));
+  if (route === '/edit' && method === 'POST') return jsonReply(200, await edit(app, await body()));
+  if (route === '/delete' && method === 'POST') return jsonReply(200, await remove(app, await body()));
   if (route === '/seed' && method === 'POST') {
     const input = await body();
     const parts = input.parts === undefined ? app.seedParts : count(input.parts, 'parts', 200_000);
-    return jsonReply(200, { parts, ...seedParts(app.store, app.records, parts) });
+    return jsonReply(200, { parts, ...(await seedParts(app.sync, parts)) });
   }
-  if (route === '/touch' && method === 'POST') return jsonReply(200, touch(app, await body()));
+  if (route === '/touch' && method === 'POST') return jsonReply(200, await touch(app, await body()));
   if (route === '/expire-tokens' && method === 'POST') {
     const input = await body();
     const user = input.user === undefined || input.user === null ? null : userId(input.user, 'user');
     return jsonReply(200, { expired: app.auth.expireTokens(user) });
   }
   if (route.startsWith('/records/') && method === 'GET') {
-    const def = collection(decodeURIComponent(route.slice('/records/'.length)));
+    const name = collection(decodeURIComponent(route.slice('/records/'.length)));
     return jsonReply(200, {
-      collection: def.name,
-      records: app.store.records
-        .all(def.name)
-        .map((record) => (record.deleted ? toTombstone(record) : { ...toWire(record), deleted: false })),
+      collection: name,
+      records: (await app.sync.changes.all(name)).map((record) =>
+        record.deleted
+          ? { id: record.id, version: record.version, updatedAt: record.updatedAt, deleted: true }
+          : record,
+      ),
     });
   }
   if (route === '/log' && method === 'GET') {
@@ -73,75 +73,64 @@ export async function handleControl(
   throw new HttpError(404, 'not_found', `no control endpoint ${method} ${url.pathname}`);
 }
 
-function state(app: App): unknown {
+async function state(app: App): Promise<unknown> {
   const counts: Record<string, number> = {};
-  for (const def of COLLECTIONS) counts[def.name] = app.store.records.count(def.name);
+  for (const name of COLLECTION_NAMES) {
+    counts[name] = (await app.sync.changes.all(name)).filter((record) => !record.deleted).length;
+  }
   return { faults: app.faults.view(), counts, users: USERS };
 }
 
 /**
- * Back to the seed. Cursors issued before now answer 410 afterwards (their records are gone), and id counters keep
- * counting, so no new record ever takes the id of one a client may still hold.
+ * Back to the seed. `clear()` makes cursors issued before now answer 410 (their records are gone), and id counters
+ * keep counting, so no new record ever takes the id of one a client may still hold.
  */
-function reset(app: App): void {
-  app.store.transaction(() => {
-    app.store.clearData();
-    app.store.meta.setCursorFloor(app.store.meta.nextSeq());
-    seedAll(app.store, app.records, app.seedParts);
-    app.store.tokens.clearForcedExpiry();
-  });
+async function reset(app: App): Promise<void> {
+  await app.store.sync.clear();
+  await seedAll(app.store, app.sync, app.seedParts);
+  app.store.tokens.clearForcedExpiry();
   app.faults.clear();
   app.log.clear();
 }
 
-function edit(app: App, input: JsonObject): unknown {
-  const def = collection(input.collection);
+/** A merge patch by "another user" (or the system), validated like a client's, bumping the version. */
+async function edit(app: App, input: JsonObject): Promise<unknown> {
+  const name = collection(input.collection);
   const id = text(input.id, 'id');
-  const actor = input.as === undefined ? 'system' : userId(input.as, 'as');
+  if (input.as !== undefined) userId(input.as, 'as');
   if (!isObject(input.patch)) throw invalidBody('patch', 'must be a JSON object (a merge patch)');
-  const patch = input.patch;
-  return app.store.transaction(() => {
-    const current = app.store.records.get(def.name, id);
-    if (!current) throw new HttpError(404, 'not_found', `${def.name}/${id} does not exist`);
-    if (current.deleted)
-      throw new HttpError(404, 'deleted', `${def.name}/${id} was deleted`, toTombstone(current));
-    const merged = mergePatch(current.data, patch);
-    const data = def.replace(isObject(merged) ? merged : {}, current.data, { actor, now: app.store.clock() });
-    return toWire(app.records.replace(def, current, data));
-  });
+  return app.sync.changes.update(name, id, input.patch);
 }
 
-function remove(app: App, input: JsonObject): unknown {
-  const def = collection(input.collection);
-  const id = text(input.id, 'id');
-  return app.store.transaction(() => {
-    const current = app.store.records.get(def.name, id);
-    if (!current) throw new HttpError(404, 'not_found', `${def.name}/${id} does not exist`);
-    return toTombstone(current.deleted ? current : app.records.remove(def, current));
-  });
+async function remove(app: App, input: JsonObject): Promise<unknown> {
+  return app.sync.changes.remove(collection(input.collection), text(input.id, 'id'));
 }
 
 /** Changes the `count` least recently changed records and deletes the next `deleteCount`, for delta-pull demos. */
-function touch(app: App, input: JsonObject): unknown {
-  const def = collection(input.collection);
+async function touch(app: App, input: JsonObject): Promise<unknown> {
+  const name = collection(input.collection);
   const changes = count(input.count, 'count', 100_000);
   const deletes = input.deleteCount === undefined ? 0 : count(input.deleteCount, 'deleteCount', 100_000);
-  return app.store.transaction(() => {
-    const round = app.store.meta.nextId('touch');
-    const targets = app.store.records.oldestLive(def.name, changes + deletes);
-    const changed: string[] = [];
-    const deleted: string[] = [];
-    targets.forEach((record, index) => {
-      if (index < changes) {
-        app.records.replace(def, record, def.touch(record.data, round));
-        changed.push(record.id);
-      } else {
-        app.records.remove(def, record);
-        deleted.push(record.id);
-      }
-    });
-    return { changed, deleted };
-  });
+  const round = app.store.meta.next('touch');
+  const change = TOUCH[name] ?? ((): JsonObject => ({}));
+  // Least recently changed first; `all` is in id order, which breaks ties the same way every time.
+  const live = (await app.sync.changes.all(name))
+    .filter((record) => !record.deleted)
+    .sort((a, b) => (a.updatedAt === b.updatedAt ? 0 : String(a.updatedAt) < String(b.updatedAt) ? -1 : 1))
+    .slice(0, changes + deletes);
+  const changed: string[] = [];
+  const deleted: string[] = [];
+  for (const [index, record] of live.entries()) {
+    const id = String(record.id);
+    if (index < changes) {
+      await app.sync.changes.update(name, id, change(record, round));
+      changed.push(id);
+    } else {
+      await app.sync.changes.remove(name, id);
+      deleted.push(id);
+    }
+  }
+  return { changed, deleted };
 }
 
 async function readControlBody(req: IncomingMessage, res: ServerResponse): Promise<JsonObject> {
@@ -156,14 +145,13 @@ async function readControlBody(req: IncomingMessage, res: ServerResponse): Promi
   return value;
 }
 
-function collection(name: unknown): CollectionDef {
-  const def = typeof name === 'string' ? findCollection(name) : undefined;
-  if (!def) {
+function collection(name: unknown): string {
+  if (typeof name !== 'string' || !COLLECTION_NAMES.includes(name)) {
     throw new HttpError(404, 'unknown_collection', `no collection ${JSON.stringify(name)}`, {
-      collections: COLLECTIONS.map((c) => c.name),
+      collections: COLLECTION_NAMES,
     });
   }
-  return def;
+  return name;
 }
 
 function text(value: unknown, field: string): string {

@@ -2,8 +2,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { LIMITS, type App } from './app.js';
 import { Auth } from './auth/auth.js';
+import { createSyncHandler, type SyncHandler } from '@offline-kit/server';
+import { COLLECTIONS } from './collections/index.js';
 import { Faults } from './faults.js';
-import { Records } from './records.js';
 import { RequestLog } from './request-log.js';
 import { isLoopbackHost, remoteControlRefusal, type ControlAccess } from './control-access.js';
 import { seedAll } from './seed/index.js';
@@ -64,16 +65,43 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   if (control === 'loopback' && !isLoopbackHost(host)) throw new Error(remoteControlRefusal(host));
   const store = Store.open(options.storage ?? { kind: 'memory' });
   try {
-    const records = new Records(store);
+    const auth = new Auth(store);
+    const log = new RequestLog();
+    const sync: SyncHandler = createSyncHandler({
+      collections: COLLECTIONS,
+      store: store.sync,
+      basePath: '/api',
+      limits: LIMITS,
+      clock: store.clock,
+      // Mock tokens: an unknown or expired one is a 401 saying which (the library answers the HttpError as it is).
+      auth: (req) => auth.authenticate(req.headers.authorization),
+      onError: (error) => console.error('[server-mock] unexpected error', error),
+      // Each write inside a batch gets its own log entry; a write's own request is logged when it is answered.
+      onWrite: (write) => {
+        if (write.via !== 'batch') return;
+        log.add({
+          at: new Date().toISOString(),
+          method: write.method,
+          path: write.path,
+          status: write.status,
+          user: write.user,
+          key: write.key,
+          durationMs: 0,
+          fault: null,
+          replay: write.replay,
+          via: 'batch',
+        });
+      },
+    });
     const seedParts = options.seedParts ?? 5000;
-    if (store.meta.get('seeded') === 0) seedAll(store, records, seedParts);
-    store.idempotency.pruneBefore(Date.now() - WEEK_MS);
+    if (store.meta.get('seeded') === 0) await seedAll(store, sync, seedParts);
+    await store.sync.pruneAnswers(new Date(Date.now() - WEEK_MS));
     const app: App = {
       store,
-      records,
-      auth: new Auth(store),
+      sync,
+      auth,
       faults: new Faults(options.latencyMs ?? 0, () => Date.now()),
-      log: new RequestLog(),
+      log,
       seedParts,
     };
     const server = createHttpServer({
@@ -99,8 +127,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       close() {
         closing ??= new Promise<void>((resolve) => {
           server.close(() => {
-            store.close();
-            resolve();
+            void store.close().then(resolve);
           });
           server.closeAllConnections();
         });
@@ -108,7 +135,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       },
     };
   } catch (error) {
-    store.close();
+    await store.close();
     throw error;
   }
 }

@@ -1,14 +1,15 @@
-import { HEADERS, PROTOCOL_VERSION } from '@offline-kit/sw/protocol';
+import type { PreparedAnswer } from '@offline-kit/server';
+import { DISCOVERY_PATH, HEADERS, PROTOCOL_VERSION } from '@offline-kit/sw/protocol';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { App, RequestInfo } from './app.js';
-import { handleApi } from './api/router.js';
-import { API_BASE } from './api/paths.js';
+import { handleAuth } from './auth/routes.js';
 import { checkControlAccess, type ControlAccess } from './control-access.js';
 import { CONTROL_BASE, handleControl } from './control.js';
 import { HttpError } from './http/errors.js';
 import { errorReply, send, type Reply } from './http/reply.js';
 import { sendError, sendJson } from './http/respond.js';
+import { isObject } from './json.js';
 import { serveStatic, type StaticMount } from './static.js';
 
 const PROTOCOL_HEADER = { [HEADERS.protocol]: String(PROTOCOL_VERSION) };
@@ -54,7 +55,7 @@ async function handle(parts: ServerParts, req: IncomingMessage, res: ServerRespo
     return;
   }
   const path = url.pathname;
-  if (path === API_BASE || path.startsWith(`${API_BASE}/`)) {
+  if (path === parts.app.sync.basePath || path.startsWith(`${parts.app.sync.basePath}/`)) {
     await handleApiRequest(parts, req, res, url);
   } else if (path.startsWith(`${CONTROL_BASE}/`)) {
     await handleControlRequest(parts, req, res, url);
@@ -156,15 +157,37 @@ async function handleApiRequest(
     req.socket.destroy();
     return;
   }
-  const reply = await answer(() => handleApi(app, req, res, url, info));
+  // Sign-in is the demo's own (mock tokens); every other /api request is the protocol, answered by the library.
+  const own = url.pathname.startsWith(`${app.sync.basePath}/auth/`)
+    ? await answer(() => handleAuth(app, req, res, url, info))
+    : null;
+  let prepared: PreparedAnswer | null = null;
+  if (own === null) {
+    prepared = await app.sync.prepare(req, res, url);
+    if (prepared === null)
+      throw new Error(`${url.pathname} is under the API base but the library declined it`);
+    info.user = prepared.user ?? info.user;
+    info.key = prepared.key ?? info.key;
+    info.replay = prepared.replay;
+    const announced = app.faults.announcedProtocol();
+    if (
+      announced !== null &&
+      url.pathname === `${app.sync.basePath}${DISCOVERY_PATH}` &&
+      isObject(prepared.body)
+    ) {
+      prepared = { ...prepared, body: { ...prepared.body, version: announced } };
+    }
+  }
+  const status = own?.status ?? prepared?.status ?? 500;
   if (drop === 'after-commit') {
     // The write is committed; the client never learns it and must replay with the same Idempotency-Key.
     info.fault = 'drop-after-commit';
-    info.committedStatus = reply.status;
+    info.committedStatus = status;
     req.socket.destroy();
     return;
   }
-  send(res, reply, PROTOCOL_HEADER, req.method === 'HEAD');
+  if (own !== null) send(res, own, PROTOCOL_HEADER);
+  else if (prepared !== null) app.sync.send(req, res, prepared);
 }
 
 async function answer(run: () => Promise<Reply>): Promise<Reply> {

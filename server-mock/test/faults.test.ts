@@ -93,8 +93,13 @@ describe('faults', () => {
     expect(replay.headers.get('idempotent-replay')).toBe('true');
     expect(bodyOf(replay).id).toBe(held[0]?.id);
     expect((await client.records('work-orders')).filter((r) => r.title === 'Committed')).toHaveLength(1);
-    expect(await logEntries()).toContainEqual(
+    const log = await logEntries();
+    expect(log).toContainEqual(
       expect.objectContaining({ key, status: 0, fault: 'drop-after-commit', committedStatus: 201 }),
+    );
+    // The log tells the replay from the first attempt, and whose write it was.
+    expect(log).toContainEqual(
+      expect.objectContaining({ key, status: 201, fault: null, replay: true, user: 'alice' }),
     );
   });
 

@@ -40,20 +40,24 @@ export function parseBatch(
     }
     if (tempId !== undefined && tempId !== null && typeof tempId !== 'string')
       throw fail('tempId', 'must be a string');
-    let pathname: string;
+    let url: URL;
     try {
-      pathname = new URL(path, 'http://batch.invalid').pathname;
+      url = new URL(path, 'http://batch.invalid');
     } catch {
       throw fail('path', 'does not parse');
     }
+    const pathname = url.pathname;
     return {
       user,
       key,
       method,
       path: pathname.startsWith(`${basePath}/`) ? pathname.slice(basePath.length) : `\0${pathname}`,
+      sent: pathname + url.search,
+      query: url.search,
       ifMatch: match,
       tempId: typeof tempId === 'string' ? tempId : null,
       body,
+      upload: null,
     };
   });
 }
@@ -66,6 +70,7 @@ export async function applyBatch(
   writer: Writer,
   writes: WriteRequest[],
   onError: (error: unknown) => void,
+  onWrite: (write: WriteRequest, status: number, replay: boolean) => void,
 ): Promise<BatchAnswer> {
   const results: BatchResult[] = [];
   const idMap: Record<string, string> = {};
@@ -80,6 +85,7 @@ export async function applyBatch(
       continue;
     }
     let result: BatchResult;
+    let replay = false;
     if (write.path.startsWith('\0') || write.path.startsWith('/_')) {
       result = {
         key: write.key,
@@ -92,6 +98,7 @@ export async function applyBatch(
     } else {
       try {
         const answer: WriteAnswer = await writer.apply(write);
+        replay = answer.replay;
         result = { key: write.key, status: answer.status, body: answer.body };
       } catch (error) {
         if (!(error instanceof HttpError)) onError(error);
@@ -102,6 +109,7 @@ export async function applyBatch(
         result = { key: write.key, status: httpError.status, body: httpError.toBody() };
       }
     }
+    onWrite(write, result.status, replay);
     results.push(result);
     if (result.status >= 200 && result.status < 300) {
       const id = isObject(result.body) ? result.body.id : undefined;

@@ -44,7 +44,33 @@ export interface CollectionConfig {
    * never moves to another parent, and deleting the parent deletes its children.
    */
   parent?: { field: string; collection: string };
+  /** Fields a PUT keeps when it leaves them out (the parent field always is), such as who a record is assigned to. */
+  keep?: readonly string[];
+  /**
+   * Creates may also come as `application/x-www-form-urlencoded` or `multipart/form-data` (an HTML form that works
+   * without script): every field is a string; the fields named in `arrays` take every value sent, repeated or
+   * comma-separated. File parts are refused.
+   */
+  forms?: { arrays?: readonly string[] };
+  /**
+   * A collection of uploads: a create is the raw bytes of one of `types` (`image/*` matches any image), stored beside
+   * the record and served at `{basePath}/{name}/{id}/content`; `fields` makes the record's fields from the upload and
+   * the query string of the POST. Creates take no other body.
+   */
+  binary?: { types: readonly string[]; fields: (upload: Upload) => JsonObject };
+  /** PUT and PATCH are refused (405 `read_only`): a record is replaced by deleting it and creating another. */
+  immutable?: boolean;
 }
+
+/** What a binary collection's `fields` gets: the upload (not its bytes) and the POST's query string. */
+export interface Upload {
+  contentType: string;
+  size: number;
+  query: URLSearchParams;
+}
+
+/** A form body: each field with every value it was sent with, in order. */
+export type FormFields = Map<string, string[]>;
 
 /** A collection with its defaults filled in. */
 export interface Collection {
@@ -53,6 +79,10 @@ export interface Collection {
   writable: boolean;
   readers: 'everyone' | 'parent' | ((data: JsonObject) => readonly string[]);
   parent: { field: string; collection: string } | null;
+  immutable: boolean;
+  binary: { types: readonly string[]; fields: (upload: Upload) => JsonObject } | null;
+  /** A form create as the JSON object it stands for; null when the collection takes no forms. */
+  fromForm: ((fields: FormFields) => JsonObject) | null;
   /** The application's fields of a create, validated, with owned fields set. */
   create(input: JsonObject, ctx: WriteContext): JsonObject;
   /** A PUT (`replace`) or PATCH (`patch`) onto the current fields, validated, owned fields kept. */
@@ -112,6 +142,9 @@ function compile(config: CollectionConfig): Collection {
     writable: config.writable ?? true,
     readers: config.readers ?? 'everyone',
     parent,
+    immutable: config.immutable ?? false,
+    binary: config.binary ?? null,
+    fromForm: config.forms ? (fields) => formToObject(fields, config.forms?.arrays ?? []) : null,
     create(input, ctx) {
       const data = validate({ ...config.defaults?.(ctx), ...strip(input) });
       for (const [name, make] of Object.entries(owned)) data[name] = make(ctx);
@@ -120,7 +153,8 @@ function compile(config: CollectionConfig): Collection {
     update(kind, input, current) {
       const base = strip(current);
       // A PUT that leaves out the parent field keeps it: it names where the record lives, not what it says.
-      const kept = parent ? { [parent.field]: current[parent.field] } : {};
+      const kept: JsonObject = parent ? { [parent.field]: current[parent.field] } : {};
+      for (const name of config.keep ?? []) if (name in current) kept[name] = current[name];
       const merged = kind === 'patch' ? mergePatch(base, strip(input)) : { ...kept, ...strip(input) };
       const data = validate(isObject(merged) ? merged : {});
       if (parent && data[parent.field] !== current[parent.field]) {
@@ -136,5 +170,27 @@ export function discoveryEntry(collection: Collection): DiscoveryCollection {
   const entry: DiscoveryCollection = { writable: collection.writable };
   if (collection.writable) entry.conflicts = 'if-match';
   if (collection.parent) entry.parent = { ...collection.parent };
+  if (collection.binary) entry.binary = true;
   return entry;
+}
+
+/** Whether `type` (lower-case, no parameters) is one of `types`, where `image/*` stands for any image. */
+export function acceptsType(types: readonly string[], type: string): boolean {
+  return types.some((accepted) =>
+    accepted.endsWith('/*') ? type.startsWith(accepted.slice(0, -1)) : accepted === type,
+  );
+}
+
+function formToObject(fields: FormFields, arrays: readonly string[]): JsonObject {
+  const out: JsonObject = {};
+  for (const [name, values] of fields) {
+    if (arrays.includes(name)) {
+      out[name] = values.flatMap((value) => value.split(',').map((part) => part.trim())).filter(Boolean);
+    } else if (values.length === 1) {
+      out[name] = values[0];
+    } else {
+      throw invalidBody(name, 'sent more than once');
+    }
+  }
+  return out;
 }

@@ -8,15 +8,46 @@ import {
   isWriteMethod,
   type DiscoveryCollection,
   type DiscoveryDocument,
+  type WriteMethod,
 } from '@offline-kit/sw/protocol';
 import { applyBatch, parseBatch } from './batch.js';
-import { compileCollections, discoveryEntry, type Collection, type CollectionConfig } from './collections.js';
+import {
+  acceptsType,
+  compileCollections,
+  discoveryEntry,
+  type Collection,
+  type CollectionConfig,
+} from './collections.js';
 import { HttpError, unauthorized } from './errors.js';
-import { isJsonMediaType, mediaType, parseJson, readBody, sendJson } from './http.js';
+import {
+  isJsonMediaType,
+  mediaType,
+  parseJson,
+  parseMultipart,
+  parseUrlEncoded,
+  readBody,
+  sendJson,
+} from './http.js';
 import type { JsonObject } from './json.js';
-import { DEFAULT_LIMITS, listRecords, readRecord, type JsonAnswer, type Limits } from './reads.js';
-import type { StoredRecord, SyncStore } from './store/types.js';
-import { SYSTEM, Writer, splitPath, toTombstone, toWire, type IfMatch, type Tombstone } from './writes.js';
+import {
+  DEFAULT_LIMITS,
+  listRecords,
+  readContent,
+  readRecord,
+  type JsonAnswer,
+  type Limits,
+} from './reads.js';
+import type { StoreTx, StoredRecord, SyncStore } from './store/types.js';
+import {
+  SYSTEM,
+  Writer,
+  splitPath,
+  toTombstone,
+  toWire,
+  type IfMatch,
+  type Tombstone,
+  type WriteRequest,
+} from './writes.js';
 
 /** The user a request acts for. */
 export interface AuthUser {
@@ -38,6 +69,24 @@ export interface SyncHandlerOptions {
   clock?: () => Date;
   /** Unexpected errors (a database down): answered 500, and told here. Default: console.error. */
   onError?: (error: unknown) => void;
+  /**
+   * Told after each write was decided — its own request or one of a batch — with the status it was answered (a
+   * replay's too): for an audit trail, metrics or a request log. Writes a batch did not attempt (424) are not told.
+   */
+  onWrite?: (event: WriteEvent) => void;
+}
+
+/** One decided write, for `onWrite`. */
+export interface WriteEvent {
+  user: string;
+  key: string;
+  method: WriteMethod;
+  /** The path and query as the client sent them. */
+  path: string;
+  status: number;
+  /** The stored first answer was sent again. */
+  replay: boolean;
+  via: 'request' | 'batch';
 }
 
 /** What a request would be answered, before it is sent (so a test server can still drop it, say). */
@@ -48,11 +97,27 @@ export interface PreparedAnswer extends JsonAnswer {
   replay: boolean;
 }
 
-/** The server's own changes: no access checks, no idempotency keys (dispatch edits, imports, seeds). */
-export interface ServerChanges {
-  create(collection: string, data: JsonObject): Promise<JsonObject>;
+/** The server's own writes: no access checks, no idempotency keys (dispatch edits, imports, seeds). */
+export interface ServerWrites {
+  /**
+   * `options.id` gives the record a fixed id (a seed's `wo_1`); one in the collection's `<idPrefix>_<n>` form also
+   * makes every later id of the collection larger. The id of a tombstone restores that record at its next version;
+   * the id of a live record is a 409 `exists`. `options.as` is the user owned fields and defaults see (default
+   * `system`).
+   */
+  create(collection: string, data: JsonObject, options?: { id?: string; as?: string }): Promise<JsonObject>;
   update(collection: string, id: string, patch: JsonObject): Promise<JsonObject>;
   remove(collection: string, id: string): Promise<Tombstone>;
+}
+
+/** The server's own changes, each in its own transaction, or several in one. */
+export interface ServerChanges extends ServerWrites {
+  /**
+   * Runs `fn` in one transaction: its writes commit together or not at all (an import, a seed of thousands of
+   * records). `fn` must only write through the `changes` it is given, since a store may run it again from the start
+   * when the database asks (PostgreSQL's serialization failures).
+   */
+  transaction<T>(fn: (changes: ServerWrites) => Promise<T>): Promise<T>;
   /** Everything a collection holds, tombstones included, each with `deleted`. */
   all(collection: string): Promise<(JsonObject & { deleted: boolean })[]>;
 }
@@ -86,6 +151,22 @@ export function createSyncHandler(options: SyncHandlerOptions): SyncHandler {
   const writer = new Writer(store, collections, clock);
   const auth = options.auth ?? ((): AuthUser => ({ id: 'anonymous' }));
   const discovery = discoveryDocument(collections, basePath, limits);
+  const tell = (write: WriteRequest, status: number, replay: boolean, via: WriteEvent['via']): void => {
+    if (!options.onWrite) return;
+    try {
+      options.onWrite({
+        user: write.user,
+        key: write.key,
+        method: write.method,
+        path: write.sent,
+        status,
+        replay,
+        via,
+      });
+    } catch (error) {
+      onError(error);
+    }
+  };
 
   const find = (name: string): Collection => {
     const def = collections.get(name);
@@ -117,7 +198,16 @@ export function createSyncHandler(options: SyncHandlerOptions): SyncHandler {
       }
       const body = parseJson(await readBody(req, res, limits.batchMaxBytes), 'invalid_batch');
       const writes = parseBatch(body, user.id, basePath, limits.batchMaxWrites);
-      return { status: 200, headers: {}, body: await applyBatch(writer, writes, onError) };
+      const batch = await applyBatch(writer, writes, onError, (write, status, replay) =>
+        tell(write, status, replay, 'batch'),
+      );
+      return { status: 200, headers: {}, body: batch };
+    }
+    const content = /^\/([^/]+)\/([^/]+)\/content$/.exec(path);
+    const uploads = content?.[1] === undefined ? undefined : collections.get(safeDecode(content[1]));
+    if (content?.[2] !== undefined && uploads?.binary) {
+      if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed('GET');
+      return readContent(store, uploads, user.id, safeDecode(content[2]));
     }
     const target = splitPath(path);
     const def = target ? collections.get(target.collection) : undefined;
@@ -139,27 +229,21 @@ export function createSyncHandler(options: SyncHandlerOptions): SyncHandler {
     seen.key = key;
     const ifMatch = parseIfMatch(req.headers['if-match']);
     const tempId = req.headers['offline-kit-temp-id'];
-    const bytes = await readBody(req, res, limits.maxBodyBytes);
-    let body: unknown;
-    if (method !== 'DELETE' && !(bytes.byteLength === 0 && req.headers['content-type'] === undefined)) {
-      if (!isJsonMediaType(mediaType(req.headers['content-type']))) {
-        throw new HttpError(
-          415,
-          'unsupported_media_type',
-          `${req.headers['content-type'] ?? 'a body without Content-Type'} is not accepted: send application/json`,
-        );
-      }
-      body = parseJson(bytes);
-    }
-    const answer = await writer.apply({
+    const { body, upload } = await readWriteBody(req, res, def, method === 'DELETE');
+    const write: WriteRequest = {
       user: user.id,
       key,
       method,
       path,
+      sent: url.pathname + url.search,
+      query: url.search,
       ifMatch,
       tempId: typeof tempId === 'string' && tempId !== '' ? tempId : null,
       body,
-    });
+      upload,
+    };
+    const answer = await writer.apply(write);
+    tell(write, answer.status, answer.replay, 'request');
     seen.replay = answer.replay;
     const headers = { ...answer.headers };
     if (headers.Location !== undefined) headers.Location = basePath + headers.Location;
@@ -175,7 +259,9 @@ export function createSyncHandler(options: SyncHandlerOptions): SyncHandler {
     if (url.pathname !== basePath && !url.pathname.startsWith(`${basePath}/`)) return null;
     const seen: PreparedAnswer = { status: 0, headers: {}, body: null, user: null, key: null, replay: false };
     try {
-      return { ...seen, ...(await route(req, res, url, seen)) };
+      // Awaited first: route fills in `seen` as it goes, and a spread taken before it ran would keep the blanks.
+      const answer = await route(req, res, url, seen);
+      return { ...seen, ...answer };
     } catch (error) {
       if (!(error instanceof HttpError)) onError(error);
       const httpError =
@@ -186,8 +272,50 @@ export function createSyncHandler(options: SyncHandlerOptions): SyncHandler {
     }
   };
 
+  async function readWriteBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    def: Collection,
+    ignore: boolean,
+  ): Promise<{ body: unknown; upload: WriteRequest['upload'] }> {
+    const bytes = await readBody(req, res, limits.maxBodyBytes);
+    const header = req.headers['content-type'];
+    if (ignore || (bytes.byteLength === 0 && header === undefined)) return { body: undefined, upload: null };
+    const type = mediaType(header);
+    if (isJsonMediaType(type)) return { body: parseJson(bytes), upload: null };
+    if (def.fromForm && type === 'application/x-www-form-urlencoded') {
+      return { body: def.fromForm(parseUrlEncoded(bytes)), upload: null };
+    }
+    if (def.fromForm && type === 'multipart/form-data' && header !== undefined) {
+      return { body: def.fromForm(await parseMultipart(bytes, header)), upload: null };
+    }
+    if (def.binary && type !== null && acceptsType(def.binary.types, type)) {
+      return { body: undefined, upload: { contentType: type, bytes } };
+    }
+    const accepted = [
+      'application/json',
+      ...(def.fromForm ? ['application/x-www-form-urlencoded', 'multipart/form-data'] : []),
+      ...(def.binary?.types ?? []),
+    ];
+    throw new HttpError(
+      415,
+      'unsupported_media_type',
+      `${header ?? 'a body without Content-Type'} is not accepted: send ${accepted.join(', ')}`,
+    );
+  }
+
   // Node leaves the body out of an answer to HEAD by itself.
   const send = (_req: IncomingMessage, res: ServerResponse, answer: JsonAnswer): void => {
+    if (answer.raw && !res.headersSent && !res.destroyed) {
+      res.writeHead(answer.status, {
+        ...PROTOCOL_HEADER,
+        ...answer.headers,
+        'Content-Type': answer.raw.contentType,
+        'Content-Length': answer.raw.bytes.byteLength,
+      });
+      res.end(answer.raw.bytes);
+      return;
+    }
     sendJson(res, answer.status, answer.body, { ...PROTOCOL_HEADER, ...answer.headers });
   };
 
@@ -204,14 +332,15 @@ export function createSyncHandler(options: SyncHandlerOptions): SyncHandler {
     return true;
   };
 
-  const changes: ServerChanges = {
-    async create(collection, data) {
+  const writesIn = (run: <T>(fn: (tx: StoreTx) => Promise<T>) => Promise<T>): ServerWrites => ({
+    async create(collection, data, options = {}) {
       const def = find(collection);
-      return toWire(await store.write((tx) => writer.insert(tx, def, data, { user: SYSTEM, now: clock() })));
+      const ctx = { user: options.as ?? SYSTEM, now: clock() };
+      return toWire(await run((tx) => writer.insert(tx, def, data, ctx, options.id)));
     },
     async update(collection, id, patch) {
       const def = find(collection);
-      const record = await store.write(async (tx) => {
+      const record = await run(async (tx) => {
         const current = live(await tx.get(collection, id), `${collection}/${id}`);
         return writer.replace(tx, def, current, (base) => def.update('patch', patch, base.data), null);
       });
@@ -219,13 +348,18 @@ export function createSyncHandler(options: SyncHandlerOptions): SyncHandler {
     },
     async remove(collection, id) {
       const def = find(collection);
-      const record = await store.write(async (tx) => {
+      const record = await run(async (tx) => {
         const current = await tx.get(collection, id);
         if (!current) throw new HttpError(404, 'not_found', `${collection}/${id} does not exist`);
         return current.deleted ? current : writer.remove(tx, def, current, null);
       });
       return toTombstone(record);
     },
+  });
+
+  const changes: ServerChanges = {
+    ...writesIn((fn) => store.write(fn)),
+    transaction: (fn) => store.write((tx) => fn(writesIn((inner) => inner(tx)))),
     async all(collection) {
       find(collection);
       const records = await store.read((reader) => reader.all(collection));
@@ -234,6 +368,14 @@ export function createSyncHandler(options: SyncHandlerOptions): SyncHandler {
   };
 
   return Object.assign(handler, { basePath, prepare, send, changes });
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, 'invalid_path', `${segment} is not valid percent-encoding`);
+  }
 }
 
 function live(record: StoredRecord | undefined, label: string): StoredRecord {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError } from './errors.js';
+import type { FormFields } from './collections.js';
+import { HttpError, invalidBody } from './errors.js';
 
 /**
  * Reads a request body of at most `limit` bytes. A body over the limit is refused with 413 as soon as the limit is
@@ -88,4 +89,37 @@ export function sendJson(
     'Content-Length': Buffer.byteLength(text),
   });
   res.end(text);
+}
+
+/** An `application/x-www-form-urlencoded` body as its fields. */
+export function parseUrlEncoded(bytes: Buffer): FormFields {
+  const fields: FormFields = new Map();
+  for (const [name, value] of new URLSearchParams(bytes.toString('utf8'))) append(fields, name, value);
+  return fields;
+}
+
+/** Parses `multipart/form-data` with the platform's own parser; file parts are refused (only text fields are records). */
+export async function parseMultipart(bytes: Buffer, contentType: string): Promise<FormFields> {
+  let data: FormData;
+  try {
+    // A copy into a plain ArrayBuffer: what the platform's Response takes as a body.
+    const body = new Uint8Array(bytes).buffer;
+    data = await new Response(body, { headers: { 'content-type': contentType } }).formData();
+  } catch {
+    throw new HttpError(400, 'invalid_body', 'the multipart body does not parse', { field: null });
+  }
+  const fields: FormFields = new Map();
+  let filePart: string | null = null;
+  data.forEach((value, name) => {
+    if (typeof value === 'string') append(fields, name, value);
+    else filePart ??= name;
+  });
+  if (filePart !== null) throw invalidBody(filePart, 'file parts are not accepted here');
+  return fields;
+}
+
+function append(fields: FormFields, name: string, value: string): void {
+  const values = fields.get(name);
+  if (values) values.push(value);
+  else fields.set(name, [value]);
 }

@@ -4,10 +4,18 @@
  * come from `@offline-kit/sw/protocol`: one definition for both ends.
  */
 export { createSyncHandler } from './handler.js';
-export type { AuthUser, PreparedAnswer, ServerChanges, SyncHandler, SyncHandlerOptions } from './handler.js';
-export type { CollectionConfig, WriteContext } from './collections.js';
+export type {
+  AuthUser,
+  PreparedAnswer,
+  ServerChanges,
+  ServerWrites,
+  SyncHandler,
+  SyncHandlerOptions,
+  WriteEvent,
+} from './handler.js';
+export type { CollectionConfig, FormFields, Upload, WriteContext } from './collections.js';
 export { SERVER_FIELDS } from './collections.js';
-export { HttpError, ConflictError } from './errors.js';
+export { HttpError, ConflictError, invalidBody } from './errors.js';
 export type { JsonAnswer, Limits } from './reads.js';
 export { DEFAULT_LIMITS } from './reads.js';
 export type { Tombstone } from './writes.js';
@@ -19,6 +27,7 @@ export type {
   StoreReader,
   StoreTx,
   StoredAnswer,
+  StoredBlob,
   StoredRecord,
   SyncStore,
 } from './store/types.js';

@@ -1,6 +1,6 @@
 import type { Collection } from './collections.js';
 import { HttpError, forbidden } from './errors.js';
-import type { StoreReader, SyncStore } from './store/types.js';
+import type { StoreReader, StoredBlob, StoredRecord, SyncStore } from './store/types.js';
 import { SYSTEM, etag, toTombstone, toWire } from './writes.js';
 
 const FILTER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -26,6 +26,8 @@ export interface JsonAnswer {
   status: number;
   headers: Record<string, string>;
   body: unknown;
+  /** Bytes sent instead of the JSON body (a binary collection's content). */
+  raw?: StoredBlob;
 }
 
 /** `GET {base}/{collection}` (PROTOCOL.md §4): a page in change order, with tombstones after a cursor. */
@@ -91,17 +93,43 @@ export async function readRecord(
   user: string,
   id: string,
 ): Promise<JsonAnswer> {
-  const record = await store.read(async (reader: StoreReader) => {
-    const found = await reader.get(def.name, id);
-    if (!found) throw new HttpError(404, 'not_found', `${def.name}/${id} does not exist`);
-    const readable =
-      def.readers === 'everyone' || user === SYSTEM || (await reader.canRead(def.name, id, user));
-    if (!readable) throw forbidden(`${def.name}/${id}`);
-    return found;
-  });
-  if (record.deleted)
-    throw new HttpError(404, 'deleted', `${def.name}/${id} was deleted`, toTombstone(record));
+  const record = await store.read((reader) => visible(reader, def, user, id));
   return { status: 200, headers: { ETag: etag(record) }, body: toWire(record) };
+}
+
+/** `GET {base}/{collection}/{id}/content` of a binary collection: the uploaded bytes, with their media type. */
+export async function readContent(
+  store: SyncStore,
+  def: Collection,
+  user: string,
+  id: string,
+): Promise<JsonAnswer> {
+  const { record, blob } = await store.read(async (reader) => {
+    const found = await visible(reader, def, user, id);
+    return { record: found, blob: await reader.getBlob(def.name, id) };
+  });
+  if (!blob) throw new HttpError(404, 'not_found', `${def.name}/${id} has no content`);
+  return {
+    status: 200,
+    headers: { ETag: etag(record), 'Cache-Control': 'private, no-cache' },
+    body: null,
+    raw: blob,
+  };
+}
+
+async function visible(
+  reader: StoreReader,
+  def: Collection,
+  user: string,
+  id: string,
+): Promise<StoredRecord> {
+  const found = await reader.get(def.name, id);
+  if (!found) throw new HttpError(404, 'not_found', `${def.name}/${id} does not exist`);
+  const readable =
+    def.readers === 'everyone' || user === SYSTEM || (await reader.canRead(def.name, id, user));
+  if (!readable) throw forbidden(`${def.name}/${id}`);
+  if (found.deleted) throw new HttpError(404, 'deleted', `${def.name}/${id} was deleted`, toTombstone(found));
+  return found;
 }
 
 function parseLimit(value: string, limits: Limits): number {

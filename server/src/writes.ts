@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { TEMP_ID_PATTERN, TEMP_PREFIX, type WriteMethod } from '@offline-kit/sw/protocol';
 import type { Collection, WriteContext } from './collections.js';
+import { acceptsType } from './collections.js';
 import { SERVER_FIELDS } from './collections.js';
 import { ConflictError, HttpError, forbidden, invalidBody } from './errors.js';
 import { canonicalJson, isObject, sha256, type JsonObject } from './json.js';
-import type { StoreTx, StoredRecord, SyncStore } from './store/types.js';
+import type { StoreTx, StoredBlob, StoredRecord, SyncStore } from './store/types.js';
 
 /** `If-Match`: a version, or `*`. */
 export type IfMatch = { kind: 'any' } | { kind: 'version'; version: number };
@@ -15,10 +17,16 @@ export interface WriteRequest {
   method: WriteMethod;
   /** `/{collection}` or `/{collection}/{id}`, percent-encoded as sent. */
   path: string;
+  /** The path and query as the client sent them, base path included (for `onWrite`). */
+  sent: string;
   ifMatch: IfMatch | null;
   tempId: string | null;
-  /** The parsed JSON body; undefined when there was none. */
+  /** The query string (`?workOrderId=…`, or ''): a binary collection makes fields from it. */
+  query: string;
+  /** The parsed JSON body (a form already made into its object); undefined when there was none. */
   body: unknown;
+  /** The bytes of a create in a binary collection, instead of a body. */
+  upload: StoredBlob | null;
 }
 
 export interface WriteAnswer {
@@ -130,6 +138,13 @@ export class Writer {
     if (route.id === null) {
       throw new HttpError(405, 'method_not_allowed', `${write.method} needs a record id: ${def.name}/<id>`);
     }
+    if (write.method !== 'DELETE' && def.immutable) {
+      throw new HttpError(
+        405,
+        'read_only',
+        `${def.name} records cannot be changed: delete one and create another`,
+      );
+    }
     const current = await tx.get(def.name, route.id);
     if (!current) throw new HttpError(404, 'not_found', `${def.name}/${route.id} does not exist`);
     if (!(await this.canRead(tx, def, current, write.user))) throw forbidden(`${def.name}/${route.id}`);
@@ -177,8 +192,27 @@ export class Writer {
         });
       }
     }
-    if (!isObject(write.body)) throw invalidBody('(body)', 'must be a JSON object');
-    const record = await this.insert(tx, def, write.body, ctx);
+    let input: JsonObject;
+    if (def.binary) {
+      const upload = write.upload;
+      if (!upload || !acceptsType(def.binary.types, upload.contentType)) {
+        throw new HttpError(
+          415,
+          'unsupported_media_type',
+          `${def.name} takes ${def.binary.types.join(', ')} bodies, not ${upload?.contentType ?? 'JSON'}`,
+        );
+      }
+      const query = new URLSearchParams(write.query);
+      input = def.binary.fields({ contentType: upload.contentType, size: upload.bytes.byteLength, query });
+    } else {
+      if (write.upload) {
+        throw new HttpError(415, 'unsupported_media_type', `${def.name} takes application/json bodies`);
+      }
+      if (!isObject(write.body)) throw invalidBody('(body)', 'must be a JSON object');
+      input = write.body;
+    }
+    const record = await this.insert(tx, def, input, ctx);
+    if (def.binary && write.upload) await tx.putBlob(def.name, record.id, write.upload);
     if (write.tempId !== null) await tx.rememberTempId(write.user, write.tempId, def.name, record.id);
     return answer(201, toWire(record), {
       ETag: etag(record),
@@ -196,10 +230,35 @@ export class Writer {
   }
 
   /** A create: validated, its parent checked, an id taken, readers granted. */
-  async insert(tx: StoreTx, def: Collection, input: JsonObject, ctx: WriteContext): Promise<StoredRecord> {
+  async insert(
+    tx: StoreTx,
+    def: Collection,
+    input: JsonObject,
+    ctx: WriteContext,
+    fixedId?: string,
+  ): Promise<StoredRecord> {
     const data = def.create(input, ctx);
     const parentId = def.parent ? await this.checkParent(tx, def, data, ctx.user) : null;
-    const id = `${def.idPrefix}_${await tx.nextId(def.idPrefix)}`;
+    let id: string;
+    if (fixedId === undefined) {
+      id = `${def.idPrefix}_${await tx.nextId(def.idPrefix)}`;
+    } else {
+      const existing = await tx.get(def.name, fixedId);
+      if (existing && !existing.deleted) {
+        throw new HttpError(409, 'exists', `${def.name}/${fixedId} exists`);
+      }
+      if (existing) {
+        // A tombstone comes back at its next version, so delta pulls deliver it again as a record.
+        const restored = await tx.update(existing, data, false);
+        if (!restored) throw new HttpError(503, 'busy', `${def.name}/${fixedId} keeps changing: try again`);
+        await this.grantReaders(tx, def, restored);
+        return restored;
+      }
+      id = fixedId;
+      // A fixed id in the prefix's own form takes that number: no later create may be given it again.
+      const used = id.startsWith(`${def.idPrefix}_`) ? id.slice(def.idPrefix.length + 1) : '';
+      if (/^\d{1,15}$/.test(used)) await tx.reserveId(def.idPrefix, Number(used));
+    }
     const record = await tx.insert(def.name, id, data, parentId);
     await this.grantReaders(tx, def, record);
     return record;
@@ -245,6 +304,7 @@ export class Writer {
       const childDef = this.collections.get(child.collection);
       if (childDef) await this.remove(tx, childDef, child, null);
     }
+    if (def.binary) await tx.deleteBlob(def.name, current.id);
     return this.conditionalUpdate(tx, def, current, (base) => base.data, true, ifMatch);
   }
 
@@ -343,6 +403,8 @@ async function rewriteTempIds(tx: StoreTx, request: WriteRequest): Promise<Write
     }
     segments.push(encodeURIComponent(await resolve(decoded)));
   }
+  const query = new URLSearchParams();
+  for (const [name, value] of new URLSearchParams(request.query)) query.append(name, await resolve(value));
   let body = request.body;
   if (isObject(body)) {
     const value: JsonObject = {};
@@ -350,7 +412,8 @@ async function rewriteTempIds(tx: StoreTx, request: WriteRequest): Promise<Write
       value[name] = typeof field === 'string' ? await resolve(field) : field;
     body = value;
   }
-  return { ...request, path: segments.join('/'), body };
+  const search = query.toString();
+  return { ...request, path: segments.join('/'), query: search === '' ? '' : `?${search}`, body };
 }
 
 function fingerprintOf(write: WriteRequest): string {
@@ -360,7 +423,13 @@ function fingerprintOf(write: WriteRequest): string {
         Object.entries(write.body).filter(([name]) => !(SERVER_FIELDS as readonly string[]).includes(name)),
       )
     : write.body;
-  return sha256(write.method, write.path, write.tempId ?? '', body === undefined ? '' : canonicalJson(body));
+  const parts = [write.method, write.path, write.tempId ?? '', body === undefined ? '' : canonicalJson(body)];
+  // Only when present, so the fingerprints of answers stored before queries and uploads counted stay the same.
+  if (write.query !== '' || write.upload) {
+    const bytes = write.upload ? createHash('sha256').update(write.upload.bytes).digest('hex') : '';
+    parts.push(write.query, write.upload ? `${write.upload.contentType}:${bytes}` : '');
+  }
+  return sha256(...parts);
 }
 
 function answer(status: number, body: unknown, headers: Record<string, string>): WriteAnswer {

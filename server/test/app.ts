@@ -1,7 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { createSyncHandler, type CollectionConfig, type SyncHandler, type SyncStore } from '../src/index.js';
+import {
+  createSyncHandler,
+  type CollectionConfig,
+  type SyncHandler,
+  type SyncStore,
+  type WriteEvent,
+} from '../src/index.js';
 
 /** The demo's collections, declared for the library: what a backend author writes. */
 export const USERS = ['alice', 'bob', 'carol'] as const;
@@ -21,6 +27,9 @@ export const COLLECTIONS: CollectionConfig[] = [
     }),
     // Omitted assignees means "mine": the creator must be able to see what they just made.
     defaults: (ctx) => ({ assignees: [ctx.user] }),
+    // A PUT that leaves out assignees keeps them: dropping them would hide the record from its own writer.
+    keep: ['assignees'],
+    forms: { arrays: ['assignees'] },
     readers: (data) =>
       Array.isArray(data.assignees) ? data.assignees.filter((a) => typeof a === 'string') : [],
   },
@@ -31,6 +40,27 @@ export const COLLECTIONS: CollectionConfig[] = [
     owned: { author: (ctx) => ctx.user, createdAt: (ctx) => ctx.now.toISOString() },
     parent: { field: 'workOrderId', collection: 'work-orders' },
     readers: 'parent',
+    forms: {},
+  },
+  {
+    name: 'photos',
+    idPrefix: 'ph',
+    schema: z.strictObject({
+      workOrderId: z.string().min(1).max(200),
+      contentType: z.string(),
+      size: z.number().int(),
+    }),
+    parent: { field: 'workOrderId', collection: 'work-orders' },
+    readers: 'parent',
+    binary: {
+      types: ['image/*'],
+      fields: ({ contentType, size, query }) => ({
+        workOrderId: query.get('workOrderId') ?? undefined,
+        contentType,
+        size,
+      }),
+    },
+    immutable: true,
   },
   { name: 'parts', idPrefix: 'pt', writable: false },
 ];
@@ -38,14 +68,18 @@ export const COLLECTIONS: CollectionConfig[] = [
 export interface TestServer {
   url: string;
   sync: SyncHandler;
+  /** What `onWrite` was told, in order. */
+  writes: WriteEvent[];
   close(): Promise<void>;
 }
 
 /** Serves the library beside one route of the app's own, with `Bearer <user>` as the whole of authentication. */
 export async function serve(store: SyncStore): Promise<TestServer> {
+  const writes: WriteEvent[] = [];
   const sync = createSyncHandler({
     collections: COLLECTIONS,
     store,
+    onWrite: (event) => writes.push(event),
     auth: (req) => {
       const match = /^Bearer (\w+)$/.exec(req.headers.authorization ?? '');
       const user = match?.[1];
@@ -64,6 +98,7 @@ export async function serve(store: SyncStore): Promise<TestServer> {
   return {
     url: `http://127.0.0.1:${port}`,
     sync,
+    writes,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SyncStore } from '../src/index.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { PreparedAnswer, SyncStore } from '../src/index.js';
 import { seed, serve, type TestServer } from './app.js';
 
 export interface Answer {
@@ -65,6 +67,18 @@ export function bodyOf(answer: Answer): Record<string, unknown> {
 
 const anyString: unknown = expect.any(String);
 
+async function expectError(
+  pending: Promise<Answer>,
+  status: number,
+  error: string,
+): Promise<Record<string, unknown>> {
+  const answer = await pending;
+  expect([answer.status, bodyOf(answer).error]).toEqual([status, error]);
+  expect(answer.headers.get('content-type')).toContain('application/json');
+  expect(typeof bodyOf(answer).message).toBe('string');
+  return bodyOf(answer);
+}
+
 export interface AdapterUnderTest {
   /** A fresh, empty store. */
   open(): Promise<SyncStore>;
@@ -112,6 +126,11 @@ export function conformanceSuite(name: string, adapter: AdapterUnderTest): void 
         collections: {
           'work-orders': { writable: true, conflicts: 'if-match' },
           notes: { writable: true, parent: { field: 'workOrderId', collection: 'work-orders' } },
+          photos: {
+            writable: true,
+            binary: true,
+            parent: { field: 'workOrderId', collection: 'work-orders' },
+          },
           parts: { writable: false },
         },
       });
@@ -598,17 +617,6 @@ export function conformanceSuite(name: string, adapter: AdapterUnderTest): void 
     });
 
     it('bad input answers a 4xx JSON error naming the field, changes nothing, and the server keeps serving', async () => {
-      const expectError = async (
-        pending: Promise<Answer>,
-        status: number,
-        error: string,
-      ): Promise<Record<string, unknown>> => {
-        const answer = await pending;
-        expect([answer.status, bodyOf(answer).error]).toEqual([status, error]);
-        expect(answer.headers.get('content-type')).toContain('application/json');
-        expect(typeof bodyOf(answer).message).toBe('string');
-        return bodyOf(answer);
-      };
       const headers = {
         authorization: 'Bearer alice',
         'idempotency-key': randomUUID(),
@@ -678,6 +686,229 @@ export function conformanceSuite(name: string, adapter: AdapterUnderTest): void 
       );
       expect((await records('work-orders')).filter((r) => r.deleted === false)).toHaveLength(5);
       expect((await client.request('GET', '/api/_sync')).status).toBe(200);
+    });
+    it('takes form-encoded and multipart creates where a collection allows them, and refuses file parts', async () => {
+      const auth = { authorization: 'Bearer alice' };
+      const form = await fetch(`${server.url}/api/work-orders`, {
+        method: 'POST',
+        headers: { ...auth, 'idempotency-key': randomUUID() },
+        body: new URLSearchParams([
+          ['title', 'From a form'],
+          ['assignees', 'alice'],
+          ['assignees', 'bob'],
+        ]),
+      });
+      expect(form.status).toBe(201);
+      const created = (await form.json()) as Record<string, unknown>;
+      expect(created).toMatchObject({ title: 'From a form', assignees: ['alice', 'bob'], status: 'open' });
+      const multipart = new FormData();
+      multipart.append('workOrderId', String(created.id));
+      multipart.append('text', 'typed in a form');
+      const note = await fetch(`${server.url}/api/notes`, {
+        method: 'POST',
+        headers: { ...auth, 'idempotency-key': randomUUID() },
+        body: multipart,
+      });
+      expect([note.status, await note.json()]).toEqual([
+        201,
+        expect.objectContaining({ workOrderId: created.id, text: 'typed in a form', author: 'alice' }),
+      ]);
+      const withFile = new FormData();
+      withFile.append('workOrderId', 'wo_1');
+      withFile.append('text', new Blob(['bytes']), 'a.txt');
+      const refused = await fetch(`${server.url}/api/notes`, {
+        method: 'POST',
+        headers: { ...auth, 'idempotency-key': randomUUID() },
+        body: withFile,
+      });
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({ error: 'invalid_body', details: { field: 'text' } });
+      // photos takes no forms: the answer says what it does take.
+      const parts = await fetch(`${server.url}/api/photos?workOrderId=wo_1`, {
+        method: 'POST',
+        headers: { ...auth, 'idempotency-key': randomUUID() },
+        body: new URLSearchParams({ name: 'x' }),
+      });
+      expect(parts.status).toBe(415);
+      expect((await records('notes')).map((n) => n.text)).toEqual([
+        'first',
+        'second',
+        'alice only',
+        'typed in a form',
+      ]);
+    });
+
+    it('a binary collection stores the upload beside its record, serves it back, and deletes it with the record', async () => {
+      const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3, 255]);
+      const upload = (
+        user: string,
+        query: string,
+        type = 'image/png',
+        key = randomUUID(),
+      ): Promise<Response> =>
+        fetch(`${server.url}/api/photos${query}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${user}`, 'idempotency-key': key, 'content-type': type },
+          body: bytes,
+        });
+      const key = randomUUID();
+      const first = await upload('alice', '?workOrderId=wo_1', 'image/png', key);
+      const photo = (await first.json()) as Record<string, unknown>;
+      expect([first.status, photo]).toEqual([
+        201,
+        expect.objectContaining({
+          id: 'ph_1',
+          workOrderId: 'wo_1',
+          contentType: 'image/png',
+          size: bytes.length,
+        }),
+      ]);
+      // The same upload again is a replay, not a second photo.
+      const again = await upload('alice', '?workOrderId=wo_1', 'image/png', key);
+      expect([again.status, again.headers.get('idempotent-replay')]).toEqual([201, 'true']);
+      const content = await fetch(`${server.url}/api/photos/ph_1/content`, {
+        headers: { authorization: 'Bearer bob' },
+      });
+      expect([content.status, content.headers.get('content-type')]).toEqual([200, 'image/png']);
+      expect(Buffer.from(await content.arrayBuffer())).toEqual(bytes);
+      const notReader = await fetch(`${server.url}/api/photos/ph_1/content`, {
+        headers: { authorization: 'Bearer carol' },
+      });
+      expect(notReader.status).toBe(403);
+      expect((await upload('carol', '?workOrderId=wo_1')).status).toBe(403);
+      expect((await upload('alice', '')).status).toBe(400);
+      expect((await upload('alice', '?workOrderId=wo_1', 'text/plain')).status).toBe(415);
+      await expectError(
+        client.write('alice', 'POST', '/api/photos', { workOrderId: 'wo_1' }),
+        415,
+        'unsupported_media_type',
+      );
+      await expectError(client.write('alice', 'PATCH', '/api/photos/ph_1', { size: 1 }), 405, 'read_only');
+      expect((await client.write('alice', 'DELETE', '/api/work-orders/wo_1')).status).toBe(200);
+      const gone = await fetch(`${server.url}/api/photos/ph_1/content`, {
+        headers: { authorization: 'Bearer alice' },
+      });
+      expect(gone.status).toBe(404);
+      expect(await store.read((reader) => reader.getBlob('photos', 'ph_1'))).toBeUndefined();
+      expect((await records('photos')).map((p) => [p.id, p.deleted])).toEqual([['ph_1', true]]);
+    });
+
+    it('a PUT that leaves out a kept field keeps it', async () => {
+      const put = await client.write('alice', 'PUT', '/api/work-orders/wo_1', { title: 'Renamed' });
+      expect(put.status).toBe(200);
+      expect(bodyOf(put)).toMatchObject({ title: 'Renamed', assignees: ['alice', 'bob'] });
+    });
+
+    it("the server creates records under fixed ids (a tombstone's restores it), and later ids never take their numbers", async () => {
+      await server.sync.changes.create(
+        'work-orders',
+        { title: 'Seeded', assignees: ['bob'] },
+        { id: 'wo_40' },
+      );
+      await server.sync.changes.create(
+        'notes',
+        { workOrderId: 'wo_40', text: 'by bob' },
+        { id: 'nt_9', as: 'bob' },
+      );
+      expect(await record('notes', 'nt_9')).toMatchObject({ author: 'bob', workOrderId: 'wo_40' });
+      const next = await client.write('alice', 'POST', '/api/work-orders', { title: 'Next' });
+      expect(bodyOf(next).id).toBe('wo_41');
+      await expect(
+        server.sync.changes.create('work-orders', { title: 'Twice', assignees: ['bob'] }, { id: 'wo_40' }),
+      ).rejects.toMatchObject({ status: 409 });
+      expect((await client.as('bob', 'GET', '/api/work-orders/wo_40')).status).toBe(200);
+      const pull = await client.as('bob', 'GET', '/api/parts');
+      await server.sync.changes.remove('parts', 'pt_2');
+      await server.sync.changes.create('parts', { name: 'Part 2 again', stock: 0 }, { id: 'pt_2' });
+      const since = await client.as('bob', 'GET', `/api/parts?since=${String(bodyOf(pull).cursor)}`);
+      expect(bodyOf(since)).toMatchObject({
+        records: [{ id: 'pt_2', version: 3, name: 'Part 2 again' }],
+        deleted: [],
+      });
+    });
+
+    it("the server's changes in one transaction commit together or not at all", async () => {
+      await expect(
+        server.sync.changes.transaction(async (changes) => {
+          await changes.create('parts', { name: 'Imported' });
+          await changes.update('work-orders', 'wo_2', { status: 'done' });
+          await changes.create('notes', { workOrderId: 'wo_404', text: 'an orphan' });
+        }),
+      ).rejects.toMatchObject({ status: 400 });
+      expect((await records('parts')).some((p) => p.name === 'Imported')).toBe(false);
+      expect(await record('work-orders', 'wo_2')).toMatchObject({ status: 'open', version: 1 });
+      const made = await server.sync.changes.transaction(async (changes) => [
+        await changes.create('parts', { name: 'Imported' }, { id: 'pt_500' }),
+        await changes.remove('work-orders', 'wo_2'),
+      ]);
+      expect(made.map((r) => r.id)).toEqual(['pt_500', 'wo_2']);
+      expect(await record('work-orders', 'wo_2')).toMatchObject({ deleted: true });
+    });
+
+    it('prepare() tells whose request it answered, its key and whether it was a replay', async () => {
+      const seen: PreparedAnswer[] = [];
+      const front = createServer((req, res) => {
+        void server.sync.prepare(req, res, new URL(req.url ?? '/', 'http://front.invalid')).then((answer) => {
+          if (answer === null) return void res.writeHead(404).end();
+          seen.push(answer);
+          server.sync.send(req, res, answer);
+        });
+      });
+      await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+      try {
+        const viaFront = new Client(`http://127.0.0.1:${(front.address() as AddressInfo).port}`);
+        const headers = { 'idempotency-key': randomUUID() };
+        await viaFront.write('alice', 'PATCH', '/api/work-orders/wo_1', { status: 'done' }, headers);
+        await viaFront.write('alice', 'PATCH', '/api/work-orders/wo_1', { status: 'done' }, headers);
+        await viaFront.as('bob', 'GET', '/api/work-orders');
+        expect(seen.map((a) => [a.status, a.user, a.key, a.replay])).toEqual([
+          [200, 'alice', headers['idempotency-key'], false],
+          [200, 'alice', headers['idempotency-key'], true],
+          [200, 'bob', null, false],
+        ]);
+      } finally {
+        await new Promise<void>((resolve) => front.close(() => resolve()));
+      }
+    });
+
+    it('tells onWrite of every decided write, its own request or in a batch, replays flagged', async () => {
+      const key = randomUUID();
+      const headers = { 'idempotency-key': key };
+      await client.write('alice', 'PATCH', '/api/work-orders/wo_1', { status: 'done' }, headers);
+      await client.write('alice', 'PATCH', '/api/work-orders/wo_1', { status: 'done' }, headers);
+      await client.as('bob', 'POST', '/api/_batch', {
+        json: {
+          writes: [
+            { key: 'b1', method: 'POST', path: '/api/notes?x=1', body: { workOrderId: 'wo_1', text: 'hi' } },
+            { key: 'b2', method: 'PATCH', path: '/api/work-orders/wo_3', body: { status: 'done' } },
+            { key: 'b3', method: 'PATCH', path: '/api/work-orders/wo_1', body: { status: 'open' } },
+          ],
+        },
+      });
+      expect(server.writes.map((w) => [w.user, w.method, w.path, w.status, w.replay, w.via])).toEqual([
+        ['alice', 'PATCH', '/api/work-orders/wo_1', 200, false, 'request'],
+        ['alice', 'PATCH', '/api/work-orders/wo_1', 200, true, 'request'],
+        ['bob', 'POST', '/api/notes?x=1', 201, false, 'batch'],
+        ['bob', 'PATCH', '/api/work-orders/wo_3', 403, false, 'batch'],
+      ]);
+    });
+
+    it('after store.clear() a cursor issued before answers 410 cursor_expired, and ids keep counting', async () => {
+      const pull = await client.as('alice', 'GET', '/api/work-orders');
+      const cursor = String(bodyOf(pull).cursor);
+      expect((await client.as('alice', 'GET', `/api/work-orders?since=${cursor}`)).status).toBe(200);
+      await store.clear();
+      await expectError(client.as('alice', 'GET', `/api/work-orders?since=${cursor}`), 410, 'cursor_expired');
+      expect(await records('work-orders')).toEqual([]);
+      const created = await client.write('alice', 'POST', '/api/work-orders', { title: 'After' });
+      expect(bodyOf(created).id).toBe('wo_6');
+      const fresh = await client.as('alice', 'GET', '/api/work-orders');
+      expect(bodyOf(fresh).records).toEqual([expect.objectContaining({ id: 'wo_6' })]);
+      const since = String(bodyOf(fresh).cursor);
+      expect(bodyOf(await client.as('alice', 'GET', `/api/work-orders?since=${since}`))).toMatchObject({
+        records: [],
+        deleted: [],
+      });
     });
   });
 }

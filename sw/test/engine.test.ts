@@ -152,6 +152,31 @@ describe('engine against a fake server', () => {
     expect(server.live('work-orders').map((r) => r.title)).toEqual(['Kept']);
   });
 
+  it('a worker restarted while paused for missing credentials asks the pages again (it forgot what they sent)', async () => {
+    // Seen under load: the worker paused for missing credentials and was stopped before the page's answer arrived.
+    // The next worker read the pause back and skipped every run without asking, so the queue waited forever.
+    let token: string | null = null;
+    const server = new FakeServer();
+    server.requireToken = 'good';
+    const rig = await makeRig(baseConfig, {
+      server,
+      deps: { credentials: () => Promise.resolve(token ? { Authorization: `Bearer ${token}` } : null) },
+    });
+    await rig.write('POST', '/api/work-orders', { title: 'Waiting' });
+    expect((await rig.engine.sync('all', 'background-sync')).outcome).toBe('failed');
+    await rig.reopen();
+    const before = rig.events.filter((e) => e.type === 'credentials-needed').length;
+    await rig.engine.sync('all', 'background-sync');
+    const asked = rig.events.filter((e) => e.type === 'credentials-needed').slice(before);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]?.type === 'credentials-needed' && asked[0].reason.details).toEqual({ missing: true });
+    // The page answers: `setCredentials` resumes the partition and syncs (worker/api-impl.ts).
+    token = 'good';
+    await rig.engine.setPaused(null);
+    expect((await rig.engine.sync('all', 'login')).outcome).toBe('completed');
+    expect(server.live('work-orders').map((r) => r.title)).toEqual(['Waiting']);
+  });
+
   it('an anonymous partition without a credentials hook replays on cookies alone', async () => {
     const rig = await makeRig(baseConfig, { user: null, deps: { credentials: () => Promise.resolve(null) } });
     await rig.write('POST', '/api/work-orders', { title: 'Cookie' });

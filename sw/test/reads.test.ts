@@ -23,6 +23,20 @@ describe('reads', () => {
     expect(titles).toEqual(expect.arrayContaining(['made offline 1', 'made offline 2']));
   });
 
+  it('answers a record created offline under its temporary id after the server gave it its own, online too', async () => {
+    let online = false;
+    const rig = await makeRig(baseConfig, { deps: { browserOnline: () => online } });
+    const { recordId } = await rig.write('POST', '/api/work-orders', { title: 'made offline' });
+    online = true;
+    await rig.engine.sync();
+    // A screen opened on the temporary id reads it again after the swap: the server never heard of that id.
+    const { response } = await read(rig, `/api/work-orders/${recordId}`);
+    expect(response.status).toBe(200);
+    const record = (await response.json()) as Record<string, unknown>;
+    expect(record.title).toBe('made offline');
+    expect(record.id).not.toBe(recordId);
+  });
+
   it('stores what a page read online without announcing data-changed, and answers it offline afterwards', async () => {
     let online = true;
     const rig = await makeRig(baseConfig, { deps: { browserOnline: () => online } });

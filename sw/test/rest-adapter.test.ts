@@ -186,7 +186,8 @@ describe('a REST API of ETags and 412', () => {
     collections: { 'work-orders': { policy: 'read-write-conflict' } },
   };
 
-  it('sends the ETag as If-Match, and keeps a stale write as a conflict with the server copy read again', async () => {
+  /** Work order 1 read with its ETag, then its title edited to 'Mine' while the API was down. */
+  async function editedOfflineAsMine(): Promise<{ api: RestFake; r: Awaited<ReturnType<typeof rig>> }> {
     const api = new RestFake(seed());
     api.etags = true;
     const r = await rig(api, etagConfig);
@@ -194,6 +195,11 @@ describe('a REST API of ETags and 412', () => {
     api.down = true;
     await r.write('PATCH', '/api/work-orders/1', { title: 'Mine' });
     api.down = false;
+    return { api, r };
+  }
+
+  it('sends the ETag as If-Match, and keeps a stale write as a conflict with the server copy read again', async () => {
+    const { api, r } = await editedOfflineAsMine();
     api.edit('work-orders', 1, { status: 'done', title: 'Theirs' });
     await r.engine.sync('all', 'manual');
     const patch = api.log.find((e) => e.method === 'PATCH');
@@ -221,13 +227,7 @@ describe('a REST API of ETags and 412', () => {
   });
 
   it('merges edits of different fields by itself, sent with the fresh ETag', async () => {
-    const api = new RestFake(seed());
-    api.etags = true;
-    const r = await rig(api, etagConfig);
-    await get(r, api, '/api/work-orders/1');
-    api.down = true;
-    await r.write('PATCH', '/api/work-orders/1', { title: 'Mine' });
-    api.down = false;
+    const { api, r } = await editedOfflineAsMine();
     api.edit('work-orders', 1, { status: 'done' });
     await r.engine.sync('all', 'manual');
     await r.engine.sync('all', 'manual');

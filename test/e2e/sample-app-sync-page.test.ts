@@ -69,7 +69,9 @@ describe('sample app: the Sync page', () => {
     await outcome.waitFor();
     expect(await outcome.textContent()).toMatch(/Sync failed/);
     const runs = page.getByTestId('past-runs');
-    await waitFor(async () => /failed/i.test((await runs.textContent()) ?? '') || 'no failed run yet', {
+    // `waitFor` takes any string as done: the check must answer false until the failed run is listed.
+    await waitFor(async () => /failed/i.test((await runs.textContent()) ?? ''), {
+      timeout: 20_000,
       message: 'a failed run in the list of past runs',
     });
     expect(await runs.textContent()).toMatch(/completed/i);

@@ -39,11 +39,29 @@ describe('sample app: a technician’s day', () => {
     await page.getByRole('heading', { name: 'Field Service' }).waitFor();
     await screenshot(page, 'sample-app-01-sign-in');
 
-    // A slow server makes the first sync long enough to watch its progress.
+    // A slow server makes the first sync long enough to watch its progress. Every text the status bar shows is
+    // recorded as it is drawn: polling could miss one on a loaded machine.
     await server.mock.faults({ latencyMs: 250 });
+    await page.evaluate(() => {
+      const shown: string[] = [];
+      Object.assign(window, { statusShown: shown });
+      new MutationObserver(() => {
+        const text = document.querySelector('[data-testid="sync-message-shown"]')?.textContent ?? '';
+        if (shown.at(-1) !== text) shown.push(text);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    const counts = async (): Promise<string[]> => {
+      const shown = await page.evaluate(() => (window as unknown as { statusShown: string[] }).statusShown);
+      const found = shown.map((text) => /Downloading your data… ([\d,]+) records so far/.exec(text)?.[1]);
+      return [...new Set(found.filter((count) => count !== undefined))];
+    };
     await signInAs(page, 'alice');
     await page.getByTestId('sync-progress').waitFor({ timeout: 20_000 });
-    expect(await page.getByTestId('sync-message').textContent()).toMatch(/Downloading your data/);
+    // Page after page the count grows: the technician sees the download move, not a bar that could be stuck.
+    await waitFor(async () => (await counts()).length >= 2, {
+      timeout: 20_000,
+      message: 'two different record counts during the first download',
+    });
     await screenshot(page, 'sample-app-02-first-sync');
     await server.mock.clearFaults();
     await waitForSyncMessage(page, 'All changes saved');
@@ -107,6 +125,51 @@ describe('sample app: a technician’s day', () => {
     const notes = await server.mock.liveRecords('notes');
     expect(notes.filter((n) => n.text === 'Seal kit is in the van.')).toEqual([
       expect.objectContaining({ workOrderId: created?.id, author: 'alice' }),
+    ]);
+  });
+
+  it('a work order created offline keeps the technician on it, mid-sentence, when it gets its server id', async () => {
+    const { context, page } = await openSampleApp(browser, server.url);
+    await signInAs(page, 'alice');
+    await waitForSyncMessage(page, 'All changes saved');
+    await goOffline(context);
+    await page.getByRole('link', { name: 'New work order' }).click();
+    await page.getByLabel('Title').fill('Check the boiler flue');
+    await page.getByRole('button', { name: 'Create work order' }).click();
+    await page.getByTestId('work-order-title').filter({ hasText: 'Check the boiler flue' }).waitFor();
+    expect(page.url()).toMatch(/#\/work-orders\/tmp_/);
+    // Half-typed, nothing saved: a note, and the description being edited, where the cursor is.
+    const note = page.getByLabel('Add a note');
+    await note.fill('Flue cracked at the');
+    await page.getByRole('button', { name: 'Edit details' }).click();
+    const description = page.getByLabel('Description');
+    await description.fill('Soot around the');
+    const entries = await page.evaluate(() => history.length);
+
+    await goOnline(context);
+    const created = await waitFor(
+      async () =>
+        (await server.mock.liveRecords('work-orders')).find((o) => o.title === 'Check the boiler flue'),
+      { timeout: 30_000, message: 'the work order on the server' },
+    );
+    await waitFor(() => page.url().endsWith(`#/work-orders/${created.id}`), {
+      message: `the address to show the server id ${created.id}`,
+    });
+    await page.getByRole('heading', { name: 'Check the boiler flue' }).waitFor();
+    expect(await description.inputValue()).toBe('Soot around the');
+    expect(await note.inputValue()).toBe('Flue cracked at the');
+    expect(await description.evaluate((el) => el === document.activeElement)).toBe(true);
+    // The new id replaced the old address: Back does not lead to a page for the temporary id.
+    expect(await page.evaluate(() => history.length)).toBe(entries);
+    await screenshot(page, 'sample-app-08-server-id-draft-kept');
+
+    await page.keyboard.type(' flue outlet');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('button', { name: 'Edit details' }).waitFor();
+    await waitForSyncMessage(page, 'All changes saved', 30_000);
+    const orders = await server.mock.liveRecords('work-orders');
+    expect(orders.filter((o) => o.title === 'Check the boiler flue')).toEqual([
+      expect.objectContaining({ id: created.id, description: 'Soot around the flue outlet' }),
     ]);
   });
 

@@ -168,6 +168,11 @@ for (const engine of enginesToRun()) {
       await drained(page);
       const log = await suite.server.mock.log();
       for (const answer of [created, edited]) expect(timesApplied(log, writeIdOf(answer))).toBe(1);
+      // A page still on the temporary id gets the record under the id the server gave it.
+      const again = await api(page, 'GET', `/api/work-orders/${recordOf(created).id}`);
+      expect(again.status, again.text).toBe(200);
+      expect(recordOf(again).title).toBe('Made while down');
+      expect(recordOf(again).id).not.toMatch(/^tmp_/);
     });
 
     it('delivers queued writes after the API returns with no page action at all', async () => {

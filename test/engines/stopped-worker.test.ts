@@ -39,6 +39,21 @@ const APPS = {
   { open: OpenOptions; signIn(suite: EngineSuite, page: EnginePage, token: string): Promise<void> }
 >;
 
+/** The app open and signed in, a list read, then a work order titled `title` created while the API is down. */
+async function queuedWhileDown(
+  suite: EngineSuite,
+  title: string,
+): Promise<
+  Awaited<ReturnType<EngineSuite['open']>> & { queued: Awaited<ReturnType<typeof api>>; before: string }
+> {
+  const opened = await suite.open();
+  await api(opened.page, 'GET', '/api/work-orders');
+  suite.origin.down();
+  const queued = await api(opened.page, 'POST', '/api/work-orders', jsonBody({ title }));
+  expect(queued.status, queued.text).toBe(202);
+  return { ...opened, queued, before: await bootIdOf(opened.page) };
+}
+
 // Its own file: Firefox stops a worker only when idle, so this browser is launched with a 1 s idle timeout, which
 // the other scenarios must not have (a worker that dies after 1 s would decide their outcome). WebKit stops one that
 // has no page left, so there the tab leaves the origin and comes back (webkit-driver.ts). One browser per engine
@@ -49,17 +64,7 @@ for (const engine of enginesToRun()) {
 
     describe('a worker stopped and started again', () => {
       it('delivers the writes that were waiting when it stopped', async () => {
-        const { page, session } = await suite.open();
-        await api(page, 'GET', '/api/work-orders');
-        suite.origin.down();
-        const queued = await api(
-          page,
-          'POST',
-          '/api/work-orders',
-          jsonBody({ title: 'Waited through a restart' }),
-        );
-        expect(queued.status, queued.text).toBe(202);
-        const before = await bootIdOf(page);
+        const { page, session, queued, before } = await queuedWhileDown(suite, 'Waited through a restart');
 
         // Its memory (the credentials the page handed over, timers) is gone; only IndexedDB holds the write.
         const { reloaded } = await suite.stopServiceWorkers(page, before);
@@ -82,17 +87,7 @@ for (const engine of enginesToRun()) {
       });
 
       it('delivers the writes of a worker stopped with no page open at the next page load', async () => {
-        const { page, session } = await suite.open();
-        await api(page, 'GET', '/api/work-orders');
-        suite.origin.down();
-        const queued = await api(
-          page,
-          'POST',
-          '/api/work-orders',
-          jsonBody({ title: 'Until the app is opened' }),
-        );
-        expect(queued.status, queued.text).toBe(202);
-        const before = await bootIdOf(page);
+        const { page, session, queued, before } = await queuedWhileDown(suite, 'Until the app is opened');
         const url = await page.evaluate(() => location.href, null);
 
         // The user closed the app; the engine stops the idle worker; then the API comes back. Nothing wakes a stopped

@@ -10,7 +10,7 @@ import { SyncCenter } from '../views/SyncCenter.js';
 import { WorkOrderDetail } from '../views/WorkOrderDetail.js';
 import { WorkOrderList } from '../views/WorkOrderList.js';
 import { handOverCredentials } from './connection.js';
-import { href, useRoute, type Route } from './router.js';
+import { href, screenKey, useRoute, type Route } from './router.js';
 import { loadSession, saveSession, type Session } from './session.js';
 import { SignOutDialog } from './SignOut.js';
 import { useSyncState } from './store.js';
@@ -136,7 +136,8 @@ function focusHeadingWhenDrawn(): () => void {
 /** Moves focus to the new page's content on navigation, so keyboard and screen-reader users land where it changed. */
 function RouteView({ route }: { route: Route }) {
   const first = useRef(true);
-  const key = JSON.stringify(route);
+  // A work order that only changed its id is the same page: focus stays where the technician is typing.
+  const key = screenKey(route);
   useEffect(() => {
     if (first.current) {
       first.current = false;
@@ -150,7 +151,7 @@ function RouteView({ route }: { route: Route }) {
     case 'new-work-order':
       return <NewWorkOrder />;
     case 'work-order':
-      return <WorkOrderDetail key={route.id} id={route.id} />;
+      return <WorkOrderDetail key={key} id={route.id} />;
     case 'parts':
       return <Parts />;
     case 'sync':

@@ -47,12 +47,39 @@ export function navigate(route: Route): void {
   location.hash = href(route);
 }
 
+/** `history.replaceState` fires no `hashchange`: this tells `useRoute` instead. */
+const REPLACED = 'offline-kit-sample:route-replaced';
+
+/** Server id → the temporary id the screen was first opened under, so the screen outlives the swap. */
+const openedAs = new Map<string, string>();
+
+/**
+ * A work order created offline got its server id while open: the address takes the new id in place of the old one
+ * (Back does not lead to a page for an id that no longer exists), and the screen stays the same screen, so what is
+ * being typed on it and the focus are kept.
+ */
+export function followNewId(from: string, to: string): void {
+  openedAs.set(to, openedAs.get(from) ?? from);
+  history.replaceState(history.state, '', href({ name: 'work-order', id: to }));
+  dispatchEvent(new Event(REPLACED));
+}
+
+/** Which screen a route shows: equal keys mean the same screen, kept mounted, with its focus and drafts. */
+export function screenKey(route: Route): string {
+  if (route.name !== 'work-order') return JSON.stringify(route);
+  return JSON.stringify({ name: route.name, id: openedAs.get(route.id) ?? route.id });
+}
+
 export function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(location.hash));
   useEffect(() => {
     const onChange = (): void => setRoute(parseRoute(location.hash));
     addEventListener('hashchange', onChange);
-    return () => removeEventListener('hashchange', onChange);
+    addEventListener(REPLACED, onChange);
+    return () => {
+      removeEventListener('hashchange', onChange);
+      removeEventListener(REPLACED, onChange);
+    };
   }, []);
   return route;
 }

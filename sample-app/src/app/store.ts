@@ -11,6 +11,8 @@ import type {
   SyncStatus,
 } from '@offline-kit/sw/protocol';
 import type { Kit } from '../kit/kit.js';
+import { newIdOf } from '../kit/events.js';
+import { newerProgress } from '../logic/syncStatus.js';
 
 export interface SyncState {
   kit: Kit | null;
@@ -25,6 +27,8 @@ export interface SyncState {
   browserOnline: boolean;
   /** Writes the page sent and still waits on (from `onWritesInFlight`). */
   saving: number;
+  /** Temporary id → server id of the records created here that the server acknowledged while this page was open. */
+  newIds: ReadonlyMap<string, string>;
 }
 
 let state: SyncState = {
@@ -37,6 +41,7 @@ let state: SyncState = {
   dataVersion: 0,
   browserOnline: typeof navigator === 'undefined' ? true : navigator.onLine,
   saving: 0,
+  newIds: new Map(),
 };
 
 const listeners = new Set<() => void>();
@@ -92,7 +97,16 @@ function scheduleRefresh(): void {
 export function handleEvent(event: OfflineKitEvent): void {
   switch (event.type) {
     case 'status':
-      update({ status: event.status });
+      update({
+        status: {
+          ...event.status,
+          syncing: newerProgress(state.status?.syncing ?? null, event.status.syncing),
+        },
+      });
+      return;
+    case 'sync-progress':
+      // Status snapshots come on changes of state, not per page: the running count comes with these events.
+      if (state.status) update({ status: { ...state.status, syncing: event.progress } });
       return;
     case 'sync-completed':
     case 'sync-failed': {
@@ -107,7 +121,17 @@ export function handleEvent(event: OfflineKitEvent): void {
     case 'write-sent':
       scheduleRefresh();
       return;
-    case 'write-acknowledged':
+    case 'write-acknowledged': {
+      // Learnt in the same update that makes open screens read again, so a screen on the temporary id reads the
+      // server id instead of an id the server never heard of.
+      const swap = newIdOf(event);
+      scheduleRefresh();
+      update({
+        dataVersion: state.dataVersion + 1,
+        ...(swap ? { newIds: new Map([...state.newIds, swap]) } : {}),
+      });
+      return;
+    }
     case 'write-failed':
     case 'write-conflicted':
     case 'write-discarded':

@@ -21,6 +21,17 @@ function isStatus(value: unknown): boolean {
   );
 }
 
+/** The status bar prints these counts: a missing one must not read "undefined records". */
+function isProgress(value: unknown): boolean {
+  return (
+    isObject(value) &&
+    typeof value.runId === 'string' &&
+    (value.phase === 'push' || value.phase === 'pull') &&
+    typeof value.done === 'number' &&
+    (value.total === null || typeof value.total === 'number')
+  );
+}
+
 function isSummary(value: unknown): boolean {
   return isObject(value) && typeof value.runId === 'string' && typeof value.outcome === 'string';
 }
@@ -29,7 +40,7 @@ function isSummary(value: unknown): boolean {
 const CHECKS: Record<OfflineKitEvent['type'], (event: Fields) => boolean> = {
   status: (e) => isStatus(e.status),
   'sync-started': (e) => typeof e.runId === 'string',
-  'sync-progress': (e) => isObject(e.progress),
+  'sync-progress': (e) => isProgress(e.progress),
   'sync-completed': (e) => isSummary(e.summary),
   'sync-failed': (e) => isSummary(e.summary),
   'write-queued': (e) => isObject(e.write),
@@ -48,4 +59,17 @@ export function toKitEvent(value: unknown): OfflineKitEvent | null {
   if (!isObject(value) || typeof value.type !== 'string' || !(value.type in CHECKS)) return null;
   const check = CHECKS[value.type as OfflineKitEvent['type']];
   return check(value) ? (value as unknown as OfflineKitEvent) : null;
+}
+
+/**
+ * The server id a record created on this device got, from the acknowledgement of its creation: `[temporary, server]`,
+ * or null when the event is not such a swap (or its record did not come with the answer).
+ */
+export function newIdOf(event: OfflineKitEvent): [string, string] | null {
+  if (event.type !== 'write-acknowledged' || event.write.method !== 'POST') return null;
+  const from = event.write.recordId;
+  const to: unknown = event.record?.id;
+  if (typeof from !== 'string' || !from.startsWith('tmp_') || typeof to !== 'string' || to === from)
+    return null;
+  return [from, to];
 }

@@ -3,7 +3,7 @@
  * seed asks for ("Syncing…", "All changes saved", "Sync failed — Retry", "You're offline — changes will sync later")
  * is pinned by a unit test.
  */
-import type { SyncRunSummary, SyncStatus } from '@offline-kit/sw/protocol';
+import type { SyncProgress, SyncRunSummary, SyncStatus } from '@offline-kit/sw/protocol';
 
 /** Three different things to a technician: the network is gone, or it is there but our server does not answer. */
 export type Connectivity = 'online' | 'offline' | 'unreachable';
@@ -61,11 +61,7 @@ export function syncMessage(
   if (status.syncing) {
     const { done, total, phase } = status.syncing;
     const first = status.lastSyncAt === null;
-    if (first) {
-      const progress = total ? Math.min(1, done / total) : null;
-      const pct = progress === null ? '' : ` ${Math.round(progress * 100)}%`;
-      return { text: `Downloading your data…${pct}`, tone: 'busy', retry: false, firstSync: true, progress };
-    }
+    if (first) return firstSyncMessage(status.syncing);
     const what = phase === 'push' && total ? ` ${done} of ${total} changes` : '';
     return { text: `Syncing…${what}`, tone: 'busy', retry: false, firstSync: false, progress: null };
   }
@@ -125,6 +121,45 @@ export function syncMessage(
     return { text: 'Not synced yet', tone: 'warn', retry: true, firstSync: false, progress: null };
   }
   return { text: 'All changes saved', tone: 'ok', retry: false, firstSync: false, progress: null };
+}
+
+/**
+ * The first sync counts what it moved. A pull's `total` from the module is no announcement: the protocol gives none,
+ * so it only equals `done` once a collection's last page is stored while other collections may follow. Only a total
+ * still ahead of the count (a push's queued writes, or a server that announces one) makes the bar determinate; a
+ * bar at 100% with more to come would be the lie the indeterminate bar already avoids.
+ */
+function firstSyncMessage({ phase, done, total }: SyncProgress): SyncMessage {
+  const known = total !== null && (phase === 'push' || total > done) ? total : null;
+  const progress = known === null ? null : known === 0 ? 1 : Math.min(1, done / known);
+  const base = { tone: 'busy', retry: false, firstSync: true, progress } as const;
+  if (phase === 'push') {
+    // Every run starts as a push of nothing (no total yet): to the technician that is still the download starting.
+    if (!known) return { ...base, text: 'Downloading your data…' };
+    return { ...base, text: `Sending your changes… ${number(done)} of ${count(known, 'change')}` };
+  }
+  if (known !== null)
+    return { ...base, text: `Downloading your data… ${number(done)} of ${number(known)} records` };
+  return { ...base, text: `Downloading your data…${done > 0 ? ` ${number(done)} records so far` : ''}` };
+}
+
+/** Grouped as "1,250": a count of thousands is read at a glance. */
+export function number(n: number): string {
+  return n.toLocaleString('en');
+}
+
+/**
+ * The worker announces progress as events, and its status in snapshots taken a moment earlier: a snapshot of the same
+ * run never winds the count back.
+ */
+export function newerProgress(
+  current: SyncProgress | null,
+  incoming: SyncProgress | null,
+): SyncProgress | null {
+  if (!current || !incoming || current.runId !== incoming.runId) return incoming;
+  const rank = (p: SyncProgress): [number, number] => [p.phase === 'push' ? 0 : 1, p.done];
+  const [a, b] = [rank(current), rank(incoming)];
+  return a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]) ? current : incoming;
 }
 
 function changes(n: number): string {

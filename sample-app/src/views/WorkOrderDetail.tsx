@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { getWorkOrder, updateWorkOrder } from '../api/resources.js';
 import { ApiError } from '../api/http.js';
 import { STATUS_LABEL, WORK_ORDER_STATUSES, type WorkOrder } from '../api/types.js';
-import { href, navigate } from '../app/router.js';
+import { followNewId, href, navigate } from '../app/router.js';
 import { pendingByRecord, refreshQueue, useSyncState } from '../app/store.js';
 import { useLoad } from '../app/useLoad.js';
 import { changedFields, fieldsOf, WorkOrderForm } from './WorkOrderForm.js';
@@ -12,17 +12,27 @@ import { Photos } from './Photos.js';
 import { savingInUserWords } from '../logic/userError.js';
 
 export function WorkOrderDetail({ id }: { id: string }) {
-  const { dataVersion, queue, conflicts } = useSyncState();
-  const loaded = useLoad(() => getWorkOrder(id), [id, dataVersion]);
+  const { dataVersion, queue, conflicts, newIds } = useSyncState();
+  // Created offline, the work order gets its server id on sync: from then on it is read, and shown, under that id.
+  const readId = newIds.get(id) ?? id;
+  const loaded = useLoad(() => getWorkOrder(readId), [readId, dataVersion]);
   const [editing, setEditing] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
-  // A record created offline gets its server id on sync: follow it instead of showing "not found".
-  const renamed = id.startsWith('tmp_') && loaded.error !== null;
+  // The address follows in place (the same screen, so drafts and focus stay), whether the id came with the
+  // acknowledgement or the record came back under its new id.
+  const loadedId = loaded.data?.id;
+  const cameBackAs = id.startsWith('tmp_') && loadedId !== undefined && loadedId !== id ? loadedId : null;
+  const newId = readId !== id ? readId : cameBackAs;
   useEffect(() => {
-    if (renamed) navigate({ name: 'work-orders' });
-  }, [renamed]);
+    if (newId) followNewId(id, newId);
+  }, [newId]);
+  // A temporary id with no server id that no longer opens was never synced and is gone (its creation was discarded).
+  const gone = id.startsWith('tmp_') && readId === id && loaded.error !== null;
+  useEffect(() => {
+    if (gone) navigate({ name: 'work-orders' });
+  }, [gone]);
 
   const order = loaded.data;
   if (!order) {
@@ -119,8 +129,8 @@ export function WorkOrderDetail({ id }: { id: string }) {
           onEdit={() => setEditing(true)}
         />
       )}
-      <Notes workOrderId={order.id} />
-      <Photos workOrderId={order.id} />
+      <Notes workOrderId={newIds.get(order.id) ?? order.id} />
+      <Photos workOrderId={newIds.get(order.id) ?? order.id} />
     </main>
   );
 }

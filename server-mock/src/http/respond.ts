@@ -22,15 +22,3 @@ export function sendError(res: ServerResponse, error: unknown, headers: Headers 
   if (!(error instanceof HttpError)) console.error('[server-mock] unexpected error', error);
   sendJson(res, httpError.status, httpError.toBody(), { ...headers, ...httpError.headers });
 }
-
-export function sendBytes(
-  res: ServerResponse,
-  status: number,
-  bytes: Buffer | Uint8Array,
-  headers: Headers,
-  headOnly = false,
-): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { ...headers, 'Content-Length': bytes.byteLength });
-  res.end(headOnly ? undefined : bytes);
-}

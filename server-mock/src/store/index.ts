@@ -1,52 +1,32 @@
-import { BlobTable } from './blobs.js';
-import { openDb, type Db, type StorageOption } from './db.js';
-import { IdempotencyTable, TempIdTable } from './idempotency.js';
-import { Meta } from './meta.js';
-import { RecordTable } from './records.js';
+import { SqliteStore } from '@offline-kit/server/sqlite';
+import { MockMeta } from './meta.js';
 import { TokenTable } from './tokens.js';
 
-export type { StorageOption } from './db.js';
-export type { StoredRecord, ListRow, ListQuery } from './records.js';
-export type { StoredAnswer } from './idempotency.js';
+export type StorageOption = { kind: 'memory' } | { kind: 'sqlite'; file: string };
 
-/** Every table of the server's state, over one SQLite database (a file, or memory for tests). */
+/**
+ * The server's state in one SQLite database (a file, or memory for tests): the library's tables (records,
+ * tombstones, readers, idempotency answers, temporary ids, photo bytes) and server-mock's own two beside them
+ * (sign-in tokens, and a few counters of the demo). Everything the protocol keeps goes through the library.
+ */
 export class Store {
-  readonly meta: Meta;
-  readonly records: RecordTable;
-  readonly idempotency: IdempotencyTable;
-  readonly tempIds: TempIdTable;
-  readonly blobs: BlobTable;
   readonly tokens: TokenTable;
+  readonly meta: MockMeta;
 
   private constructor(
-    readonly db: Db,
+    readonly sync: SqliteStore,
     readonly clock: () => Date,
   ) {
-    this.meta = new Meta(db);
-    this.records = new RecordTable(db, this.meta, clock);
-    this.idempotency = new IdempotencyTable(db);
-    this.tempIds = new TempIdTable(db);
-    this.blobs = new BlobTable(db);
-    this.tokens = new TokenTable(db);
+    this.tokens = new TokenTable(sync.db);
+    this.meta = new MockMeta(sync.db);
   }
 
   static open(storage: StorageOption, clock: () => Date = () => new Date()): Store {
-    return new Store(openDb(storage), clock);
+    const file = storage.kind === 'memory' ? ':memory:' : storage.file;
+    return new Store(new SqliteStore({ file, clock }), clock);
   }
 
-  /** Runs `fn` in one transaction (a savepoint when nested): everything it writes commits together or not at all. */
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
-  }
-
-  /** Forgets every record, tombstone, temporary id, idempotency answer and photo; keeps counters and tokens. */
-  clearData(): void {
-    this.db.exec(
-      'DELETE FROM records; DELETE FROM access; DELETE FROM idempotency; DELETE FROM temp_ids; DELETE FROM blobs;',
-    );
-  }
-
-  close(): void {
-    if (this.db.open) this.db.close();
+  close(): Promise<void> {
+    return this.sync.close();
   }
 }

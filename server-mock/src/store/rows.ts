@@ -20,24 +20,3 @@ export function textColumn(row: unknown, name: string): string {
   if (typeof value !== 'string') throw new Error(`stored column ${name} is not text`);
   return value;
 }
-
-export function nullableTextColumn(row: unknown, name: string): string | null {
-  const value = column(row, name);
-  if (value === null) return null;
-  if (typeof value !== 'string') throw new Error(`stored column ${name} is not text`);
-  return value;
-}
-
-export function blobColumn(row: unknown, name: string): Buffer {
-  const value = column(row, name);
-  if (!Buffer.isBuffer(value)) throw new Error(`stored column ${name} is not a blob`);
-  return value;
-}
-
-export function jsonObjectColumn(row: unknown, name: string): Record<string, unknown> {
-  const parsed: unknown = JSON.parse(textColumn(row, name));
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new Error(`stored column ${name} is not a JSON object`);
-  }
-  return parsed as Record<string, unknown>;
-}

@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type Database from 'better-sqlite3';
 import { intColumn, textColumn } from './rows.js';
 
 export interface StoredToken {
@@ -18,7 +18,14 @@ export class TokenTable {
   private readonly unexpireAll;
   private readonly prune;
 
-  constructor(db: Db) {
+  constructor(db: Database.Database) {
+    db.exec(`CREATE TABLE IF NOT EXISTS tokens (
+      token TEXT PRIMARY KEY,
+      user TEXT NOT NULL,
+      expires_at INTEGER NOT NULL,
+      expired INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX IF NOT EXISTS tokens_by_user ON tokens (user);`);
     this.select = db.prepare('SELECT user, expires_at, expired FROM tokens WHERE token = ?');
     this.insert = db.prepare('INSERT INTO tokens (token, user, expires_at) VALUES (?, ?, ?)');
     this.remove = db.prepare('DELETE FROM tokens WHERE token = ?');

@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { isObject, type JsonObject } from '../json.js';
-import { boolColumn, intColumn, isJsonLiteral, jsonColumn, nullableTextColumn, textColumn } from './rows.js';
+import {
+  blobColumn,
+  boolColumn,
+  intColumn,
+  isJsonLiteral,
+  jsonColumn,
+  nullableTextColumn,
+  textColumn,
+} from './rows.js';
 import type {
   CursorCheck,
   ListPage,
@@ -9,6 +17,7 @@ import type {
   StoreReader,
   StoreTx,
   StoredAnswer,
+  StoredBlob,
   StoredRecord,
   SyncStore,
 } from './types.js';
@@ -78,6 +87,14 @@ CREATE TABLE IF NOT EXISTS ${s}.ok_temp_ids (
   PRIMARY KEY ("user", temp_id)
 );
 CREATE TABLE IF NOT EXISTS ${s}.ok_counters (prefix text PRIMARY KEY, value bigint NOT NULL);
+CREATE TABLE IF NOT EXISTS ${s}.ok_blobs (
+  collection text NOT NULL,
+  id text NOT NULL,
+  content_type text NOT NULL,
+  bytes bytea NOT NULL,
+  PRIMARY KEY (collection, id)
+);
+CREATE TABLE IF NOT EXISTS ${s}.ok_cursor_floor (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), xid xid8 NOT NULL);
 `;
 }
 
@@ -227,6 +244,13 @@ export class PostgresStore implements SyncStore {
 
   async pruneAnswers(before: Date): Promise<void> {
     await this.pool.query(`DELETE FROM ${this.schema}.ok_idempotency WHERE created_at < $1`, [before]);
+  }
+
+  async clear(): Promise<void> {
+    await this.write(async (tx) => {
+      if (!(tx instanceof PostgresTx)) throw new Error('a PostgresStore transaction is a PostgresTx');
+      await tx.clearAll();
+    });
   }
 
   async close(): Promise<void> {
@@ -429,6 +453,55 @@ class PostgresTx implements StoreTx, StoreReader {
     );
   }
 
+  async reserveId(prefix: string, used: number): Promise<void> {
+    if (used < 1) return;
+    // nextId makes the sequence when it is missing; the value it took is a gap, as a rolled-back create leaves.
+    await this.nextId(prefix);
+    const sequence = idSequence(this.s, prefix);
+    await this.client.query(
+      `SELECT setval($1::regclass, GREATEST($2::bigint, (SELECT last_value FROM ${sequence})))`,
+      [sequence, used],
+    );
+  }
+
+  async putBlob(collection: string, id: string, blob: StoredBlob): Promise<void> {
+    await this.client.query(
+      `INSERT INTO ${this.s}.ok_blobs (collection, id, content_type, bytes) VALUES ($1, $2, $3, $4)`,
+      [collection, id, blob.contentType, blob.bytes],
+    );
+  }
+
+  async deleteBlob(collection: string, id: string): Promise<void> {
+    await this.client.query(`DELETE FROM ${this.s}.ok_blobs WHERE collection = $1 AND id = $2`, [
+      collection,
+      id,
+    ]);
+  }
+
+  async getBlob(collection: string, id: string): Promise<StoredBlob | undefined> {
+    const row = await this.one(
+      `SELECT content_type, bytes FROM ${this.s}.ok_blobs WHERE collection = $1 AND id = $2`,
+      [collection, id],
+    );
+    if (row === undefined) return undefined;
+    return { contentType: textColumn(row, 'content_type'), bytes: blobColumn(row, 'bytes') };
+  }
+
+  /**
+   * Every row goes; the floor is this transaction's id. A cursor names the transactions it has seen all of (those
+   * below its xid): at or below the floor it may hold records that no longer exist. A reader whose snapshot is held
+   * back by an older running transaction may get a cursor at or below the floor after the clear too: it is told to
+   * pull from the start once more, which is safe, only slower.
+   */
+  async clearAll(): Promise<void> {
+    await this.client.query(
+      `DELETE FROM ${this.s}.ok_records; DELETE FROM ${this.s}.ok_access; DELETE FROM ${this.s}.ok_idempotency;
+       DELETE FROM ${this.s}.ok_temp_ids; DELETE FROM ${this.s}.ok_blobs;
+       INSERT INTO ${this.s}.ok_cursor_floor (singleton, xid) VALUES (true, pg_current_xact_id())
+       ON CONFLICT (singleton) DO UPDATE SET xid = excluded.xid`,
+    );
+  }
+
   async savepoint<T>(fn: () => Promise<T>): Promise<T> {
     savepoints += 1;
     const name = `ok_sp_${savepoints}`;
@@ -453,7 +526,9 @@ class PostgresTx implements StoreTx, StoreReader {
   async checkCursor(cursor: string): Promise<CursorCheck> {
     const match = CURSOR.exec(cursor);
     if (!match?.[1] || !match[2]) return 'invalid';
-    return BigInt(match[1]) <= (await this.watermark()).xmax ? 'ok' : 'invalid';
+    if (BigInt(match[1]) > (await this.watermark()).xmax) return 'invalid';
+    const floor = await this.one(`SELECT xid::text AS xid FROM ${this.s}.ok_cursor_floor`);
+    return floor !== undefined && BigInt(match[1]) <= BigInt(textColumn(floor, 'xid')) ? 'expired' : 'ok';
   }
 
   async list(query: ListQuery): Promise<ListPage> {

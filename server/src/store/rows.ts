@@ -42,3 +42,10 @@ export function isJsonLiteral(value: string): boolean {
     value === 'true' || value === 'false' || value === 'null' || /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(value)
   );
 }
+
+export function blobColumn(row: unknown, name: string): Buffer {
+  const value = column(row, name);
+  if (Buffer.isBuffer(value)) return value;
+  if (value instanceof Uint8Array) return Buffer.from(value);
+  throw new Error(`stored column ${name} is not bytes`);
+}

@@ -2,7 +2,15 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isObject, type JsonObject } from '../json.js';
-import { boolColumn, intColumn, isJsonLiteral, jsonColumn, nullableTextColumn, textColumn } from './rows.js';
+import {
+  blobColumn,
+  boolColumn,
+  intColumn,
+  isJsonLiteral,
+  jsonColumn,
+  nullableTextColumn,
+  textColumn,
+} from './rows.js';
 import type {
   CursorCheck,
   ListPage,
@@ -10,6 +18,7 @@ import type {
   StoreReader,
   StoreTx,
   StoredAnswer,
+  StoredBlob,
   StoredRecord,
   SyncStore,
 } from './types.js';
@@ -64,7 +73,14 @@ CREATE TABLE IF NOT EXISTS ok_temp_ids (
   server_id TEXT NOT NULL,
   PRIMARY KEY (user, temp_id)
 ) WITHOUT ROWID;
-INSERT OR IGNORE INTO ok_meta (key, value) VALUES ('schema', 1), ('seq', 0);
+CREATE TABLE IF NOT EXISTS ok_blobs (
+  collection TEXT NOT NULL,
+  id TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  bytes BLOB NOT NULL,
+  PRIMARY KEY (collection, id)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO ok_meta (key, value) VALUES ('schema', 1), ('seq', 0), ('cursor_floor', 0);
 `;
 
 const COLUMNS = 'r.collection, r.id, r.version, r.seq, r.deleted, r.updated_at, r.parent_id, r.data';
@@ -99,6 +115,7 @@ export class SqliteStore implements SyncStore {
   readonly db: Database.Database;
   private readonly clock: () => Date;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(options: SqliteStoreOptions = {}) {
     const file = options.file ?? ':memory:';
@@ -124,7 +141,7 @@ export class SqliteStore implements SyncStore {
     return this.serial(async () => {
       this.db.exec('BEGIN IMMEDIATE');
       try {
-        const result = await fn(new SqliteTx(this.db, this.clock));
+        const result = await fn(new SqliteTx(this.db, this.clock, this.statements));
         this.db.exec('COMMIT');
         return result;
       } catch (error) {
@@ -138,7 +155,7 @@ export class SqliteStore implements SyncStore {
     return this.serial(async () => {
       this.db.exec('BEGIN');
       try {
-        return await fn(new SqliteTx(this.db, this.clock));
+        return await fn(new SqliteTx(this.db, this.clock, this.statements));
       } finally {
         if (this.db.inTransaction) this.db.exec('COMMIT');
       }
@@ -148,6 +165,17 @@ export class SqliteStore implements SyncStore {
   pruneAnswers(before: Date): Promise<void> {
     return this.serial(() => {
       this.db.prepare('DELETE FROM ok_idempotency WHERE created_at < ?').run(before.getTime());
+      return Promise.resolve();
+    });
+  }
+
+  clear(): Promise<void> {
+    return this.write(() => {
+      // Cursors carry a sequence number: those below the next one were issued before now.
+      this.db.exec(`DELETE FROM ok_records; DELETE FROM ok_access; DELETE FROM ok_idempotency;
+        DELETE FROM ok_temp_ids; DELETE FROM ok_blobs;
+        UPDATE ok_meta SET value = value + 1 WHERE key = 'seq';
+        UPDATE ok_meta SET value = (SELECT value FROM ok_meta WHERE key = 'seq') WHERE key = 'cursor_floor';`);
       return Promise.resolve();
     });
   }
@@ -166,23 +194,37 @@ class SqliteTx implements StoreTx, StoreReader {
   constructor(
     private readonly db: Database.Database,
     private readonly clock: () => Date,
+    private readonly statements: Map<string, Database.Statement>,
   ) {}
+
+  /** Statements are prepared once per database: preparing is most of the cost of a small query. */
+  private prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      // List queries vary with the filters a client names: a bound keeps those from growing the cache forever.
+      if (this.statements.size >= 500) this.statements.clear();
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
 
   private nextSeq(): number {
     return intColumn(
-      this.db.prepare("UPDATE ok_meta SET value = value + 1 WHERE key = 'seq' RETURNING value").get(),
+      this.prepare("UPDATE ok_meta SET value = value + 1 WHERE key = 'seq' RETURNING value").get(),
       'value',
     );
   }
 
   private currentSeq(): number {
-    return intColumn(this.db.prepare("SELECT value FROM ok_meta WHERE key = 'seq'").get(), 'value');
+    return intColumn(this.prepare("SELECT value FROM ok_meta WHERE key = 'seq'").get(), 'value');
   }
 
   get(collection: string, id: string): Promise<StoredRecord | undefined> {
-    const row = this.db
-      .prepare(`SELECT ${COLUMNS} FROM ok_records r WHERE r.collection = ? AND r.id = ?`)
-      .get(collection, id);
+    const row = this.prepare(`SELECT ${COLUMNS} FROM ok_records r WHERE r.collection = ? AND r.id = ?`).get(
+      collection,
+      id,
+    );
     return Promise.resolve(row === undefined ? undefined : toRecord(row));
   }
 
@@ -192,61 +234,59 @@ class SqliteTx implements StoreTx, StoreReader {
     data: JsonObject,
     parentId: string | null,
   ): Promise<StoredRecord> {
-    this.db
-      .prepare(
-        `INSERT INTO ok_records (collection, id, version, seq, deleted, updated_at, parent_id, data)
+    this.prepare(
+      `INSERT INTO ok_records (collection, id, version, seq, deleted, updated_at, parent_id, data)
          VALUES (?, ?, 1, ?, 0, ?, ?, ?)`,
-      )
-      .run(collection, id, this.nextSeq(), this.clock().toISOString(), parentId, JSON.stringify(data));
+    ).run(collection, id, this.nextSeq(), this.clock().toISOString(), parentId, JSON.stringify(data));
     const record = await this.get(collection, id);
     if (!record) throw new Error(`${collection}/${id} vanished inside its own transaction`);
     return record;
   }
 
   async update(current: StoredRecord, data: JsonObject, deleted: boolean): Promise<StoredRecord | null> {
-    const result = this.db
-      .prepare(
-        `UPDATE ok_records SET version = version + 1, seq = ?, deleted = ?, updated_at = ?, data = ?
+    const result = this.prepare(
+      `UPDATE ok_records SET version = version + 1, seq = ?, deleted = ?, updated_at = ?, data = ?
          WHERE collection = ? AND id = ? AND version = ?`,
-      )
-      .run(
-        this.nextSeq(),
-        deleted ? 1 : 0,
-        this.clock().toISOString(),
-        JSON.stringify(data),
-        current.collection,
-        current.id,
-        current.version,
-      );
+    ).run(
+      this.nextSeq(),
+      deleted ? 1 : 0,
+      this.clock().toISOString(),
+      JSON.stringify(data),
+      current.collection,
+      current.id,
+      current.version,
+    );
     if (result.changes === 0) return null;
     return (await this.get(current.collection, current.id)) ?? null;
   }
 
   touch(collection: string, id: string): Promise<void> {
-    this.db
-      .prepare('UPDATE ok_records SET seq = ? WHERE collection = ? AND id = ?')
-      .run(this.nextSeq(), collection, id);
+    this.prepare('UPDATE ok_records SET seq = ? WHERE collection = ? AND id = ?').run(
+      this.nextSeq(),
+      collection,
+      id,
+    );
     return Promise.resolve();
   }
 
   liveChildren(_parentCollection: string, parentId: string): Promise<StoredRecord[]> {
-    const rows = this.db
-      .prepare(`SELECT ${COLUMNS} FROM ok_records r WHERE r.parent_id = ? AND r.deleted = 0 ORDER BY r.seq`)
-      .all(parentId);
+    const rows = this.prepare(
+      `SELECT ${COLUMNS} FROM ok_records r WHERE r.parent_id = ? AND r.deleted = 0 ORDER BY r.seq`,
+    ).all(parentId);
     return Promise.resolve(rows.map(toRecord));
   }
 
   readers(collection: string, id: string): Promise<string[]> {
-    const rows = this.db
-      .prepare('SELECT user FROM ok_access WHERE collection = ? AND id = ? AND revoked = 0')
-      .all(collection, id);
+    const rows = this.prepare(
+      'SELECT user FROM ok_access WHERE collection = ? AND id = ? AND revoked = 0',
+    ).all(collection, id);
     return Promise.resolve(rows.map((row) => textColumn(row, 'user')));
   }
 
   canRead(collection: string, id: string, user: string): Promise<boolean> {
-    const row = this.db
-      .prepare('SELECT revoked FROM ok_access WHERE collection = ? AND id = ? AND user = ?')
-      .get(collection, id, user);
+    const row = this.prepare(
+      'SELECT revoked FROM ok_access WHERE collection = ? AND id = ? AND user = ?',
+    ).get(collection, id, user);
     return Promise.resolve(row !== undefined && intColumn(row, 'revoked') === 0);
   }
 
@@ -256,37 +296,35 @@ class SqliteTx implements StoreTx, StoreReader {
     let changed = false;
     for (const user of after) {
       if (before.has(user)) continue;
-      this.db
-        .prepare(
-          `INSERT INTO ok_access (collection, id, user, revoked) VALUES (?, ?, ?, 0)
+      this.prepare(
+        `INSERT INTO ok_access (collection, id, user, revoked) VALUES (?, ?, ?, 0)
            ON CONFLICT (collection, id, user) DO UPDATE SET revoked = 0`,
-        )
-        .run(collection, id, user);
+      ).run(collection, id, user);
       changed = true;
     }
     for (const user of before) {
       if (after.has(user)) continue;
-      this.db
-        .prepare('UPDATE ok_access SET revoked = 1 WHERE collection = ? AND id = ? AND user = ?')
-        .run(collection, id, user);
+      this.prepare('UPDATE ok_access SET revoked = 1 WHERE collection = ? AND id = ? AND user = ?').run(
+        collection,
+        id,
+        user,
+      );
       changed = true;
     }
     return changed;
   }
 
   nextId(prefix: string): Promise<number> {
-    const row = this.db
-      .prepare(
-        'INSERT INTO ok_meta (key, value) VALUES (?, 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value',
-      )
-      .get(`next:${prefix}`);
+    const row = this.prepare(
+      'INSERT INTO ok_meta (key, value) VALUES (?, 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value',
+    ).get(`next:${prefix}`);
     return Promise.resolve(intColumn(row, 'value'));
   }
 
   getAnswer(user: string, key: string): Promise<StoredAnswer | undefined> {
-    const row = this.db
-      .prepare('SELECT fingerprint, status, headers, body FROM ok_idempotency WHERE user = ? AND key = ?')
-      .get(user, key);
+    const row = this.prepare(
+      'SELECT fingerprint, status, headers, body FROM ok_idempotency WHERE user = ? AND key = ?',
+    ).get(user, key);
     if (row === undefined) return Promise.resolve(undefined);
     return Promise.resolve({
       fingerprint: textColumn(row, 'fingerprint'),
@@ -297,34 +335,66 @@ class SqliteTx implements StoreTx, StoreReader {
   }
 
   putAnswer(user: string, key: string, answer: StoredAnswer): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT INTO ok_idempotency (user, key, fingerprint, status, headers, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        user,
-        key,
-        answer.fingerprint,
-        answer.status,
-        JSON.stringify(answer.headers),
-        JSON.stringify(answer.body),
-        this.clock().getTime(),
-      );
+    this.prepare(
+      'INSERT INTO ok_idempotency (user, key, fingerprint, status, headers, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(
+      user,
+      key,
+      answer.fingerprint,
+      answer.status,
+      JSON.stringify(answer.headers),
+      JSON.stringify(answer.body),
+      this.clock().getTime(),
+    );
     return Promise.resolve();
   }
 
   resolveTempId(user: string, tempId: string): Promise<string | undefined> {
-    const row = this.db
-      .prepare('SELECT server_id FROM ok_temp_ids WHERE user = ? AND temp_id = ?')
-      .get(user, tempId);
+    const row = this.prepare('SELECT server_id FROM ok_temp_ids WHERE user = ? AND temp_id = ?').get(
+      user,
+      tempId,
+    );
     return Promise.resolve(row === undefined ? undefined : textColumn(row, 'server_id'));
   }
 
   rememberTempId(user: string, tempId: string, collection: string, serverId: string): Promise<void> {
-    this.db
-      .prepare('INSERT INTO ok_temp_ids (user, temp_id, collection, server_id) VALUES (?, ?, ?, ?)')
-      .run(user, tempId, collection, serverId);
+    this.prepare('INSERT INTO ok_temp_ids (user, temp_id, collection, server_id) VALUES (?, ?, ?, ?)').run(
+      user,
+      tempId,
+      collection,
+      serverId,
+    );
     return Promise.resolve();
+  }
+
+  reserveId(prefix: string, used: number): Promise<void> {
+    this.prepare(
+      'INSERT INTO ok_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)',
+    ).run(`next:${prefix}`, used);
+    return Promise.resolve();
+  }
+
+  putBlob(collection: string, id: string, blob: StoredBlob): Promise<void> {
+    this.prepare('INSERT INTO ok_blobs (collection, id, content_type, bytes) VALUES (?, ?, ?, ?)').run(
+      collection,
+      id,
+      blob.contentType,
+      blob.bytes,
+    );
+    return Promise.resolve();
+  }
+
+  deleteBlob(collection: string, id: string): Promise<void> {
+    this.prepare('DELETE FROM ok_blobs WHERE collection = ? AND id = ?').run(collection, id);
+    return Promise.resolve();
+  }
+
+  getBlob(collection: string, id: string): Promise<StoredBlob | undefined> {
+    const row: unknown = this.prepare(
+      'SELECT content_type, bytes FROM ok_blobs WHERE collection = ? AND id = ?',
+    ).get(collection, id);
+    if (row === undefined) return Promise.resolve(undefined);
+    return Promise.resolve({ contentType: textColumn(row, 'content_type'), bytes: blobColumn(row, 'bytes') });
   }
 
   async savepoint<T>(fn: () => Promise<T>): Promise<T> {
@@ -344,7 +414,12 @@ class SqliteTx implements StoreTx, StoreReader {
   checkCursor(cursor: string): Promise<CursorCheck> {
     const match = /^c_(\d{1,15})$/.exec(cursor);
     const seq = match?.[1] === undefined ? NaN : Number(match[1]);
-    return Promise.resolve(Number.isSafeInteger(seq) && seq <= this.currentSeq() ? 'ok' : 'invalid');
+    if (!Number.isSafeInteger(seq) || seq > this.currentSeq()) return Promise.resolve('invalid');
+    const floor = intColumn(
+      this.prepare("SELECT value FROM ok_meta WHERE key = 'cursor_floor'").get(),
+      'value',
+    );
+    return Promise.resolve(seq < floor ? 'expired' : 'ok');
   }
 
   list(query: ListQuery): Promise<ListPage> {
@@ -372,7 +447,7 @@ class SqliteTx implements StoreTx, StoreReader {
       `SELECT ${COLUMNS}, ${scoped ? 'a.revoked' : '0 AS revoked'} FROM ok_records r ` +
       (scoped ? 'JOIN ok_access a ON a.collection = r.collection AND a.id = r.id AND a.user = @user ' : '') +
       `WHERE ${clauses.join(' AND ')} ORDER BY r.seq LIMIT @limit`;
-    const rows = this.db.prepare(sql).all(params);
+    const rows = this.prepare(sql).all(params);
     const hasMore = rows.length > query.limit;
     const page = hasMore ? rows.slice(0, query.limit) : rows;
     const last = page[page.length - 1];
@@ -388,9 +463,9 @@ class SqliteTx implements StoreTx, StoreReader {
   }
 
   all(collection: string): Promise<StoredRecord[]> {
-    const rows = this.db
-      .prepare(`SELECT ${COLUMNS} FROM ok_records r WHERE r.collection = ? ORDER BY length(r.id), r.id`)
-      .all(collection);
+    const rows = this.prepare(
+      `SELECT ${COLUMNS} FROM ok_records r WHERE r.collection = ? ORDER BY length(r.id), r.id`,
+    ).all(collection);
     return Promise.resolve(rows.map(toRecord));
   }
 }

@@ -46,7 +46,7 @@ export interface ListPage {
   hasMore: boolean;
 }
 
-/** What `parseCursor` makes of a `since` value. */
+/** What `checkCursor` makes of a `since` value: `expired` when it was issued before a `clear()`. */
 export type CursorCheck = 'ok' | 'invalid' | 'expired';
 
 /**
@@ -70,6 +70,11 @@ export interface StoreTx {
   putAnswer(user: string, key: string, answer: StoredAnswer): Promise<void>;
   resolveTempId(user: string, tempId: string): Promise<string | undefined>;
   rememberTempId(user: string, tempId: string, collection: string, serverId: string): Promise<void>;
+  /** Makes every later `nextId(prefix)` larger than `used` (a record created with a fixed id, such as a seed's). */
+  reserveId(prefix: string, used: number): Promise<void>;
+  /** The bytes of a binary collection's record, written in the transaction that creates the record. */
+  putBlob(collection: string, id: string, blob: StoredBlob): Promise<void>;
+  deleteBlob(collection: string, id: string): Promise<void>;
   /** Runs `fn` in a savepoint: if it throws, what it wrote is undone and the error goes on. */
   savepoint<T>(fn: () => Promise<T>): Promise<T>;
 }
@@ -82,6 +87,13 @@ export interface StoreReader {
   checkCursor(cursor: string): Promise<CursorCheck>;
   /** Every record of a collection, tombstones included (tests, admin views). */
   all(collection: string): Promise<StoredRecord[]>;
+  getBlob(collection: string, id: string): Promise<StoredBlob | undefined>;
+}
+
+/** Bytes uploaded to a binary collection, with the media type they came with. */
+export interface StoredBlob {
+  contentType: string;
+  bytes: Buffer;
 }
 
 /** A storage adapter: SQLite (`@offline-kit/server/sqlite`) and PostgreSQL (`@offline-kit/server/postgres`). */
@@ -95,5 +107,11 @@ export interface SyncStore {
   read<T>(fn: (reader: StoreReader) => Promise<T>): Promise<T>;
   /** Drops idempotency answers older than `before` (PROTOCOL.md promises at least 24 hours). */
   pruneAnswers(before: Date): Promise<void>;
+  /**
+   * Forgets every record, tombstone, reader, idempotency answer, temporary id and blob (a demo or test going back to
+   * its seed). Id counters keep counting, so a new record never takes the id of one a client may still hold, and
+   * every cursor issued before answers `410 cursor_expired`: the client pulls again from the start.
+   */
+  clear(): Promise<void>;
   close(): Promise<void>;
 }

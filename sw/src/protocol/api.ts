@@ -349,12 +349,24 @@ export interface OfflineKitApi {
   clearLocalData(options?: { unsynced?: 'refuse' | 'discard' }): Promise<void>;
 }
 
+/**
+ * WebCrypto's `CryptoKey`, named by its shape: servers import the protocol floor without the DOM library, where no
+ * `CryptoKey` is declared (TypeScript 5 pulled the DOM library in through an unrelated package; TypeScript 7 does
+ * not). A page passes a real `CryptoKey`; the worker checks that it is one before using it.
+ */
+export interface EncryptionKey {
+  readonly type: string;
+  readonly extractable: boolean;
+  readonly algorithm: { readonly name: string };
+  readonly usages: readonly string[];
+}
+
 /** What a page hands the service worker at sign-in (and on every connect: the worker keeps it in memory only). */
 export interface Credentials {
   headers: Record<string, string>;
   user: string;
-  /** With `encryptAtRest: { key: 'app' }`: the key the partition is sealed with. */
-  encryptionKey?: CryptoKey;
+  /** With `encryptAtRest: { key: 'app' }`: a non-extractable AES-GCM `CryptoKey`, the key the partition is sealed with. */
+  encryptionKey?: EncryptionKey;
 }
 
 export type OfflineKitMethod = keyof OfflineKitApi;

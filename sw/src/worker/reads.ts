@@ -29,12 +29,14 @@ export async function handleRead(
   if ((id && isTempId(id)) || isLocalCursor(url.searchParams.get('since')) || !engine.online) {
     return answerLocal(engine, path, id, url);
   }
+  // A page still on a record's temporary id after the server gave it its own: the server knows only its own.
+  const asked = id !== null && id !== path.id ? withRecordId(request, id) : request;
   if (conf.read !== 'network-first') {
     const local = await answerLocal(engine, path, id, url, true);
     if (local) {
       if (conf.read === 'stale-while-revalidate') {
         waitUntil(
-          fromNetwork(engine, path, id, request, waitUntil).then(
+          fromNetwork(engine, path, id, asked, waitUntil).then(
             (r) => r.body?.cancel(),
             () => null,
           ),
@@ -44,10 +46,16 @@ export async function handleRead(
     }
   }
   try {
-    return await withTimeout(fromNetwork(engine, path, id, request, waitUntil), conf.networkTimeoutMs);
+    return await withTimeout(fromNetwork(engine, path, id, asked, waitUntil), conf.networkTimeoutMs);
   } catch {
     return answerLocal(engine, path, id, url);
   }
+}
+
+function withRecordId(request: Request, id: string): Request {
+  const url = new URL(request.url);
+  url.pathname = url.pathname.replace(/[^/]*$/, encodeURIComponent(id));
+  return new Request(url, request);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

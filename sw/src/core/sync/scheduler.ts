@@ -31,6 +31,27 @@ export { NETWORK_RETRY_CAP_MS } from '../model/backoff.js';
 
 type Progress = (p: Omit<SyncProgress, 'runId' | 'unit'>) => void;
 
+/** How soon a worker told "online" by a page, but not seeing the network itself, looks again. */
+const NEWS_RECHECK_MS = 1_000;
+
+/** Why a run paused when the worker holds no credentials: its memory lost what a page handed over. */
+const MISSING_CREDENTIALS: ErrorInfo = {
+  code: 'unauthorized',
+  message: 'the service worker has no credentials',
+  details: { missing: true },
+};
+
+function isMissingCredentials(reason: ErrorInfo): boolean {
+  const details: unknown = reason.details;
+  return (
+    reason.code === 'unauthorized' &&
+    typeof details === 'object' &&
+    details !== null &&
+    'missing' in details &&
+    details.missing === true
+  );
+}
+
 /** What a run needs from the rest of the engine. */
 export interface RunHost {
   readonly locked: boolean;
@@ -71,10 +92,16 @@ export class Scheduler {
   constructor(
     private readonly ctx: EngineContext,
     private readonly host: RunHost,
-    private reason: ErrorInfo | null,
+    reason: ErrorInfo | null,
   ) {
-    this.state = reason ? 'paused' : 'idle';
+    // A pause for credentials this worker's memory lacked is not carried over: the new worker lacks them too, and its
+    // first run must ask the pages again. Carried over, every run was skipped without asking (a worker stopped after
+    // pausing, before the page's answer arrived, left the queue waiting for good).
+    this.reason = reason !== null && !isMissingCredentials(reason) ? reason : null;
+    this.state = this.reason ? 'paused' : 'idle';
   }
+
+  private reason: ErrorInfo | null;
 
   get runState(): RunState {
     return this.state;
@@ -278,11 +305,7 @@ export class Scheduler {
   private async missingCredentials(): Promise<ErrorInfo | null> {
     if (this.host.user === null && this.ctx.config.credentials === null) return null;
     if ((await this.ctx.deps.credentials()) !== null) return null;
-    return {
-      code: 'unauthorized',
-      message: 'the service worker has no credentials',
-      details: { missing: true },
-    };
+    return MISSING_CREDENTIALS;
   }
 
   private async scheduleRetry(stop: Extract<Stop, { kind: 'transient' }>): Promise<void> {
@@ -293,13 +316,13 @@ export class Scheduler {
     this.armRetry(delay);
   }
 
-  private armRetry(delay: number): void {
+  private armRetry(delay: number, trigger: SyncTrigger = 'retry'): void {
     this.clearRetry();
     this.retryAt = this.ctx.deps.now() + delay;
     this.retryTimer = this.ctx.deps.setTimer(() => {
       this.retryTimer = null;
       this.retryAt = null;
-      void this.sync('all', 'retry');
+      void this.sync('all', trigger);
     }, delay);
   }
 
@@ -314,7 +337,22 @@ export class Scheduler {
    * it is due (or was lost with a restarted worker) and writes wait.
    */
   async nudge(trigger: SyncTrigger, online: boolean): Promise<void> {
-    if (this.running || this.paused || this.host.locked || !online) return;
+    if (this.paused || this.host.locked) return;
+    // A page says the network is back (or it is shown again): that is news the worker acts on, not a reminder it may
+    // skip. A run going on may have started in the outage and fail; the request waits behind it (joining one already
+    // waiting). A worker that does not see the network yet — pages and the worker learn it at slightly different
+    // moments — looks again in a second, once; later nudges and the heartbeat cover the rest.
+    const news = trigger === 'online' || trigger === 'resume';
+    if (!online) {
+      const now = this.ctx.deps.now();
+      if (news && (this.retryAt === null || this.retryAt > now + NEWS_RECHECK_MS))
+        this.armRetry(NEWS_RECHECK_MS, trigger);
+      return;
+    }
+    if (this.running) {
+      if (news) void this.sync('all', trigger);
+      return;
+    }
     if (trigger === 'retry') {
       if (this.retryAt !== null && this.retryAt > this.ctx.deps.now()) return;
       const pending = await this.ctx.queue.countUnsent();
