@@ -133,3 +133,40 @@ describe('pull with pages fetched ahead', () => {
     });
   });
 });
+
+describe('first sync into an empty collection', () => {
+  it('keeps edits captured between its pages, on records already pulled and on records still to come', async () => {
+    const server = new FakeServer();
+    const seeded = Array.from({ length: 8 }, (_, i) => server.seed('work-orders', { title: `wo ${i}` }));
+    const [early, late] = [seeded[0], seeded[7]];
+    if (!early || !late) throw new Error('seeding failed');
+    const edits: Promise<unknown>[] = [];
+    // The third page is answered only once the user has edited a record of the first page and one of the last.
+    const fetch = async (request: Request): Promise<Response> => {
+      if (request.url.endsWith('since=c_4')) {
+        edits.push(
+          rig.write('PATCH', `/api/work-orders/${early.id}`, { title: 'early, edited' }),
+          rig.write('PATCH', `/api/work-orders/${late.id}`, { title: 'late, edited' }),
+        );
+        await Promise.all(edits);
+      }
+      return server.fetch(request);
+    };
+    const rig = await makeRig(
+      { apiBase: '/api', collections: { 'work-orders': { policy: 'read-write-lww', pageSize: 2 } } },
+      { server, deps: { fetch } },
+    );
+    expect(await rig.engine.sync()).toMatchObject({ outcome: 'completed' });
+    await Promise.all(edits);
+    expect(edits).toHaveLength(2);
+    const titles = async (): Promise<unknown[]> =>
+      (await rig.engine.listRecords({ collection: 'work-orders', limit: 20 })).items.map(
+        (r) => r.data?.title,
+      );
+    const expected = ['early, edited', ...seeded.slice(1, 7).map((r) => r.title), 'late, edited'];
+    expect(await titles()).toEqual(expected);
+    expect(await rig.engine.sync()).toMatchObject({ outcome: 'completed' });
+    expect(server.live('work-orders').map((r) => r.title)).toEqual(expected);
+    expect(await titles()).toEqual(expected);
+  });
+});

@@ -14,11 +14,12 @@ import {
   firstSync,
   offlineRead,
   onlineGet,
-  scale,
+  scaleFirstSync,
+  scaleQueue,
   sequentialQueue,
   type BenchContext,
 } from './measurements.js';
-import { readOptions, type BenchOptions, type StepName } from './options.js';
+import { readOptions, selected, type BenchOptions, type SelectableStep } from './options.js';
 import { Recorder } from './record.js';
 import { markdownTable, textTable } from './report/table.js';
 import { renderSvg } from './report/svg.js';
@@ -95,16 +96,17 @@ async function main(): Promise<void> {
       log,
     };
     log(`bench: ${options.quick ? 'quick' : 'full'} run, server ${server.url}`);
-    const steps: [StepName, (c: BenchContext) => Promise<void>][] = [
+    const steps: [SelectableStep, (c: BenchContext) => Promise<void>][] = [
       ['online-get', onlineGet],
       ['offline-read', offlineRead],
       ['sequential', sequentialQueue],
       ['burst', burstQueue],
       ['first-sync', firstSync],
-      ['scale', scale],
+      ['scale-first-sync', scaleFirstSync],
+      ['scale-queue', scaleQueue],
     ];
     for (const [name, step] of steps) {
-      if (options.only && !options.only.includes(name)) continue;
+      if (!selected(options.only, name)) continue;
       try {
         await step(ctx);
       } catch (error) {

@@ -321,8 +321,8 @@ export async function firstSync(ctx: BenchContext): Promise<void> {
   ctx.log(`first sync of ${ctx.options.catalogue} parts: done`);
 }
 
-/** At scale: 100,000 local records and 10,000 queued writes; the service worker's heap after each. */
-export async function scale(ctx: BenchContext): Promise<void> {
+/** At scale: the first sync of 100,000 records, and the service worker's heap holding them. */
+export async function scaleFirstSync(ctx: BenchContext): Promise<void> {
   const scaleOptions = ctx.options.scale;
   if (scaleOptions === null) return;
   await catalogue(ctx, scaleOptions.records, null, {
@@ -331,6 +331,12 @@ export async function scale(ctx: BenchContext): Promise<void> {
     heap: 'scale-heap-records',
   });
   ctx.log(`scale: ${scaleOptions.records} local records: done`);
+}
+
+/** At scale: 10,000 queued writes (the heap, the devtools panel's first render, their replay). */
+export async function scaleQueue(ctx: BenchContext): Promise<void> {
+  const scaleOptions = ctx.options.scale;
+  if (scaleOptions === null) return;
   await ctx.mock.reset();
   await withSession(ctx, 'ours', (s) =>
     queueAndReplay(ctx, s, {

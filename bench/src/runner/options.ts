@@ -13,6 +13,26 @@ export interface ScaleOptions {
 
 export type StepName = 'online-get' | 'offline-read' | 'sequential' | 'burst' | 'first-sync' | 'scale';
 
+/** What `BENCH_ONLY` can name: the steps, with `scale` also in its two halves (`scale` names both). */
+export type SelectableStep = Exclude<StepName, 'scale'> | 'scale-first-sync' | 'scale-queue';
+
+const STEP_NAMES: readonly string[] = [
+  'online-get',
+  'offline-read',
+  'sequential',
+  'burst',
+  'first-sync',
+  'scale',
+  'scale-first-sync',
+  'scale-queue',
+];
+
+/** Whether a run limited to `only` (null: everything) runs `step`. */
+export function selected(only: readonly string[] | null, step: SelectableStep): boolean {
+  if (only === null || only.includes(step)) return true;
+  return step.startsWith('scale-') && only.includes('scale');
+}
+
 export interface BenchOptions {
   /** Most repetitions of each measurement. */
   reps: number;
@@ -36,7 +56,10 @@ export interface BenchOptions {
   catalogue: number;
   /** Null: skip the scale measurements. */
   scale: ScaleOptions | null;
-  /** Run only these steps (`BENCH_ONLY=online-get,scale`); null: all. For working on one measurement. */
+  /**
+   * Run only these steps (`BENCH_ONLY=online-get,scale`); null: all. For working on one measurement: such a run writes
+   * results/only/ and not RESULTS.md, whose figures must all come from one full run.
+   */
   only: string[] | null;
   quick: boolean;
   /** Where latest.json, latest.svg, latest.png go. */
@@ -57,6 +80,10 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
 export function readOptions(env: NodeJS.ProcessEnv, benchDir: string): BenchOptions {
   const quick = env.BENCH_QUICK === '1';
   const reps = Math.max(1, positiveInt(env, 'BENCH_REPS', quick ? 2 : 5));
+  const only = env.BENCH_ONLY ? env.BENCH_ONLY.split(',').map((step) => step.trim()) : null;
+  const unknown = only?.filter((step) => !STEP_NAMES.includes(step)) ?? [];
+  if (unknown.length > 0)
+    throw new Error(`BENCH_ONLY names no step "${unknown.join('", "')}"; steps: ${STEP_NAMES.join(', ')}`);
   return {
     reps,
     budgetsMs: quick
@@ -84,10 +111,10 @@ export function readOptions(env: NodeJS.ProcessEnv, benchDir: string): BenchOpti
     requests: quick ? 30 : 50,
     catalogue: quick ? 2000 : 10_000,
     scale: quick ? { writes: 500, records: 5000 } : { writes: 10_000, records: 100_000 },
-    only: env.BENCH_ONLY ? env.BENCH_ONLY.split(',').map((step) => step.trim()) : null,
+    only,
     quick,
-    // A quick run is for development: it must not overwrite the committed figures of the last full run.
-    resultsDir: join(benchDir, 'results', quick ? 'quick' : ''),
-    resultsMarkdown: quick ? null : join(benchDir, 'RESULTS.md'),
+    // Quick and partial runs are for development: they must not overwrite the committed figures of the last full run.
+    resultsDir: join(benchDir, 'results', quick ? 'quick' : only ? 'only' : ''),
+    resultsMarkdown: quick || only ? null : join(benchDir, 'RESULTS.md'),
   };
 }

@@ -222,14 +222,15 @@ export function buildRows(rec: Recorder, options: BenchOptions, sizes: BundleSiz
   }
 
   const rate = stat(v('first-sync-rate', 'ours'));
-  const minRate = 20_000;
+  // Issue "Performance, round two": at both sizes (PowerSync publishes 27.6k rows/s on desktop).
+  const minRate = 30_000;
   rows.push({
     label: `First sync after sign-in: ${options.catalogue.toLocaleString('en')}-part catalogue into IndexedDB`,
     unit: 'records/s',
     ours: rate,
     workbox: null,
     ratio: null,
-    target: '≥ 20,000 records/s',
+    target: '≥ 30,000 records/s',
     pass: rate ? rate.median >= minRate : null,
     chart: rate ? { value: minRate / rate.median, limit: 1, caption: 'target / ours' } : null,
     correctness: '',
@@ -341,7 +342,7 @@ export function buildRows(rec: Recorder, options: BenchOptions, sizes: BundleSiz
       ours: scaleRate,
       workbox: null,
       ratio: null,
-      target: '≥ 20,000 records/s',
+      target: '≥ 30,000 records/s',
       pass: scaleRate ? scaleRate.median >= minRate : null,
       chart: scaleRate ? { value: minRate / scaleRate.median, limit: 1, caption: 'target / ours' } : null,
       correctness: '',
