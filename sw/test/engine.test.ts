@@ -1,6 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { FakeServer } from './fake-server.js';
-import { baseConfig, makeRig } from './harness.js';
+import { baseConfig, makeRig, type Rig } from './harness.js';
+
+/** A server that wants the token 'good', and a worker whose credentials are what the page last handed (none yet). */
+async function tokenRig(): Promise<{ rig: Rig; server: FakeServer; hand: (token: string) => void }> {
+  let token: string | null = null;
+  const server = new FakeServer();
+  server.requireToken = 'good';
+  const rig = await makeRig(baseConfig, {
+    server,
+    deps: { credentials: () => Promise.resolve(token ? { Authorization: `Bearer ${token}` } : null) },
+  });
+  return {
+    rig,
+    server,
+    hand: (next) => {
+      token = next;
+    },
+  };
+}
 
 describe('engine against a fake server', () => {
   it('replays offline writes in order, exactly once, with temporary ids rewritten (batch)', async () => {
@@ -101,32 +119,20 @@ describe('engine against a fake server', () => {
   });
 
   it('pauses on 401, keeps everything, and resumes after a forced sync with credentials', async () => {
-    let token: string | null = null;
-    const server = new FakeServer();
-    server.requireToken = 'good';
-    const rig = await makeRig(baseConfig, {
-      server,
-      deps: { credentials: () => Promise.resolve(token ? { Authorization: `Bearer ${token}` } : null) },
-    });
+    const { rig, server, hand } = await tokenRig();
     await rig.write('POST', '/api/work-orders', { title: 'Auth' });
     const s = await rig.engine.sync('all', 'background-sync');
     expect(s.outcome).toBe('failed');
     expect((await rig.engine.status()).paused).toBe(true);
     expect(rig.events.some((e) => e.type === 'credentials-needed')).toBe(true);
     expect((await rig.engine.sync('all', 'retry')).outcome).toBe('skipped');
-    token = 'good';
+    hand('good');
     expect((await rig.engine.sync('all', 'login')).outcome).toBe('completed');
     expect(server.live('work-orders').map((r) => r.title)).toEqual(['Auth']);
   });
 
   it('a worker with no credentials in hand sends nothing and asks for them as missing, unlike a refused token', async () => {
-    let token: string | null = null;
-    const server = new FakeServer();
-    server.requireToken = 'good';
-    const rig = await makeRig(baseConfig, {
-      server,
-      deps: { credentials: () => Promise.resolve(token ? { Authorization: `Bearer ${token}` } : null) },
-    });
+    const { rig, server, hand } = await tokenRig();
     await rig.write('POST', '/api/work-orders', { title: 'Kept' });
     expect((await rig.engine.sync('all', 'background-sync')).outcome).toBe('failed');
     expect(server.requests).toEqual([]);
@@ -142,12 +148,12 @@ describe('engine against a fake server', () => {
       },
     ]);
     expect(await rig.engine.status()).toMatchObject({ paused: true, pending: 1 });
-    token = 'expired';
+    hand('expired');
     expect((await rig.engine.sync('all', 'login')).outcome).toBe('failed');
     const refused = rig.events.filter((e) => e.type === 'credentials-needed').slice(1);
     expect(refused).toHaveLength(1);
     expect(refused[0]?.type === 'credentials-needed' && refused[0].reason.details).toBeUndefined();
-    token = 'good';
+    hand('good');
     expect((await rig.engine.sync('all', 'login')).outcome).toBe('completed');
     expect(server.live('work-orders').map((r) => r.title)).toEqual(['Kept']);
   });
@@ -155,13 +161,7 @@ describe('engine against a fake server', () => {
   it('a worker restarted while paused for missing credentials asks the pages again (it forgot what they sent)', async () => {
     // Seen under load: the worker paused for missing credentials and was stopped before the page's answer arrived.
     // The next worker read the pause back and skipped every run without asking, so the queue waited forever.
-    let token: string | null = null;
-    const server = new FakeServer();
-    server.requireToken = 'good';
-    const rig = await makeRig(baseConfig, {
-      server,
-      deps: { credentials: () => Promise.resolve(token ? { Authorization: `Bearer ${token}` } : null) },
-    });
+    const { rig, server, hand } = await tokenRig();
     await rig.write('POST', '/api/work-orders', { title: 'Waiting' });
     expect((await rig.engine.sync('all', 'background-sync')).outcome).toBe('failed');
     await rig.reopen();
@@ -171,7 +171,7 @@ describe('engine against a fake server', () => {
     expect(asked).toHaveLength(1);
     expect(asked[0]?.type === 'credentials-needed' && asked[0].reason.details).toEqual({ missing: true });
     // The page answers: `setCredentials` resumes the partition and syncs (worker/api-impl.ts).
-    token = 'good';
+    hand('good');
     await rig.engine.setPaused(null);
     expect((await rig.engine.sync('all', 'login')).outcome).toBe('completed');
     expect(server.live('work-orders').map((r) => r.title)).toEqual(['Waiting']);
