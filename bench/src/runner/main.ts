@@ -14,6 +14,7 @@ import {
   firstSync,
   offlineRead,
   onlineGet,
+  coldStart,
   scaleFirstSync,
   scaleQueue,
   sequentialQueue,
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
     log(`bench: ${options.quick ? 'quick' : 'full'} run, server ${server.url}`);
     const steps: [SelectableStep, (c: BenchContext) => Promise<void>][] = [
       ['online-get', onlineGet],
+      ['cold-start', coldStart],
       ['offline-read', offlineRead],
       ['sequential', sequentialQueue],
       ['burst', burstQueue],

@@ -20,6 +20,7 @@ import {
   isOurs,
   openSession,
   serviceWorkerHeap,
+  stopServiceWorker,
   type Session,
   type VariantId,
 } from './browser.js';
@@ -100,6 +101,42 @@ export async function onlineGet(ctx: BenchContext): Promise<void> {
       });
     }
     ctx.log(`online GET: repetition ${rep + 1}`);
+  }
+}
+
+/** Cold starts timed per repetition: each stops the worker, then times the page's next API read. */
+const COLD_STARTS = 5;
+
+/**
+ * Cold start: the browser stopped the idle service worker (as it does after about 30 s without events), and the app
+ * reads its API again: the worker starts, evaluates its script, and answers. Timed from the page's `fetch` to the
+ * parsed body of a 100-record list, after one warm read (so each variant has what it caches), the worker stopped
+ * through the DevTools protocol before each timed read.
+ */
+export async function coldStart(ctx: BenchContext): Promise<void> {
+  await ctx.mock.reset();
+  for (const rep of repetitions(ctx, 'cold-start')) {
+    for (const variant of inOrder(['workbox', 'ours'], rep)) {
+      await withSession(ctx, variant, async (s) => {
+        const warm = expect(await s.call('timeGets', '/api/parts?limit=100', 1, 1), isReadResult, 'timeGets');
+        if (warm.records !== 100)
+          throw new Error(`${variant}: GET answered ${warm.records} records, not 100`);
+        const times: number[] = [];
+        for (let i = 0; i < COLD_STARTS; i++) {
+          await stopServiceWorker(s);
+          const cold = expect(
+            await s.call('timeGets', '/api/parts?limit=100', 0, 1),
+            isReadResult,
+            'timeGets',
+          );
+          if (cold.records !== 100)
+            throw new Error(`${variant}: a cold GET answered ${cold.records} records, not 100`);
+          times.push(...cold.durationsMs);
+        }
+        ctx.recorder.add('cold-start-p50', variant, rep, quantile(times, 0.5));
+      });
+    }
+    ctx.log(`cold start: repetition ${rep + 1}`);
   }
 }
 

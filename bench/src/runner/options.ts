@@ -11,13 +11,15 @@ export interface ScaleOptions {
   records: number;
 }
 
-export type StepName = 'online-get' | 'offline-read' | 'sequential' | 'burst' | 'first-sync' | 'scale';
+export type StepName =
+  'online-get' | 'cold-start' | 'offline-read' | 'sequential' | 'burst' | 'first-sync' | 'scale';
 
 /** What `BENCH_ONLY` can name: the steps, with `scale` also in its two halves (`scale` names both). */
 export type SelectableStep = Exclude<StepName, 'scale'> | 'scale-first-sync' | 'scale-queue';
 
 const STEP_NAMES: readonly string[] = [
   'online-get',
+  'cold-start',
   'offline-read',
   'sequential',
   'burst',
@@ -89,6 +91,7 @@ export function readOptions(env: NodeJS.ProcessEnv, benchDir: string): BenchOpti
     budgetsMs: quick
       ? {
           'online-get': 15_000,
+          'cold-start': 15_000,
           'offline-read': 15_000,
           sequential: 30_000,
           burst: 30_000,
@@ -97,6 +100,7 @@ export function readOptions(env: NodeJS.ProcessEnv, benchDir: string): BenchOpti
         }
       : {
           'online-get': 30_000,
+          'cold-start': 40_000,
           'offline-read': 40_000,
           sequential: 140_000,
           burst: 110_000,

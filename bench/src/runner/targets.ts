@@ -128,6 +128,14 @@ export function buildRows(rec: Recorder, options: BenchOptions, sizes: BundleSiz
       { aim: 0.7 },
     ),
     ratioRow(
+      'Cold start: worker stopped → first read of 100 records answered, p50',
+      'ms',
+      v('cold-start-p50', 'ours'),
+      v('cold-start-p50', 'workbox'),
+      1.2,
+      'ratio ≤ 1.2',
+    ),
+    ratioRow(
       `Offline read of ${options.readRecords.toLocaleString('en')} records, p50 (ours with 10 pending writes overlaid)`,
       'ms',
       v('offline-read-p50', 'ours'),
