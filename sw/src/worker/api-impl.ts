@@ -75,8 +75,8 @@ export class WorkerApi implements OfflineKitApi {
     return status;
   }
 
-  /** The last storage estimate that came, kept for when the browser fails one. */
-  private lastStorage: { usage: number; quota: number } | null = null;
+  /** The last storage estimate that came, kept for when the browser fails one (and for status events). */
+  lastStorage: { usage: number; quota: number } | null = null;
 
   /**
    * The origin's storage use, or null where the browser has no estimate (WebKit has no `navigator.storage`). Firefox
@@ -95,7 +95,32 @@ export class WorkerApi implements OfflineKitApi {
         await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
       }
     }
+    if (this.lastStorage === null) this.estimateLater();
     return this.lastStorage;
+  }
+
+  private estimating = false;
+
+  /**
+   * No estimate yet, and the browser refused three: ask again in the background (a few times, seconds apart), and
+   * publish the status when one comes, so a panel showing "unknown" gets the numbers without asking.
+   */
+  private estimateLater(): void {
+    if (this.estimating) return;
+    this.estimating = true;
+    void (async () => {
+      for (let attempt = 1; attempt <= 5 && this.lastStorage === null; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+        try {
+          const estimate = await navigator.storage.estimate();
+          this.lastStorage = { usage: estimate.usage ?? 0, quota: estimate.quota ?? 0 };
+          (await this.engine()).statusSoon();
+        } catch {
+          // Asked again after a longer pause.
+        }
+      }
+      this.estimating = false;
+    })();
   }
 
   async syncNow(options?: { unit?: string; discardPending?: boolean }): Promise<SyncRunSummary> {

@@ -70,13 +70,21 @@ export function init(config: OfflineKitConfig): OfflineKitHandle {
   installErrorTransfer();
 
   const hub = new EventHub();
-  const runtime = new Runtime(resolved, (e) => hub.emit(e));
+  // The engine's status knows nothing of the browser's storage estimate (the worker asks for it in `getStatus`):
+  // a status event carries the last estimate, or every event turned the panel's storage card to "unknown".
+  let estimates: WorkerApi | null = null;
+  const runtime = new Runtime(resolved, (e) =>
+    hub.emit(
+      e.type === 'status' ? { ...e, status: { ...e.status, storage: estimates?.lastStorage ?? null } } : e,
+    ),
+  );
   const host = self.location.hostname;
   runtime.devtools = resolved.devtools ?? (host === 'localhost' || host === '127.0.0.1' || host === '[::1]');
   const api = new WorkerApi(runtime, () => {
     // A unit named `login` is what the app wants after sign-in (the seed's pattern); otherwise everything.
     void runtime.engine().then((e) => e.sync(resolved.syncUnits.has('login') ? 'login' : 'all', 'login'));
   });
+  estimates = api;
   const surface = apiSurface(api);
   const origin = self.location.origin;
 
