@@ -35,4 +35,27 @@ describe('an edit queued while its record is being created', () => {
       { id: held[0]?.id, status: 'open' },
     ]);
   });
+
+  it('kept as a conflict when another user changed the record meanwhile, under the server id', async () => {
+    // The create's answer is lost after the server committed it; another user edits the new record on the server;
+    // the device edits it too, under its temporary id. The replay batch carries the create (answered again) and the
+    // edit, which conflicts: it was kept under the temporary id, a record the device no longer holds by that name.
+    const rig = await makeRig(baseConfig);
+    rig.server.batch = true;
+    rig.server.faults.dropAfterCommit = 1;
+    const { recordId } = await rig.write('POST', '/api/work-orders', { title: 'Shared pump' });
+    await rig.engine.sync('all', 'manual');
+    const created = rig.server.live('work-orders').find((r) => r.title === 'Shared pump');
+    if (created === undefined) throw new Error('the create should be on the server');
+    rig.server.edit('work-orders', created.id, { title: 'Theirs' });
+    await rig.write('PATCH', `/api/work-orders/${recordId}`, { title: 'Mine' });
+    for (let i = 0; i < 3; i += 1) await rig.engine.sync('all', 'manual');
+
+    const conflicts = await rig.engine.listConflicts();
+    expect(conflicts.map((c) => c.recordId)).toEqual([created.id]);
+    const queued = (await rig.engine.listQueue()).items;
+    expect(queued.map((w) => `${w.method} ${w.url} ${w.state}`)).toEqual([
+      `PATCH /api/work-orders/${created.id} conflict`,
+    ]);
+  });
 });

@@ -347,7 +347,11 @@ export class BatchPush {
     // Every 2xx of the chunk is settled in one commit; the rare others one by one, in order.
     await this.settler.acknowledge(acks);
     for (const a of acks) onSettled(a.write, 'ok');
-    for (const { write, outcome } of others) {
+    for (const { write: sent, outcome } of others) {
+      // Read again: acknowledging a create of this chunk renamed its temporary id in this write's row (url, record
+      // id, references); settling the copy that was sent would store the temporary id back (a conflict kept on a
+      // record the device no longer holds under that id).
+      const write = (await this.ctx.queue.get(sent.id)) ?? sent;
       const settled = await this.settler.settle(write, outcome);
       if (typeof settled === 'object') return settled;
       onSettled(write, settled);
