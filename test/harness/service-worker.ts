@@ -1,5 +1,6 @@
 import type { BrowserContext, CDPSession, Page, Worker } from 'playwright-core';
 import { isArrayOf, isObject, isString } from './guards.js';
+import { stopAllServiceWorkers } from './stop-workers.js';
 import { waitFor } from './wait.js';
 
 /** The service worker whose script URL contains `urlPart` (default: any), waiting for it to appear. */
@@ -37,29 +38,7 @@ async function withCdp<T>(page: Page, run: (session: CDPSession) => Promise<T>):
  * `wakeServiceWorker` first, or use `goOffline` which does.
  */
 export async function stopServiceWorkers(page: Page): Promise<void> {
-  await withCdp(page, async (session) => {
-    // Running versions as CDP reports them; the stop is done when each has been seen `stopped` (a page nudge may
-    // start a new instance right after, which is the point of a restart test).
-    const status = new Map<string, string>();
-    const stoppedAfterCall = new Set<string>();
-    let called = false;
-    session.on('ServiceWorker.workerVersionUpdated', (event: unknown) => {
-      if (!isObject(event) || !Array.isArray(event.versions)) return;
-      for (const version of event.versions as unknown[]) {
-        if (!isObject(version) || !isString(version.versionId) || !isString(version.runningStatus)) continue;
-        status.set(version.versionId, version.runningStatus);
-        if (called && version.runningStatus === 'stopped') stoppedAfterCall.add(version.versionId);
-      }
-    });
-    await session.send('ServiceWorker.enable');
-    const running = [...status].filter(([, s]) => s !== 'stopped').map(([id]) => id);
-    called = true;
-    await session.send('ServiceWorker.stopAllWorkers');
-    await waitFor(() => running.every((id) => stoppedAfterCall.has(id) || status.get(id) === 'stopped'), {
-      timeout: 5_000,
-      message: `service worker versions ${running.join(', ')} to stop`,
-    });
-  });
+  await withCdp(page, stopAllServiceWorkers);
 }
 
 /** A fetch from the page wakes a stopped worker (its `fetch` event starts it). */

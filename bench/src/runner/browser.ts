@@ -6,6 +6,7 @@ import { chromium, type Browser, type BrowserContext, type CDPSession, type Page
 import type { BenchMethod } from '../shared/page-api.js';
 // The same browser lookup and launch flags as the end-to-end tests: one place to change them.
 import { CHROMIUM_ARGS, findChromium } from '../../../test/harness/chromium.js';
+import { stopAllServiceWorkers } from '../../../test/harness/stop-workers.js';
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: findChromium(), headless: true, args: [...CHROMIUM_ARGS] });
@@ -112,34 +113,11 @@ export async function dispatchSync(session: Session, tag: string): Promise<void>
   }
 }
 
-/**
- * Stops the page's service worker, as the browser does with an idle one, and resolves once CDP has reported every
- * version that was running as stopped (the next fetch starts it again: the point of a cold start).
- */
+/** Stops the page's service worker, as the browser does with an idle one (the next fetch starts it again). */
 export async function stopServiceWorker(session: Session): Promise<void> {
   const cdp = await session.context.newCDPSession(session.page);
   try {
-    const status = new Map<string, string>();
-    let asked = false;
-    const stoppedSince = new Set<string>();
-    cdp.on('ServiceWorker.workerVersionUpdated', (event: unknown) => {
-      if (!isObject(event) || !Array.isArray(event.versions)) return;
-      for (const version of event.versions as unknown[]) {
-        if (!isObject(version) || typeof version.versionId !== 'string') continue;
-        if (typeof version.runningStatus !== 'string') continue;
-        status.set(version.versionId, version.runningStatus);
-        if (asked && version.runningStatus === 'stopped') stoppedSince.add(version.versionId);
-      }
-    });
-    await cdp.send('ServiceWorker.enable');
-    const running = [...status].filter(([, s]) => s !== 'stopped').map(([id]) => id);
-    asked = true;
-    await cdp.send('ServiceWorker.stopAllWorkers');
-    const deadline = Date.now() + 5000;
-    while (!running.every((id) => stoppedSince.has(id) || status.get(id) === 'stopped')) {
-      if (Date.now() > deadline) throw new Error('the service worker did not stop within 5 s');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await stopAllServiceWorkers(cdp);
   } finally {
     await cdp.detach();
   }
