@@ -29,9 +29,9 @@ describe('an edit queued while its record is being created', () => {
     expect(held).toEqual([expect.objectContaining({ status: 'open' })]);
     // The device holds it once, under the server's id, with the edit.
     const local = (await rig.engine.listRecords({ collection: 'work-orders' })).items.filter(
-      (r) => r.data.title === 'New pump',
+      (r) => r.data?.title === 'New pump',
     );
-    expect(local.map((r) => ({ id: r.id, status: r.data.status }))).toEqual([
+    expect(local.map((r) => ({ id: r.id, status: r.data?.status }))).toEqual([
       { id: held[0]?.id, status: 'open' },
     ]);
   });

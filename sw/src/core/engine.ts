@@ -426,8 +426,11 @@ export class Engine {
    */
   async clearLocalData(unsynced: 'refuse' | 'discard' = 'refuse'): Promise<void> {
     this.clearing += 1;
+    // No network answer asked for before (or during) the clear is stored after it: a read's store is fenced off too.
+    const fenced = this.reads.fence();
     try {
       await this.idle();
+      await fenced;
       const refused = await wipePartition(this.db, unsynced);
       if (refused)
         throw new OfflineKitError(
@@ -441,6 +444,7 @@ export class Engine {
       await this.migrations.recordCurrent();
     } finally {
       this.clearing -= 1;
+      this.reads.unfence();
     }
     this.scheduler.forgetPause();
     this.simulatedOffline = false;

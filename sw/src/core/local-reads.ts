@@ -62,15 +62,60 @@ const localLists = new StampedMemo<LocalList>(['records', 'queue', 'meta'], 16, 
   typeof v.body === 'string' ? v.body.length : v.body.size,
 );
 
+/**
+ * Taken before a read goes to the network (`LocalReads.ticket`); its answer is stored only while the ticket is good,
+ * that is when the partition was not emptied since it was taken.
+ */
+export type ReadTicket = number & { readonly __ticket: unique symbol };
+
 export class LocalReads {
   /** Stores of network answers still running, per collection: a local answer waits for them. */
   private readonly storing = new Map<string, Set<Promise<void>>>();
+  /** Every store of a network answer running now, tracked or awaited by its read: `fence` waits for them. */
+  private readonly running = new Set<Promise<unknown>>();
+  /** Bumped by `fence`: tickets taken before it are no longer good. */
+  private generation = 0;
+  /** While the partition is being emptied no ticket is good, not even one taken meanwhile. */
+  private fenced = 0;
 
   constructor(
     private readonly ctx: EngineContext,
     private readonly db: Db,
     private readonly storeRecords: StoreRecords,
   ) {}
+
+  /** To be taken before a read's request is sent; handed to the store of its answer. */
+  ticket(): ReadTicket {
+    return (this.fenced ? -1 : this.generation) as ReadTicket;
+  }
+
+  /**
+   * The partition is about to be emptied (`clearLocalData`): from now on no answer asked for earlier is stored, and
+   * this resolves once the stores already running have ended, so none lands after the wipe. A sign-out that empties
+   * the partition would otherwise find a list read sent just before it stored again, and the user's records kept.
+   * Until `unfence`, no ticket is good.
+   */
+  async fence(): Promise<void> {
+    this.generation += 1;
+    this.fenced += 1;
+    await Promise.allSettled([...this.running]);
+  }
+
+  unfence(): void {
+    this.fenced -= 1;
+  }
+
+  /** Runs `work` (a store) if `ticket` is still good, counted in `running` until it ends; `skipped` otherwise. */
+  private guarded<T>(ticket: ReadTicket, skipped: T, work: () => Promise<T>): Promise<T> {
+    if (this.fenced || ticket !== this.generation) return Promise.resolve(skipped);
+    const run = work();
+    this.running.add(run);
+    void run.then(
+      () => this.running.delete(run),
+      () => this.running.delete(run),
+    );
+    return run;
+  }
 
   /** The server's id of a record created here, once known; the id itself otherwise. */
   async resolveId(id: string): Promise<string> {
@@ -103,17 +148,30 @@ export class LocalReads {
   }
 
   /** A 404 for a record the server says is deleted. */
-  async storeDeleted(collection: string, id: string): Promise<void> {
-    await this.storeRecords(collection, [], [id]);
+  storeDeleted(ticket: ReadTicket, collection: string, id: string): Promise<void> {
+    return this.guarded(ticket, undefined, async () => {
+      await this.storeRecords(collection, [], [id]);
+    });
   }
 
   /** Stores a network answer's text, skipping the work when the same answer was stored and nothing changed since. */
-  async storeText(
+  storeText(
+    ticket: ReadTicket,
     collection: string,
     id: string | null,
     url: URL,
     text: string,
     etag: string | null = null,
+  ): Promise<void> {
+    return this.guarded(ticket, undefined, () => this.storeTextNow(collection, id, url, text, etag));
+  }
+
+  private async storeTextNow(
+    collection: string,
+    id: string | null,
+    url: URL,
+    text: string,
+    etag: string | null,
   ): Promise<void> {
     const key = url.pathname + url.search;
     const stamp = lastStored.stamp(this.db);
@@ -132,16 +190,19 @@ export class LocalReads {
    * Stores a network answer and returns it with the collection's queued writes overlaid (and, on a first list page,
    * records created here); null when the answer was not a record or a list.
    */
-  async storeOverlaid(
+  storeOverlaid(
+    ticket: ReadTicket,
     collection: string,
     id: string | null,
     url: URL,
     parsed: unknown,
     etag: string | null = null,
   ): Promise<unknown> {
-    const stored = await this.store(collection, id, url, parsed, etag);
-    if (stored === null) return null;
-    return this.overlaid(collection, stored, url, parsed);
+    return this.guarded(ticket, null, async () => {
+      const stored = await this.store(collection, id, url, parsed, etag);
+      if (stored === null) return null;
+      return this.overlaid(collection, stored, url, parsed);
+    });
   }
 
   /** A record in the API's shape (id field and type, its version where the API keeps it). */

@@ -84,6 +84,8 @@ async function fromNetwork(
   const name = path.collection.name;
   // Asked while the request is on the network, so the common answer (nothing queued) costs no extra wait.
   const queued = engine.reads.queuedFor(name);
+  // Taken before the request leaves: an answer that arrives after the partition was emptied (a sign-out) is not stored.
+  const ticket = engine.reads.ticket();
   const response = await engine.fetch(request);
   const url = new URL(request.url);
   // A 5xx, or a 2xx that is not the API's (a captive portal's login page), says nothing about the data: the local copy
@@ -107,7 +109,7 @@ async function fromNetwork(
         // Our protocol says "deleted" in the body (a 404 may also be a wrong URL); a REST API's 404 of a record is all
         // it says when the record is gone.
         const gone = engine.wire(name).protocol === false || (isObject(body) && body.error === 'deleted');
-        if (gone) await engine.reads.storeDeleted(name, id);
+        if (gone) await engine.reads.storeDeleted(ticket, name, id);
       });
     waitUntil(engine.reads.track(name, work));
     return response;
@@ -116,10 +118,17 @@ async function fromNetwork(
   if (response.status !== 200) return withHeaders(response, text, {});
   if ((await queued) === 0) {
     const etag = response.headers.get('etag');
-    waitUntil(engine.reads.track(name, engine.reads.storeText(name, id, url, text, etag)));
+    waitUntil(engine.reads.track(name, engine.reads.storeText(ticket, name, id, url, text, etag)));
     return withHeaders(response, text, { [HEADERS.source]: 'network' });
   }
-  const body = await engine.reads.storeOverlaid(name, id, url, parseJson(text), response.headers.get('etag'));
+  const body = await engine.reads.storeOverlaid(
+    ticket,
+    name,
+    id,
+    url,
+    parseJson(text),
+    response.headers.get('etag'),
+  );
   if (body === null) return withHeaders(response, text, { [HEADERS.source]: 'network' });
   return withHeaders(response, JSON.stringify(body), { [HEADERS.source]: 'network' });
 }
