@@ -89,6 +89,11 @@ export class LocalReads {
     return (this.fenced ? -1 : this.generation) as ReadTicket;
   }
 
+  /** The ticket of a read sent before this partition was open: good until the partition is first emptied. */
+  ticketAtOpen(): ReadTicket {
+    return (this.fenced ? -1 : 0) as ReadTicket;
+  }
+
   /**
    * The partition is about to be emptied (`clearLocalData`): from now on no answer asked for earlier is stored, and
    * this resolves once the stores already running have ended, so none lands after the wipe. A sign-out that empties

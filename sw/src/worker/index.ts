@@ -20,7 +20,7 @@ import { isDevtoolsConnect, serveDevtools } from './devtools-bridge.js';
 import { EventHub } from './events.js';
 import { parseApiPath } from './paths.js';
 import { lockedAnswer } from './keys.js';
-import { handleRead } from './reads.js';
+import { EarlyRead, handleRead } from './reads.js';
 import { errorResponse } from './responses.js';
 import { Runtime } from './runtime.js';
 import { handleWrite } from './writes.js';
@@ -51,9 +51,9 @@ function inScope(source: ExtendableMessageEvent['source']): boolean {
 }
 
 /** A request we keep nothing of: straight to the network, and a typed 503 when the network is not there. */
-async function passThrough(request: Request): Promise<Response> {
+async function passThrough(request: Request, early: EarlyRead | null): Promise<Response> {
   try {
-    return await fetch(request);
+    return await (early ? early.take() : fetch(request));
   } catch {
     return errorResponse(
       503,
@@ -111,14 +111,19 @@ export function init(config: OfflineKitConfig): OfflineKitHandle {
       ({ url }) => parseApiPath(resolved, url, origin) !== null,
       async ({ request, url, event }) => {
         const path = parseApiPath(resolved, url, origin);
+        // A cold start: the read goes to the network while the partition opens (see EarlyRead).
+        const early =
+          method === 'GET' && path && !runtime.ready ? EarlyRead.send(path, request, navigator.onLine) : null;
         try {
           if (!path) return await fetch(request);
           const engine = await runtime.engineFor(request);
           // Credentials that are not the signed-in user's: nothing of this request is kept or answered locally.
-          if (!engine) return await passThrough(request);
-          if (engine.locked) return await lockedAnswer(engine, path, request);
+          if (!engine) return await passThrough(request, early);
+          if (engine.locked) {
+            return method === 'GET' && early ? await early.take() : await lockedAnswer(engine, path, request);
+          }
           if (method === 'GET') {
-            return await handleRead(engine, path, request, (p) => event.waitUntil(p));
+            return await handleRead(engine, path, request, (p) => event.waitUntil(p), early);
           }
           if (!path.collection.writable || (method === 'POST') !== (path.id === null))
             return await fetch(request);
@@ -127,6 +132,8 @@ export function init(config: OfflineKitConfig): OfflineKitHandle {
           // Never let a bad request or a storage failure crash the worker: answer with a typed error.
           console.error('[offline-kit] request failed', error);
           return errorResponse(500, 'internal', error instanceof Error ? error.message : String(error));
+        } finally {
+          early?.dropUnlessTaken();
         }
       },
       method,

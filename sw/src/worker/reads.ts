@@ -16,11 +16,47 @@ import { isTempId } from '../core/model/temp-ids.js';
 import type { ApiPath } from './paths.js';
 import { errorResponse, json, jsonBody, withHeaders } from './responses.js';
 
+/**
+ * A network-first read sent before the partition is open. At a cold start (the browser stopped the idle worker and
+ * the page's read woke it) the session and the partition take a few milliseconds to open; the request travels
+ * meanwhile, as the Workbox recipe's does at once. It is sent only when nothing that can be known before opening would
+ * answer it locally: the browser online, a network-first collection, no temporary id and no local cursor. What only the
+ * opened partition knows (simulated offline, a locked partition) drops it, aborted, unless its answer was taken.
+ */
+export class EarlyRead {
+  private taken = false;
+  private readonly abort = new AbortController();
+  private readonly response: Promise<Response>;
+
+  private constructor(request: Request) {
+    this.response = fetch(request, { signal: this.abort.signal });
+    // Taken later, or dropped: a failure is seen by whoever takes it, and by nobody otherwise.
+    this.response.catch(() => undefined);
+  }
+
+  static send(path: ApiPath, request: Request, online: boolean): EarlyRead | null {
+    if (!online || path.collection.read !== 'network-first') return null;
+    if (path.id !== null && isTempId(path.id)) return null;
+    if (isLocalCursor(new URL(request.url).searchParams.get('since'))) return null;
+    return new EarlyRead(request);
+  }
+
+  take(): Promise<Response> {
+    this.taken = true;
+    return this.response;
+  }
+
+  dropUnlessTaken(): void {
+    if (!this.taken) this.abort.abort();
+  }
+}
+
 export async function handleRead(
   engine: Engine,
   path: ApiPath,
   request: Request,
   waitUntil: (p: Promise<unknown>) => void,
+  early: EarlyRead | null = null,
 ): Promise<Response> {
   const url = new URL(request.url);
   const conf = path.collection;
@@ -46,7 +82,7 @@ export async function handleRead(
     }
   }
   try {
-    return await withTimeout(fromNetwork(engine, path, id, asked, waitUntil), conf.networkTimeoutMs);
+    return await withTimeout(fromNetwork(engine, path, id, asked, waitUntil, early), conf.networkTimeoutMs);
   } catch {
     return answerLocal(engine, path, id, url);
   }
@@ -80,13 +116,15 @@ async function fromNetwork(
   id: string | null,
   request: Request,
   waitUntil: (p: Promise<unknown>) => void,
+  early: EarlyRead | null = null,
 ): Promise<Response> {
   const name = path.collection.name;
   // Asked while the request is on the network, so the common answer (nothing queued) costs no extra wait.
   const queued = engine.reads.queuedFor(name);
-  // Taken before the request leaves: an answer that arrives after the partition was emptied (a sign-out) is not stored.
-  const ticket = engine.reads.ticket();
-  const response = await engine.fetch(request);
+  // Taken before the request leaves: an answer that arrives after the partition was emptied (a sign-out) is not
+  // stored. An early read left before the partition opened: its answer is stored only if nothing emptied it since.
+  const ticket = early ? engine.reads.ticketAtOpen() : engine.reads.ticket();
+  const response = await (early ? early.take() : engine.fetch(request));
   const url = new URL(request.url);
   // A 5xx, or a 2xx that is not the API's (a captive portal's login page), says nothing about the data: the local copy
   // answers as if the network were down, and the answer is never stored. With nothing local, the page gets it as is.

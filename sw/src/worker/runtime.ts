@@ -76,6 +76,11 @@ export class Runtime {
     private readonly emit: (event: OfflineKitEvent) => void,
   ) {}
 
+  /** The signed-in user's partition is open (false at a cold start, until the first request has opened it). */
+  get ready(): boolean {
+    return this.current !== null;
+  }
+
   /** The engine of the signed-in user's partition, opened on first use. */
   engine(): Promise<Engine> {
     if (this.current) return Promise.resolve(this.current);
