@@ -59,6 +59,13 @@ describe('sample app: the Sync page', () => {
     await page.getByRole('heading', { name: 'Sync', exact: true }).waitFor();
     const waiting = page.getByTestId('waiting-list');
     await waiting.waitFor();
+    // The titles come from the app's own read of the work orders, which waits for the unreachable server first
+    // ("Change to a work order" meanwhile): wait for what the person sees once it has answered.
+    await page
+      .getByTestId('waiting-list')
+      .getByText(`New note on “${title}”`)
+      .first()
+      .waitFor({ timeout: 15_000 });
     const waitingText = (await waiting.textContent()) ?? '';
     expect(waitingText).toContain(`New note on “${title}”`);
     expect(waitingText).toContain(`Change to “${title}”`);
