@@ -1,5 +1,5 @@
 /**
- * Issue #8's targets, each turned into one row of the report from the raw samples: medians, min–max, the ratio
+ * The targets of issue #8 as raised by "Performance, round two" (#19), each turned into one row of the report from the raw samples: medians, min–max, the ratio
  * ours / Workbox, and whether the target is met. A row whose replays lost, duplicated or (where order is promised)
  * reordered a write fails whatever its speed: a fast wrong answer does not count.
  */
@@ -148,16 +148,16 @@ export function buildRows(rec: Recorder, options: BenchOptions, sizes: BundleSiz
       'ms',
       v('enqueue-seq-p50', 'ours'),
       v('enqueue-seq-p50', 'workbox'),
-      0.6,
-      'ratio ≤ 0.6',
+      0.5,
+      'ratio ≤ 0.5',
     ),
     ratioRow(
       `Offline enqueue of ${n} writes one after another: total`,
       'ms',
       v('enqueue-seq-total', 'ours'),
       v('enqueue-seq-total', 'workbox'),
-      0.6,
-      'ratio ≤ 0.6',
+      0.5,
+      'ratio ≤ 0.5',
     ),
     ratioRow(
       `${n} writes issued at once: total, and the queue keeps issue order`,
@@ -251,22 +251,24 @@ export function buildRows(rec: Recorder, options: BenchOptions, sizes: BundleSiz
       ours: stat([sizes.ours / KB]),
       workbox: stat([sizes.workbox / KB]),
       ratio: sizes.ours / sizes.workbox,
-      target: 'ours ≤ 15 KB',
-      pass: sizes.ours <= 15 * KB,
-      chart: { value: sizes.ours / (15 * KB), limit: 1, caption: 'ours / budget' },
+      // Round two measures the budget as what Offline Kit adds to an app that already uses Workbox (next row).
+      target: sizes.app ? 'reported (budget: next row)' : 'ours ≤ 15 KB',
+      pass: sizes.app ? null : sizes.ours <= 15 * KB,
+      chart: sizes.app ? null : { value: sizes.ours / (15 * KB), limit: 1, caption: 'ours / budget' },
       correctness: '',
     });
     if (sizes.app) {
+      const added = sizes.app.withOfflineKit - sizes.app.workboxApp;
       rows.push({
         label:
           "App-side cost: Offline Kit added to a Workbox app's worker (Workbox column: that app alone), min+gzip",
         unit: 'KB',
-        ours: stat([(sizes.app.withOfflineKit - sizes.app.workboxApp) / KB]),
+        ours: stat([added / KB]),
         workbox: stat([sizes.app.workboxApp / KB]),
         ratio: null,
-        target: 'reported (one Workbox: the app’s)',
-        pass: null,
-        chart: null,
+        target: '≤ 15 KB added (one Workbox: the app’s)',
+        pass: added <= 15 * KB,
+        chart: { value: added / (15 * KB), limit: 1, caption: 'added / budget' },
         correctness: '',
       });
     }
@@ -381,9 +383,9 @@ export function buildRows(rec: Recorder, options: BenchOptions, sizes: BundleSiz
     ours: render,
     workbox: null,
     ratio: null,
-    target: '≤ 200 ms',
-    pass: render ? render.median <= 200 : null,
-    chart: render ? { value: render.median / 200, limit: 1, caption: 'time / 200 ms' } : null,
+    target: '≤ 100 ms',
+    pass: render ? render.median <= 100 : null,
+    chart: render ? { value: render.median / 100, limit: 1, caption: 'time / 100 ms' } : null,
     correctness: render ? '' : 'measured in full runs only (at scale)',
   });
   return rows;
