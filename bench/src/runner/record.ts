@@ -5,6 +5,7 @@ export type MeasurementId =
   | 'get-p50'
   /** Worker stopped → the first API read answered, median over a repetition's cold starts. */
   | 'cold-start-p50'
+  | 'cold-start-latency-p50'
   | 'offline-read-p50'
   /** Records the offline answer lacks: the list seen online plus (ours) the pending creates overlaid. */
   | 'offline-read-missing'
