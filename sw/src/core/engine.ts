@@ -45,7 +45,7 @@ import { AppKeyCodec, aesCodec, lockedError, plainCodec, type Codec } from './st
 import { closePartition, type Db } from './storage/db.js';
 import { HistoryStore } from './storage/history-store.js';
 import { RecordLocks } from './storage/locks.js';
-import { MetaStore } from './storage/meta-store.js';
+import { MetaStore, startupMetaKeys } from './storage/meta-store.js';
 import { QueueStore } from './storage/queue-store.js';
 import { RecordStore } from './storage/record-store.js';
 import { sealLegacy } from './storage/seal-legacy.js';
@@ -85,9 +85,9 @@ export class Engine {
     codec: Codec,
     readonly user: string | null,
     paused: ErrorInfo | null,
+    meta: MetaStore,
   ) {
     const queue = new QueueStore(db, codec);
-    const meta = new MetaStore(db);
     this.ctx = {
       config,
       deps,
@@ -144,15 +144,21 @@ export class Engine {
         ? new AppKeyCodec(db)
         : await aesCodec(db);
     const meta = new MetaStore(db);
-    const engine = new Engine(config, deps, db, codec, user, await meta.paused());
-    await engine.ctx.wire.init();
-    await engine.sealLegacy();
-    engine.simulatedOffline = await meta.flag('simulatedOffline');
-    // A failure here is tried again before the first push (which waits for it); reads go on meanwhile.
-    await engine.migrate().catch((error: unknown) => {
-      console.error('[offline-kit] schema migration failed; it is tried again before the next sync', error);
-    });
-    return engine;
+    // What the start reads of meta, read at once: the first request of a cold start waits for all of it.
+    await meta.preload(startupMetaKeys(config.collections.keys()));
+    try {
+      const engine = new Engine(config, deps, db, codec, user, await meta.paused(), meta);
+      await engine.ctx.wire.init();
+      await engine.sealLegacy();
+      engine.simulatedOffline = await meta.flag('simulatedOffline');
+      // A failure here is tried again before the first push (which waits for it); reads go on meanwhile.
+      await engine.migrate().catch((error: unknown) => {
+        console.error('[offline-kit] schema migration failed; it is tried again before the next sync', error);
+      });
+      return engine;
+    } finally {
+      meta.endPreload();
+    }
   }
 
   /**

@@ -134,8 +134,11 @@ export class Runtime {
     let stored: unknown;
     let legacyUser: unknown;
     try {
-      stored = await db.get('session', 'state');
-      legacyUser = await db.get('session', 'user');
+      // One transaction: a cold start's first request waits for this.
+      const tx = db.transaction('session');
+      const both: unknown[] = await Promise.all([tx.store.get('state'), tx.store.get('user')]);
+      [stored, legacyUser] = both;
+      await tx.done;
     } finally {
       db.close();
     }

@@ -6,7 +6,7 @@
 import { isObject } from '../../protocol/wire-guards.js';
 import type { ResolvedConfig } from '../config.js';
 import type { Codec } from '../storage/codec.js';
-import type { MetaStore } from '../storage/meta-store.js';
+import { WIRE_PROTOCOL_KEY, type MetaStore } from '../storage/meta-store.js';
 import { WireAdapter, type ListShape } from './adapter.js';
 
 /** List shapes kept in memory per partition (the meta store holds them all). */
@@ -35,7 +35,7 @@ export class Adapters {
    * What discovery found last time, so a worker that starts offline answers in the API's shape before it can ask again.
    */
   async init(): Promise<void> {
-    const stored = await this.meta.value('wire:protocol').catch(() => undefined);
+    const stored = await this.meta.value(WIRE_PROTOCOL_KEY).catch(() => undefined);
     if (typeof stored === 'boolean' && this.protocol === null) this.set(stored);
   }
 
@@ -43,7 +43,7 @@ export class Adapters {
   learned(protocol: boolean): void {
     if (this.protocol === protocol) return;
     this.set(protocol);
-    void this.meta.setValue('wire:protocol', protocol).catch(() => undefined);
+    void this.meta.setValue(WIRE_PROTOCOL_KEY, protocol).catch(() => undefined);
   }
 
   private set(protocol: boolean): void {
