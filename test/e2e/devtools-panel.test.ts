@@ -88,7 +88,10 @@ describe('devtools panel in DevTools', () => {
     });
     // The list rows carry no body: the details show it (and enable Edit) once getWrite answered, as a person sees.
     // The retried write has a new id (a new Idempotency-Key); the details follow it once the list reloads, which
-    // under load may land between opening the editor and saving: then the person opens it again.
+    // under load may land between opening the editor and saving: then the save is refused (the write it named is
+    // gone) and the person opens it again. Saved means what a person sees: the new body, or the write already sent.
+    const fixedAtServer = async (): Promise<boolean> =>
+      (await suite.server.mock.liveRecords('work-orders')).some((r) => r.title === 'Fixed in the panel');
     await waitFor(
       async () => {
         try {
@@ -96,12 +99,17 @@ describe('devtools panel in DevTools', () => {
           await panel.click('okp-write-edit');
           await panel.fill('okp-write-editor-text', JSON.stringify({ title: 'Fixed in the panel' }));
           await panel.click('okp-write-save');
-          return true;
+          return await waitFor(
+            async () =>
+              ((await panel.text('okp-write-body'))?.includes('Fixed in the panel') ?? false) ||
+              (await fixedAtServer()),
+            { timeout: 5_000, message: 'the saved body' },
+          );
         } catch {
           return false;
         }
       },
-      { message: 'the body edited and saved from the panel' },
+      { timeout: 40_000, message: 'the body edited and saved from the panel' },
     );
     await panel.fill('okp-queue-state', '');
     // Saving sends it: no Retry click after the edit.
