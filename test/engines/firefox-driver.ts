@@ -1,4 +1,4 @@
-import puppeteer, { type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { wrapScriptable, type EngineBrowser, type EnginePage, type LaunchOptions } from './driver.js';
 import { findBinary } from './find-binary.js';
 
@@ -24,6 +24,29 @@ function isFirefoxPage(page: EnginePage): page is FirefoxPage {
 }
 
 /**
+ * Headless Firefox ESR as puppeteer launches it, with the service-worker idle timeout of `options` and any other
+ * `prefs` (the benchmark turns off the 1 ms rounding of `performance.now()`). The one launch of the cross-engine
+ * suite and the benchmark's Firefox pass.
+ */
+export function launchFirefox(
+  options: LaunchOptions = {},
+  prefs: Record<string, string | number | boolean> = {},
+): Promise<Browser> {
+  const idleMs = options.serviceWorkerIdleMs;
+  return puppeteer.launch({
+    browser: 'firefox',
+    executablePath: findFirefox(),
+    headless: true,
+    extraPrefsFirefox: {
+      ...prefs,
+      ...(idleMs === undefined
+        ? {}
+        : { 'dom.serviceWorkers.idle_timeout': idleMs, 'dom.serviceWorkers.idle_extended_timeout': idleMs }),
+    },
+  });
+}
+
+/**
  * Firefox ESR over WebDriver BiDi (no driver binary: puppeteer-core speaks BiDi to Firefox itself). Firefox has no
  * Background Sync, and no remote command that stops a service worker: with `serviceWorkerIdleMs` it stops idle
  * workers after that long (the `dom.serviceWorkers.idle_*` preferences, 30 s by default), which is what
@@ -31,15 +54,7 @@ function isFirefoxPage(page: EnginePage): page is FirefoxPage {
  */
 export async function launchFirefoxEngine(options: LaunchOptions = {}): Promise<EngineBrowser> {
   const idleMs = options.serviceWorkerIdleMs;
-  const browser = await puppeteer.launch({
-    browser: 'firefox',
-    executablePath: findFirefox(),
-    headless: true,
-    extraPrefsFirefox:
-      idleMs === undefined
-        ? {}
-        : { 'dom.serviceWorkers.idle_timeout': idleMs, 'dom.serviceWorkers.idle_extended_timeout': idleMs },
-  });
+  const browser = await launchFirefox(options);
   return {
     engine: 'firefox',
     async newPage() {

@@ -140,6 +140,11 @@ function armReplayClock(): void {
   );
 }
 
+/** Start the replay clock now: where connectivity returns with no `online` event (the API made reachable again). */
+function startReplayClock(): void {
+  onlineAt = performance.now();
+}
+
 function isState(value: unknown): value is { counts: Record<string, unknown> } {
   return (
     typeof value === 'object' &&
@@ -248,6 +253,7 @@ const api: BenchPageApi = {
   enqueueSequential,
   enqueueBurst,
   armReplayClock,
+  startReplayClock,
   waitServerCount,
   firstSync,
   panelRender,

@@ -33,13 +33,41 @@ const SW_URLS: Record<VariantId, string | null> = {
 
 export const isOurs = (variant: VariantId): boolean => variant.startsWith('ours');
 
-export interface Session {
+/** What every engine's session offers the measurements: the page's methods, and connectivity. */
+export interface BenchSession {
   variant: VariantId;
-  context: BrowserContext;
-  page: Page;
   /** Call a method of the bench page (`window.__bench`); the answer is unknown until a guard narrows it. */
   call(method: BenchMethod, ...args: unknown[]): Promise<unknown>;
+  /** Cut the API off: Chromium emulates offline; Firefox, which cannot, makes the API unreachable server-side. */
+  goOffline(): Promise<void>;
+  /**
+   * Restore it, and start the page's replay clock at that moment (Chromium: at the page's `online` event; Firefox:
+   * just before the server is reachable again, since the page sees no event).
+   */
+  reconnect(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A fresh session of `variant` (empty storage, its worker installed, signed in), in one engine. */
+export type OpenSession = (
+  variant: VariantId,
+  options?: { handCredentials?: boolean },
+) => Promise<BenchSession>;
+
+/** A Chromium session: the CDP-only measurements (cold start, heap, Background Sync) need its context and page. */
+export interface Session extends BenchSession {
+  context: BrowserContext;
+  page: Page;
+}
+
+/** Installs the variant's worker and signs in, as every engine's session starts. */
+export async function prepareSession(
+  call: BenchSession['call'],
+  variant: VariantId,
+  options: { handCredentials?: boolean },
+): Promise<void> {
+  await call('install', SW_URLS[variant]);
+  await call('login', options.handCredentials ?? isOurs(variant));
 }
 
 /**
@@ -69,9 +97,19 @@ export async function openSession(
         { method, args },
       );
     await page.waitForFunction(() => '__bench' in globalThis);
-    await call('install', SW_URLS[variant]);
-    await call('login', options.handCredentials ?? isOurs(variant));
-    return { variant, context, page, call, close: () => context.close() };
+    await prepareSession(call, variant, options);
+    return {
+      variant,
+      context,
+      page,
+      call,
+      goOffline: () => context.setOffline(true),
+      async reconnect() {
+        await call('armReplayClock');
+        await context.setOffline(false);
+      },
+      close: () => context.close(),
+    };
   } catch (error) {
     await context.close();
     throw error;

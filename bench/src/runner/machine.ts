@@ -8,9 +8,11 @@ export interface MachineInfo {
   os: string;
   node: string;
   chromium: string;
+  /** Null when the Firefox pass did not run (not selected, or Firefox could not start). */
+  firefox: string | null;
 }
 
-export function machineInfo(chromiumVersion: string): MachineInfo {
+export function machineInfo(chromiumVersion: string, firefoxVersion: string | null = null): MachineInfo {
   const list = cpus();
   return {
     cpu: list[0]?.model.trim() ?? 'unknown',
@@ -19,5 +21,7 @@ export function machineInfo(chromiumVersion: string): MachineInfo {
     os: `${platform()} ${release()}`,
     node: process.version,
     chromium: chromiumVersion,
+    // puppeteer answers `firefox/153.8.0`.
+    firefox: firefoxVersion?.replace(/^firefox\//, '') ?? null,
   };
 }

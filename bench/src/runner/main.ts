@@ -8,6 +8,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { launchChromium } from './browser.js';
+import { firefoxPass } from './firefox.js';
 import { machineInfo, type MachineInfo } from './machine.js';
 import {
   burstQueue,
@@ -50,7 +51,7 @@ async function readSizes(): Promise<BundleSizes | null> {
 }
 
 function describeMachine(m: MachineInfo): string {
-  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, node ${m.node}, Chromium ${m.chromium}`;
+  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, node ${m.node}, Chromium ${m.chromium}${m.firefox ? `, Firefox ${m.firefox}` : ''}`;
 }
 
 function markdown(
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
   const browser = await launchChromium();
   const recorder = new Recorder();
   let crashed = false;
+  let firefoxVersion: string | null = null;
   try {
     const ctx: BenchContext = {
       browser,
@@ -106,6 +108,12 @@ async function main(): Promise<void> {
       ['first-sync', firstSync],
       ['scale-first-sync', scaleFirstSync],
       ['scale-queue', scaleQueue],
+      [
+        'firefox',
+        async (c) => {
+          firefoxVersion = await firefoxPass(c);
+        },
+      ],
     ];
     for (const [name, step] of steps) {
       if (!selected(options.only, name)) continue;
@@ -118,7 +126,7 @@ async function main(): Promise<void> {
         console.error(`bench: ${name} did not complete: ${message}`);
       }
     }
-    const machine = machineInfo(browser.version());
+    const machine = machineInfo(browser.version(), firefoxVersion);
     const minutes = (Date.now() - startedAt.getTime()) / 60_000;
     const rows = buildRows(recorder, options, sizes);
     console.info(`\n${textTable(rows)}\n`);

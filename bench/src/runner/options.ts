@@ -12,7 +12,7 @@ export interface ScaleOptions {
 }
 
 export type StepName =
-  'online-get' | 'cold-start' | 'offline-read' | 'sequential' | 'burst' | 'first-sync' | 'scale';
+  'online-get' | 'cold-start' | 'offline-read' | 'sequential' | 'burst' | 'first-sync' | 'scale' | 'firefox';
 
 /** What `BENCH_ONLY` can name: the steps, with `scale` also in its two halves (`scale` names both). */
 export type SelectableStep = Exclude<StepName, 'scale'> | 'scale-first-sync' | 'scale-queue';
@@ -27,12 +27,28 @@ const STEP_NAMES: readonly string[] = [
   'scale',
   'scale-first-sync',
   'scale-queue',
+  'firefox',
 ];
 
 /** Whether a run limited to `only` (null: everything) runs `step`. */
 export function selected(only: readonly string[] | null, step: SelectableStep): boolean {
   if (only === null || only.includes(step)) return true;
   return step.startsWith('scale-') && only.includes('scale');
+}
+
+/** The Firefox pass (`firefox`): its page-side steps, kept short (well under 90 s in a full run). */
+export interface FirefoxOptions {
+  /** Most repetitions of its online GET and offline read (the replay runs once). */
+  reps: number;
+  /** Writes queued offline one after another, then replayed. */
+  writes: number;
+  /**
+   * Firefox stops a service worker this long after its last event (`dom.serviceWorkers.idle_timeout`, 30 s by
+   * default), set short so that a stop and the next start fit in the pass.
+   */
+  workerIdleMs: number;
+  /** How long the page keeps making requests after the server returns, waiting for the Workbox replay, ms. */
+  inUseMs: number;
 }
 
 export interface BenchOptions {
@@ -58,6 +74,7 @@ export interface BenchOptions {
   catalogue: number;
   /** Null: skip the scale measurements. */
   scale: ScaleOptions | null;
+  firefox: FirefoxOptions;
   /**
    * Run only these steps (`BENCH_ONLY=online-get,scale`); null: all. For working on one measurement: such a run writes
    * results/only/ and not RESULTS.md, whose figures must all come from one full run.
@@ -97,6 +114,7 @@ export function readOptions(env: NodeJS.ProcessEnv, benchDir: string): BenchOpti
           burst: 30_000,
           'first-sync': 15_000,
           scale: 60_000,
+          firefox: 20_000,
         }
       : {
           'online-get': 30_000,
@@ -107,6 +125,8 @@ export function readOptions(env: NodeJS.ProcessEnv, benchDir: string): BenchOpti
           'first-sync': 20_000,
           // Scale runs once; its replay has its own cap.
           scale: 0,
+          // The Firefox pass's reads; its replay runs once, bounded by `firefox.inUseMs` and the idle wait.
+          firefox: 25_000,
         },
     replayCapMs: quick ? 30_000 : 60_000,
     latencyMs: positiveInt(env, 'BENCH_LATENCY_MS', 20),
@@ -115,6 +135,12 @@ export function readOptions(env: NodeJS.ProcessEnv, benchDir: string): BenchOpti
     requests: quick ? 30 : 50,
     catalogue: quick ? 2000 : 10_000,
     scale: quick ? { writes: 500, records: 5000 } : { writes: 10_000, records: 100_000 },
+    firefox: {
+      reps: Math.min(reps, quick ? 1 : 2),
+      writes: quick ? 100 : 200,
+      workerIdleMs: 10_000,
+      inUseMs: quick ? 10_000 : 20_000,
+    },
     only,
     quick,
     // Quick and partial runs are for development: they must not overwrite the committed figures of the last full run.

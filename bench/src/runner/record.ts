@@ -22,7 +22,29 @@ export type MeasurementId =
   | 'scale-replay'
   | 'scale-heap-queue'
   | 'scale-heap-records'
-  | 'panel-render';
+  | 'panel-render'
+  /** The Firefox pass: the same page-side measurements, offline being the API unreachable server-side. */
+  | 'firefox-get-p50'
+  | 'firefox-offline-read-p50'
+  | 'firefox-offline-read-missing'
+  | 'firefox-enqueue-seq-p50'
+  | 'firefox-enqueue-seq-total'
+  | 'firefox-replay-0';
+
+/**
+ * How a replay that waits for its worker to start went (the Workbox recipe in Firefox, which has no `sync` event):
+ * what the server held at the end of each phase after it returned.
+ */
+export interface WorkerStartReplay {
+  /** The page kept making requests (its worker kept running) this long, ms, and the server then held this many. */
+  inUseMs: number;
+  heldAfterUse: number;
+  /** Then nothing touched the page this long (the browser stops the idle worker), ms; the server then held this many. */
+  idleMs: number;
+  heldAfterIdle: number;
+  /** From the page's next request (which starts the worker again) to the last write held, ms; null if not within the cap. */
+  afterRestartMs: number | null;
+}
 
 export interface Sample {
   measurement: MeasurementId;
@@ -53,6 +75,8 @@ export interface Check {
   answeredAsPromised: boolean;
   /** The runner had to fire the sync event by CDP because the browser's own did not come. */
   nudged: boolean;
+  /** Present where the replay could only begin at the worker's next start (Firefox, Workbox). */
+  workerStart?: WorkerStartReplay;
 }
 
 export class Recorder {

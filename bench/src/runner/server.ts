@@ -59,6 +59,15 @@ export class MockControl {
     await call(this.base, 'POST', '/__mock/faults', { latencyMs: ms });
   }
 
+  /**
+   * The API unreachable (`true`: every `/api/*` request has its connection destroyed, as a dead server or a dropped
+   * network looks to a browser that believes it is online) or reachable again. Static files and the control API stay
+   * up. The Firefox pass's "offline": no driver of Firefox can emulate it.
+   */
+  async unreachable(on: boolean): Promise<void> {
+    await call(this.base, 'POST', '/__mock/faults', { unreachableForMs: on ? 3_600_000 : 0 });
+  }
+
   async seedParts(parts: number): Promise<void> {
     await call(this.base, 'POST', '/__mock/seed', { parts });
   }

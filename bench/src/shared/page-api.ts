@@ -1,6 +1,6 @@
 /**
- * What the bench page (`src/page/`) answers the runner (`src/runner/`). The page runs in Chromium; the runner gets
- * its answers through `page.evaluate`, so every answer reaches the runner as `unknown` and is narrowed by the guards
+ * What the bench page (`src/page/`) answers the runner (`src/runner/`). The page runs in Chromium and Firefox; the
+ * runner gets its answers through `page.evaluate`, so every answer reaches the runner as `unknown` and is narrowed by the guards
  * below before a figure is used.
  */
 
@@ -50,6 +50,8 @@ export interface BenchPageApi {
   enqueueBurst(tag: string, n: number): Promise<EnqueueResult>;
   /** Start listening for the `online` event that begins a replay measurement. */
   armReplayClock(): void;
+  /** Start the replay clock now (Firefox: the runner is about to make the API reachable again; no event comes). */
+  startReplayClock(): void;
   waitServerCount(collection: string, expected: number, timeoutMs: number): Promise<WaitResult>;
   /** Hand our module the credentials (a first sign-in) and time the sync it starts. Needs `login(false)` first. */
   firstSync(): Promise<SyncResult>;
