@@ -28,7 +28,7 @@ import { summariseStatuses, verify } from './correctness.js';
 import type { BenchOptions, StepName } from './options.js';
 import type { MeasurementId, Recorder } from './record.js';
 import { quantile } from './stats.js';
-import type { MockControl } from './server.js';
+import type { MockControl, ReplayBackend } from './server.js';
 
 export interface BenchContext {
   browser: Browser;
@@ -39,17 +39,17 @@ export interface BenchContext {
   log(message: string): void;
 }
 
-function expect<T>(value: unknown, guard: (v: unknown) => v is T, what: string): T {
+export function expect<T>(value: unknown, guard: (v: unknown) => v is T, what: string): T {
   if (!guard(value)) throw new Error(`the bench page answered ${what} with an unexpected shape`);
   return value;
 }
 
 /** Variants in the order of repetition `rep`: reversed every other time, so neither always runs first. */
-function inOrder(variants: readonly VariantId[], rep: number): VariantId[] {
+export function inOrder(variants: readonly VariantId[], rep: number): VariantId[] {
   return rep % 2 === 0 ? [...variants] : [...variants].reverse();
 }
 
-async function withSession<T>(
+export async function withSession<T>(
   ctx: BenchContext,
   variant: VariantId,
   run: (s: Session) => Promise<T>,
@@ -80,7 +80,7 @@ function* repetitions(ctx: BenchContext, step: StepName): Generator<number> {
 }
 
 let runCounter = 0;
-const newTag = (variant: VariantId, what: string): string =>
+export const newTag = (variant: VariantId, what: string): string =>
   `${variant}-${what}-${Date.now()}-${runCounter++}`;
 
 /** Online GET of a 100-record page, p50 of `requests` sequential requests, with no service worker as the baseline. */
@@ -203,14 +203,17 @@ interface ReplayPlan {
   timeoutMs?: number;
   /** More to measure once every write is queued, before going online. */
   afterEnqueue?: (s: Session) => Promise<void>;
+  /** The server the writes go to, when not server-mock (the plain-REST rows: json-server, `rest.ts`). */
+  backend?: ReplayBackend;
 }
 
 /**
  * Queue `writes` writes offline (one after another, or all at once), go online with the server at `latencyMs`, and
  * time until the server holds the last one. Then check that it holds each once, in issue order.
  */
-async function queueAndReplay(ctx: BenchContext, s: Session, plan: ReplayPlan): Promise<void> {
-  const { mock, recorder } = ctx;
+export async function queueAndReplay(ctx: BenchContext, s: Session, plan: ReplayPlan): Promise<void> {
+  const { recorder } = ctx;
+  const mock = plan.backend ?? ctx.mock;
   const tag = newTag(s.variant, plan.mode);
   const before = await mock.count(WRITE_COLLECTION);
   await s.context.setOffline(true);

@@ -22,7 +22,16 @@ export type MeasurementId =
   | 'scale-replay'
   | 'scale-heap-queue'
   | 'scale-heap-records'
-  | 'panel-render';
+  | 'panel-render'
+  /** The plain-REST rows (`rest.ts`): the same measurements against json-server, `ours-rest` against Workbox. */
+  | 'rest-get-p50'
+  | 'rest-offline-read-p50'
+  | 'rest-offline-read-missing'
+  | 'rest-enqueue-seq-p50'
+  | 'rest-enqueue-seq-total'
+  | 'rest-replay-0'
+  | 'rest-enqueue-burst-total'
+  | 'rest-replay-latency';
 
 export interface Sample {
   measurement: MeasurementId;

@@ -33,7 +33,7 @@ export interface Row {
 const KB = 1024;
 const MB = 1024 * 1024;
 
-function paired(rec: Recorder, id: MeasurementId, variant: VariantId, baseline: VariantId): number[] {
+export function paired(rec: Recorder, id: MeasurementId, variant: VariantId, baseline: VariantId): number[] {
   const base = new Map(
     rec.samples.filter((s) => s.measurement === id && s.variant === baseline).map((s) => [s.rep, s.value]),
   );
@@ -47,7 +47,7 @@ function ratioOf(a: Stat | null, b: Stat | null): number | null {
 }
 
 /** A short account of the checks of one variant: `ok ×5`, or what went wrong. */
-function describeChecks(checks: Check[], orderMatters: boolean): string {
+export function describeChecks(checks: Check[], orderMatters: boolean): string {
   if (checks.length === 0) return '';
   const lost = checks.reduce((n, c) => n + c.lost, 0);
   const dup = checks.reduce((n, c) => n + c.duplicated, 0);
@@ -68,7 +68,7 @@ function describeChecks(checks: Check[], orderMatters: boolean): string {
   return parts.length === 0 ? `once, in order ×${checks.length}` : parts.join(', ');
 }
 
-function checksPass(checks: Check[], orderMatters: boolean): boolean {
+export function checksPass(checks: Check[], orderMatters: boolean): boolean {
   return checks.every(
     (c) =>
       c.completed &&
@@ -79,7 +79,7 @@ function checksPass(checks: Check[], orderMatters: boolean): boolean {
   );
 }
 
-function ratioRow(
+export function ratioRow(
   label: string,
   unit: Row['unit'],
   ours: number[],
