@@ -13,7 +13,7 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** The service workers the benchmark compares; `none` is the baseline without one. */
-export type VariantId = 'none' | 'workbox' | 'ours' | 'ours-nobatch' | 'ours-encrypted';
+export type VariantId = 'none' | 'workbox' | 'ours' | 'ours-nobatch' | 'ours-encrypted' | 'ours-rest';
 
 export const VARIANT_LABELS: Record<VariantId, string> = {
   none: 'no service worker',
@@ -21,6 +21,7 @@ export const VARIANT_LABELS: Record<VariantId, string> = {
   ours: 'Offline Kit',
   'ours-nobatch': 'Offline Kit, batch push off',
   'ours-encrypted': 'Offline Kit, encryption at rest',
+  'ours-rest': 'Offline Kit, plain REST',
 };
 
 const SW_URLS: Record<VariantId, string | null> = {
@@ -29,6 +30,8 @@ const SW_URLS: Record<VariantId, string | null> = {
   ours: '/offline-kit-sw.js',
   'ours-nobatch': '/offline-kit-sw.js?batch=0',
   'ours-encrypted': '/offline-kit-sw.js?encrypt=1',
+  // For a REST API that knows nothing of our protocol (json-server in `rest.ts`): `wire: { kind: 'rest' }`.
+  'ours-rest': '/offline-kit-sw.js?rest=1',
 };
 
 export const isOurs = (variant: VariantId): boolean => variant.startsWith('ours');

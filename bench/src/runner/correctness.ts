@@ -1,6 +1,6 @@
 /** Did the server get every write once, in issue order? A fast wrong answer does not count. */
 import { WRITE_COLLECTION, parseWriteTitle } from '../shared/page-api.js';
-import type { MockControl } from './server.js';
+import type { ReplayBackend } from './server.js';
 
 export interface Verdict {
   lost: number;
@@ -41,7 +41,7 @@ export function judge(
   };
 }
 
-export async function verify(mock: MockControl, tag: string, issued: number): Promise<Verdict> {
+export async function verify(mock: ReplayBackend, tag: string, issued: number): Promise<Verdict> {
   return judge(await mock.records(WRITE_COLLECTION), tag, issued);
 }
 

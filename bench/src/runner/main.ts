@@ -23,6 +23,8 @@ import {
 } from './measurements.js';
 import { readOptions, selected, type BenchOptions, type SelectableStep } from './options.js';
 import { Recorder } from './record.js';
+import { plainRest } from './rest.js';
+import { restRows } from './rest-rows.js';
 import { markdownTable, textTable } from './report/table.js';
 import { renderSvg } from './report/svg.js';
 import { MockControl, startBenchServer } from './server.js';
@@ -108,6 +110,8 @@ async function main(): Promise<void> {
       ['first-sync', firstSync],
       ['scale-first-sync', scaleFirstSync],
       ['scale-queue', scaleQueue],
+      // Its own backend (json-server) on its own origin, so it needs the pages' directory.
+      ['rest', (c) => plainRest(c, wwwDir)],
       [
         'firefox',
         async (c) => {
@@ -128,7 +132,7 @@ async function main(): Promise<void> {
     }
     const machine = machineInfo(browser.version(), firefoxVersion);
     const minutes = (Date.now() - startedAt.getTime()) / 60_000;
-    const rows = buildRows(recorder, options, sizes);
+    const rows = [...buildRows(recorder, options, sizes), ...restRows(recorder, options)];
     console.info(`\n${textTable(rows)}\n`);
     for (const note of recorder.notes) console.info(`note: ${note}`);
 

@@ -30,7 +30,7 @@ import { summariseStatuses, verify } from './correctness.js';
 import type { BenchOptions, StepName } from './options.js';
 import type { MeasurementId, Recorder, WorkerStartReplay } from './record.js';
 import { quantile } from './stats.js';
-import type { MockControl } from './server.js';
+import type { MockControl, ReplayBackend } from './server.js';
 
 export interface BenchContext {
   browser: Browser;
@@ -41,13 +41,13 @@ export interface BenchContext {
   log(message: string): void;
 }
 
-function expect<T>(value: unknown, guard: (v: unknown) => v is T, what: string): T {
+export function expect<T>(value: unknown, guard: (v: unknown) => v is T, what: string): T {
   if (!guard(value)) throw new Error(`the bench page answered ${what} with an unexpected shape`);
   return value;
 }
 
 /** Variants in the order of repetition `rep`: reversed every other time, so neither always runs first. */
-function inOrder(variants: readonly VariantId[], rep: number): VariantId[] {
+export function inOrder(variants: readonly VariantId[], rep: number): VariantId[] {
   return rep % 2 === 0 ? [...variants] : [...variants].reverse();
 }
 
@@ -67,7 +67,7 @@ async function using<S extends BenchSession, T>(
 }
 
 /** A Chromium session (what the CDP-only measurements need). */
-function withSession<T>(
+export function withSession<T>(
   ctx: BenchContext,
   variant: VariantId,
   run: (s: Session) => Promise<T>,
@@ -93,7 +93,7 @@ function* repetitions(ctx: BenchContext, step: StepName, reps = ctx.options.reps
 }
 
 let runCounter = 0;
-const newTag = (variant: VariantId, what: string): string =>
+export const newTag = (variant: VariantId, what: string): string =>
   `${variant}-${what}-${Date.now()}-${runCounter++}`;
 
 /**
@@ -272,20 +272,22 @@ interface ReplayPlan<S extends BenchSession> {
   afterEnqueue?: (s: S) => Promise<void>;
   /** How to wait for the replay in this engine. */
   awaitReplay: AwaitReplay<S>;
+  /** The server the writes go to, when not server-mock (the plain-REST rows: json-server, `rest.ts`). */
+  backend?: ReplayBackend;
 }
 
 /**
  * Chromium: the page polls the server. Watchdog: if the browser's own sync event never came, fire it as the browser
  * would (counted in the time).
  */
-const chromiumReplayWait =
-  (ctx: BenchContext): AwaitReplay<Session> =>
+export const chromiumReplayWait =
+  (ctx: BenchContext, server: ReplayBackend = ctx.mock): AwaitReplay<Session> =>
   async (s, target, timeoutMs, before) => {
     let nudged = false;
     const watchdog = setTimeout(() => {
       if (s.variant !== 'workbox') return;
       void (async () => {
-        if ((await ctx.mock.count(WRITE_COLLECTION)) !== before) return;
+        if ((await server.count(WRITE_COLLECTION)) !== before) return;
         nudged = true;
         await dispatchSync(s, `workbox-background-sync:${WORKBOX_QUEUE}`);
       })().catch((error: unknown) =>
@@ -308,12 +310,13 @@ const chromiumReplayWait =
  * Queue `writes` writes offline (one after another, or all at once), go online with the server at `latencyMs`, and
  * time until the server holds the last one. Then check that it holds each once, in issue order.
  */
-async function queueAndReplay<S extends BenchSession>(
+export async function queueAndReplay<S extends BenchSession>(
   ctx: BenchContext,
   s: S,
   plan: ReplayPlan<S>,
 ): Promise<void> {
-  const { mock, recorder } = ctx;
+  const { recorder } = ctx;
+  const mock = plan.backend ?? ctx.mock;
   const tag = newTag(s.variant, plan.mode);
   const before = await mock.count(WRITE_COLLECTION);
   await s.goOffline();

@@ -15,7 +15,12 @@ export type StepName =
   'online-get' | 'cold-start' | 'offline-read' | 'sequential' | 'burst' | 'first-sync' | 'scale' | 'firefox';
 
 /** What `BENCH_ONLY` can name: the steps, with `scale` also in its two halves (`scale` names both). */
-export type SelectableStep = Exclude<StepName, 'scale'> | 'scale-first-sync' | 'scale-queue';
+export type SelectableStep =
+  | Exclude<StepName, 'scale'>
+  | 'scale-first-sync'
+  | 'scale-queue'
+  /** The plain-REST rows (json-server as the backend, `rest.ts`), with their own time budgets. */
+  | 'rest';
 
 const STEP_NAMES: readonly string[] = [
   'online-get',
@@ -27,6 +32,7 @@ const STEP_NAMES: readonly string[] = [
   'scale',
   'scale-first-sync',
   'scale-queue',
+  'rest',
   'firefox',
 ];
 

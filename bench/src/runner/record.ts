@@ -29,7 +29,16 @@ export type MeasurementId =
   | 'firefox-offline-read-missing'
   | 'firefox-enqueue-seq-p50'
   | 'firefox-enqueue-seq-total'
-  | 'firefox-replay-0';
+  | 'firefox-replay-0'
+  /** The plain-REST rows (`rest.ts`): the same measurements against json-server, `ours-rest` against Workbox. */
+  | 'rest-get-p50'
+  | 'rest-offline-read-p50'
+  | 'rest-offline-read-missing'
+  | 'rest-enqueue-seq-p50'
+  | 'rest-enqueue-seq-total'
+  | 'rest-replay-0'
+  | 'rest-enqueue-burst-total'
+  | 'rest-replay-latency';
 
 /**
  * How a replay that waits for its worker to start went (the Workbox recipe in Firefox, which has no `sync` event):

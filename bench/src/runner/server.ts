@@ -24,6 +24,9 @@ export async function startBenchServer(wwwDir: string, seedParts: number): Promi
   return { url: `http://127.0.0.1:${server.port}`, close: () => server.close() };
 }
 
+/** What a replay needs of its server: its latency, and what it holds (server-mock, or json-server in `rest.ts`). */
+export type ReplayBackend = Pick<MockControl, 'latency' | 'count' | 'records'>;
+
 export interface ServerRecord {
   id: string;
   deleted: boolean;

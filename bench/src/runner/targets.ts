@@ -33,7 +33,7 @@ export interface Row {
 const KB = 1024;
 const MB = 1024 * 1024;
 
-function paired(rec: Recorder, id: MeasurementId, variant: VariantId, baseline: VariantId): number[] {
+export function paired(rec: Recorder, id: MeasurementId, variant: VariantId, baseline: VariantId): number[] {
   const base = new Map(
     rec.samples.filter((s) => s.measurement === id && s.variant === baseline).map((s) => [s.rep, s.value]),
   );
@@ -63,7 +63,7 @@ export function describeWorkerStart(w: WorkerStartReplay, issued: number): strin
 }
 
 /** A short account of the checks of one variant: `ok ×5`, or what went wrong. */
-function describeChecks(checks: Check[], orderMatters: boolean): string {
+export function describeChecks(checks: Check[], orderMatters: boolean): string {
   if (checks.length === 0) return '';
   const phases = checks
     .map((c) => (c.workerStart ? describeWorkerStart(c.workerStart, c.issued) : null))
@@ -92,7 +92,7 @@ function describeOutcome(checks: Check[], orderMatters: boolean): string {
   return parts.length === 0 ? `once, in order ×${checks.length}` : parts.join(', ');
 }
 
-function checksPass(checks: Check[], orderMatters: boolean): boolean {
+export function checksPass(checks: Check[], orderMatters: boolean): boolean {
   return checks.every(
     (c) =>
       c.completed &&
@@ -103,7 +103,7 @@ function checksPass(checks: Check[], orderMatters: boolean): boolean {
   );
 }
 
-function ratioRow(
+export function ratioRow(
   label: string,
   unit: Row['unit'],
   ours: number[],

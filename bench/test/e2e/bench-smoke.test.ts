@@ -7,6 +7,7 @@ import { launchChromium } from '../../src/runner/browser.js';
 import { burstQueue, sequentialQueue, type BenchContext } from '../../src/runner/measurements.js';
 import { readOptions } from '../../src/runner/options.js';
 import { Recorder } from '../../src/runner/record.js';
+import { plainRest } from '../../src/runner/rest.js';
 import { MockControl, startBenchServer, type BenchServer } from '../../src/runner/server.js';
 import { parseWriteTitle } from '../../src/shared/page-api.js';
 import { mockClient } from '../../../test/harness/mock.js';
@@ -92,4 +93,23 @@ describe('bench harness (smoke)', () => {
       if (variant === 'ours') expect(indices, `${variant}: issue order kept`).toEqual([0, 1, 2, 3, 4]);
     }
   });
+
+  it('replays writes through a plain-REST configuration and the Workbox recipe against json-server: each once', async () => {
+    // Its own recorder: the step's checks are judged from what json-server held after each replay.
+    const rest: BenchContext = { ...ctx, recorder: new Recorder() };
+    await plainRest(rest, path.join(REPO_ROOT, 'bench/dist/www'));
+    for (const variant of ['workbox', 'ours-rest'] as const) {
+      for (const id of ['rest-replay-0', 'rest-replay-latency'] as const) {
+        const checks = rest.recorder.checksOf(id, variant);
+        expect(checks, `${variant} ${id}: one replay`).toHaveLength(1);
+        expect(
+          checks.map((c) => ({ completed: c.completed, lost: c.lost, duplicated: c.duplicated })),
+          `${variant} ${id}: what json-server holds`,
+        ).toEqual([{ completed: true, lost: 0, duplicated: 0 }]);
+        expect(checks[0]?.answered).toBe(variant === 'workbox' ? `failed fetch×${WRITES}` : `202×${WRITES}`);
+      }
+      expect(rest.recorder.values('rest-offline-read-missing', variant)).toEqual([0]);
+    }
+    expect(rest.recorder.values('rest-get-p50', 'ours-rest')).toHaveLength(1);
+  }, 180_000);
 });
