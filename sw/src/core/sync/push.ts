@@ -101,7 +101,11 @@ export class Push {
               keys.forEach((k) => blocked.add(k));
               continue;
             }
-            if (backoff && w.nextAttemptAt !== null && w.nextAttemptAt > this.ctx.deps.now()) {
+            // A write whose last try got no answer at all is not held by its own back-off: the outage was the
+            // queue's, not the write's, and the engine's retry after it paces the queue as a whole. Held, it let later
+            // writes of other records go first at that retry, and the server applied the queue out of order.
+            const unanswered = w.lastError?.code === 'network';
+            if (backoff && !unanswered && w.nextAttemptAt !== null && w.nextAttemptAt > this.ctx.deps.now()) {
               // Not before its time; the record's later writes wait behind it.
               keys.forEach((k) => blocked.add(k));
               result.deferredUntil = Math.min(result.deferredUntil ?? Infinity, w.nextAttemptAt);

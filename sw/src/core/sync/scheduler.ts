@@ -133,6 +133,16 @@ export class Scheduler {
         new OfflineKitError('not_found', `no sync unit "${unit}"`, { details: { unit } }),
       );
     }
+    // A write captured while the server is known not to answer and the retry after that outage is armed: that retry
+    // (at most NETWORK_RETRY_CAP_MS away) sends it. A run per write meanwhile only tried the dead server once more
+    // per write (a request, a failed run, its history entry and events beside each capture).
+    if (trigger === 'write' && !this.serverReachable && this.retryAt !== null && !options.discardPending) {
+      // A retry armed by a run with nothing to send may be a long back-off away: a write waits no longer than the cap.
+      if (this.retryAt - this.ctx.deps.now() > NETWORK_RETRY_CAP_MS) this.armRetry(NETWORK_RETRY_CAP_MS);
+      return Promise.resolve(
+        this.skippedSummary(unit, trigger, 'the server is unreachable; the retry sends it'),
+      );
+    }
     if (options.discardPending) {
       for (const w of this.waiting.splice(0)) {
         const skipped = this.skippedSummary(w.unit, w.trigger, 'discarded');
