@@ -171,7 +171,12 @@ export class RecordStore {
       ...page,
       records: page.records.filter((r) => {
         const old = existing.get(r.id);
-        return !old?.fromServer || !sameOrNewer(old.version, r.version);
+        if (!old?.fromServer) return true;
+        if (sameOrNewer(old.version, r.version)) return false;
+        // An API without versions (json-server: version 0) says nothing by version: the same copy as the one held is
+        // known too, or every identical read rewrote every record it listed (and an app polling a list paid a write
+        // transaction per poll). A sealed copy cannot be compared without opening it: it is stored again.
+        return !(r.version === 0 && old.version === 0 && !isSealed(old.server) && sameJson(old.server, r));
       }),
       deletedIds: page.deletedIds.filter((id) => existing.has(id)),
     };
@@ -377,6 +382,10 @@ function isNewer(held: Version | null, arriving: Version): boolean {
 }
 
 /** Whether what is held is this version or a newer one, so storing the arriving copy again would change nothing. */
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 function sameOrNewer(held: Version | null, arriving: Version): boolean {
   if (held === null || arriving === 0) return false;
   if (typeof held === 'number' && typeof arriving === 'number') return held >= arriving;
