@@ -64,7 +64,7 @@ await build({
 
 const common = {
   bundle: true,
-  minify: process.env.OFFLINE_KIT_NO_MINIFY !== "1",
+  minify: process.env.OFFLINE_KIT_NO_MINIFY !== '1',
   target: 'es2022',
   define: { 'process.env.NODE_ENV': '"production"' },
   legalComments: 'none',

@@ -1,15 +1,6 @@
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
 import { wrapScriptable, type EngineBrowser, type EnginePage, type LaunchOptions } from './driver.js';
-import { findBinary } from './find-binary.js';
-
-export function findFirefox(): string {
-  return findBinary(
-    'Firefox',
-    'FIREFOX_PATH',
-    ['/usr/bin/firefox-esr', 'firefox-esr', 'firefox'],
-    '`sudo apt-get install firefox-esr`',
-  );
-}
+import { launchFirefox } from './firefox-launch.js';
 
 interface FirefoxPage extends EnginePage {
   readonly page: Page;
@@ -21,29 +12,6 @@ function wrap(page: Page): FirefoxPage {
 
 function isFirefoxPage(page: EnginePage): page is FirefoxPage {
   return 'page' in page;
-}
-
-/**
- * Headless Firefox ESR as puppeteer launches it, with the service-worker idle timeout of `options` and any other
- * `prefs` (the benchmark turns off the 1 ms rounding of `performance.now()`). The one launch of the cross-engine
- * suite and the benchmark's Firefox pass.
- */
-export function launchFirefox(
-  options: LaunchOptions = {},
-  prefs: Record<string, string | number | boolean> = {},
-): Promise<Browser> {
-  const idleMs = options.serviceWorkerIdleMs;
-  return puppeteer.launch({
-    browser: 'firefox',
-    executablePath: findFirefox(),
-    headless: true,
-    extraPrefsFirefox: {
-      ...prefs,
-      ...(idleMs === undefined
-        ? {}
-        : { 'dom.serviceWorkers.idle_timeout': idleMs, 'dom.serviceWorkers.idle_extended_timeout': idleMs }),
-    },
-  });
 }
 
 /**

@@ -11,7 +11,7 @@ import { waitFor } from '../harness/wait.js';
 import { buildEnginesFixture } from './build.js';
 import { enginesToRun, wrapScriptable } from './driver.js';
 import { api, fixtureReady, jsonBody, signIn } from './engine-suite.js';
-import { findFirefox } from './firefox-driver.js';
+import { findFirefox } from './firefox-launch.js';
 import { login } from '../harness/auth.js';
 import { startTestOrigin, type TestOrigin } from './origin.js';
 import { mkdir } from 'node:fs/promises';

@@ -8,7 +8,7 @@
  * - no command stops a worker: Firefox stops an idle one after `dom.serviceWorkers.idle_timeout`, set short here.
  */
 import type { Browser } from 'puppeteer-core';
-import { launchFirefox } from '../../../test/engines/firefox-driver.js';
+import { launchFirefox } from '../../../test/engines/firefox-launch.js';
 import type { BenchMethod } from '../shared/page-api.js';
 import { prepareSession, type BenchSession, type OpenSession } from './browser.js';
 import {
