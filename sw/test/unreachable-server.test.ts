@@ -5,26 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OfflineKitEvent } from '../src/protocol/api.js';
 import { makeRig, type Rig } from './harness.js';
-
-function manualTimers(): {
-  setTimer: (cb: () => void, ms: number) => unknown;
-  clearTimer: (h: unknown) => void;
-  armed: { cb: () => void; ms: number }[];
-} {
-  const armed: { cb: () => void; ms: number }[] = [];
-  return {
-    armed,
-    setTimer: (cb, ms) => {
-      const entry = { cb, ms };
-      armed.push(entry);
-      return entry;
-    },
-    clearTimer: (h) => {
-      const i = armed.indexOf(h as { cb: () => void; ms: number });
-      if (i >= 0) armed.splice(i, 1);
-    },
-  };
-}
+import { manualTimers } from './manual-timers.js';
 
 const runs = (events: OfflineKitEvent[]): number => events.filter((e) => e.type === 'sync-started').length;
 
