@@ -184,12 +184,17 @@ export class Push {
     const lanes = groupLanes(writes);
     let stop: Stop | null = null;
     let next = 0;
+    // A lane's last acknowledgement commits while its worker takes the next lane (another record, independent by how
+    // lanes are made): the next write's `sending` mark then queues behind it in IndexedDB instead of waiting for its
+    // commit here. Everything is committed before this returns (the next page is read after), and a failed commit
+    // still fails the push.
+    const committing: Promise<void>[] = [];
     const worker = async (): Promise<void> => {
       while (!stop && next < lanes.length) {
         const lane = lanes[next++] ?? [];
-        for (const w of lane) {
+        for (const [i, w] of lane.entries()) {
           if (stop) return;
-          const settled = await this.sendOne(w);
+          const settled = await this.sendOne(w, i === lane.length - 1 ? committing : null);
           if (typeof settled === 'object') {
             stop ??= settled;
             return;
@@ -203,11 +208,15 @@ export class Push {
       worker(),
     );
     await Promise.all(workers);
+    await Promise.all(committing);
     return stop;
   }
 
-  /** One write, one request: marked `sending`, sent, settled. */
-  async sendOne(w: StoredWrite): Promise<Settled | Stop> {
+  /**
+   * One write, one request: marked `sending`, sent, settled. With `committing`, an acknowledgement's commit is not
+   * awaited but added there, for the caller to await.
+   */
+  async sendOne(w: StoredWrite, committing: Promise<void>[] | null = null): Promise<Settled | Stop> {
     // `sending` is persisted (and the attempt counted) before anything goes out.
     const [fresh] = await this.ctx.queue.markSending([w.id]);
     if (!fresh) return 'skipped';
@@ -264,8 +273,12 @@ export class Push {
     }
     if (outcome.kind === 'ok') {
       const ack = await this.settler.ackOf(fresh, outcome, json);
-      await this.acks.add(ack);
-      this.settler.announceAcknowledged([ack]);
+      const committed = this.acks.add(ack).then(() => this.settler.announceAcknowledged([ack]));
+      if (committing) {
+        // Seen by the caller's await; until then a failure must not count as unhandled.
+        committed.catch(() => undefined);
+        committing.push(committed);
+      } else await committed;
       return 'ok';
     }
     return this.settler.settle(fresh, outcome);
