@@ -36,8 +36,7 @@ export class EarlyRead {
 
   static send(path: ApiPath, request: Request, online: boolean): EarlyRead | null {
     if (!online || path.collection.read !== 'network-first') return null;
-    if (path.id !== null && isTempId(path.id)) return null;
-    if (isLocalCursor(new URL(request.url).searchParams.get('since'))) return null;
+    if (localOnly(path.id, new URL(request.url))) return null;
     return new EarlyRead(request);
   }
 
@@ -51,6 +50,11 @@ export class EarlyRead {
   }
 }
 
+/** What the URL alone says only the local copy can answer: a record created here, or our own paging cursor. */
+function localOnly(id: string | null, url: URL): boolean {
+  return (id !== null && isTempId(id)) || isLocalCursor(url.searchParams.get('since'));
+}
+
 export async function handleRead(
   engine: Engine,
   path: ApiPath,
@@ -62,7 +66,7 @@ export async function handleRead(
   const conf = path.collection;
   const id = path.id ? await engine.reads.resolveId(path.id) : null;
   // Records created offline and our own paging cursors exist only here.
-  if ((id && isTempId(id)) || isLocalCursor(url.searchParams.get('since')) || !engine.online) {
+  if (localOnly(id, url) || !engine.online) {
     return answerLocal(engine, path, id, url);
   }
   // A page still on a record's temporary id after the server gave it its own: the server knows only its own.

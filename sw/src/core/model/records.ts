@@ -72,7 +72,8 @@ function dropUndefined(value: JsonRecord): JsonRecord {
   return out;
 }
 
-function same(a: unknown, b: unknown): boolean {
+/** The same JSON value (key order as stored: records of one API keep theirs). */
+export function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 

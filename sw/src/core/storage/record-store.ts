@@ -14,7 +14,7 @@ import {
   writeMarks,
   type WriteMark,
 } from './idb-raw.js';
-import type { CoreRecord } from '../model/records.js';
+import { same, type CoreRecord } from '../model/records.js';
 
 /** A page of server records (a pull page or what a read answered) to store. */
 export interface ServerPage {
@@ -176,7 +176,7 @@ export class RecordStore {
         // An API without versions (json-server: version 0) says nothing by version: the same copy as the one held is
         // known too, or every identical read rewrote every record it listed (and an app polling a list paid a write
         // transaction per poll). A sealed copy cannot be compared without opening it: it is stored again.
-        return !(r.version === 0 && old.version === 0 && !isSealed(old.server) && sameJson(old.server, r));
+        return !(r.version === 0 && old.version === 0 && !isSealed(old.server) && same(old.server, r));
       }),
       deletedIds: page.deletedIds.filter((id) => existing.has(id)),
     };
@@ -382,10 +382,6 @@ function isNewer(held: Version | null, arriving: Version): boolean {
 }
 
 /** Whether what is held is this version or a newer one, so storing the arriving copy again would change nothing. */
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
 function sameOrNewer(held: Version | null, arriving: Version): boolean {
   if (held === null || arriving === 0) return false;
   if (typeof held === 'number' && typeof arriving === 'number') return held >= arriving;
